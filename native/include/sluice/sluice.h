@@ -1,0 +1,185 @@
+/*
+ * Sluice — the C ABI between the Java library and the native core.
+ *
+ * Rules: plain C, opaque handles, every call returns an sl_status (or is a plain getter that cannot
+ * fail), and sl_last_error() explains the last failure on the calling thread. No C++ exception,
+ * abort() or exit() crosses this boundary. Inputs come validated from Java; native re-checks the
+ * cheap invariants (offsets and sizes within the file, shapes consistent with the hyperparameters).
+ */
+#ifndef SLUICE_SLUICE_H
+#define SLUICE_SLUICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SL_API __attribute__((visibility("default")))
+
+/* ---- Status and errors ------------------------------------------------------------------- */
+
+typedef enum sl_status {
+    SL_OK = 0,
+    SL_ERR_INVALID_ARGUMENT = 1, /* a caller bug: null pointer, index out of range, bad enum */
+    SL_ERR_IO = 2,               /* the model file could not be opened, mapped or read */
+    SL_ERR_FORMAT = 3,           /* the model description or file contents are inconsistent */
+    SL_ERR_UNSUPPORTED = 4,      /* valid, but not supported by this build or backend */
+    SL_ERR_OUT_OF_MEMORY = 5,    /* host or device memory exhausted */
+    SL_ERR_CONTEXT_FULL = 6,     /* the KV cache has no room for the tokens */
+    SL_ERR_BACKEND = 7,          /* the device or its driver failed (CUDA error, NVMe status) */
+    SL_ERR_CANCELLED = 8,
+    SL_ERR_INTERNAL = 9          /* a bug in Sluice */
+} sl_status;
+
+/* The message of the last failed call on this thread; "" if none. Valid until the next call. */
+SL_API const char* sl_last_error(void);
+/* A short constant name for a status, such as "SL_ERR_IO". */
+SL_API const char* sl_status_name(sl_status status);
+/* The library version, such as "0.1.0". */
+SL_API const char* sl_version(void);
+
+/* ---- Tensor types (ggml's ids, block layouts bit-exact with ggml) ------------------------ */
+
+typedef enum sl_type {
+    SL_TYPE_F32 = 0,
+    SL_TYPE_F16 = 1,
+    SL_TYPE_Q4_0 = 2,
+    SL_TYPE_Q4_1 = 3,
+    SL_TYPE_Q5_0 = 6,
+    SL_TYPE_Q5_1 = 7,
+    SL_TYPE_Q8_0 = 8,
+    SL_TYPE_Q8_1 = 9,  /* activations only */
+    SL_TYPE_Q2_K = 10,
+    SL_TYPE_Q3_K = 11,
+    SL_TYPE_Q4_K = 12,
+    SL_TYPE_Q5_K = 13,
+    SL_TYPE_Q6_K = 14,
+    SL_TYPE_Q8_K = 15, /* activations only */
+    SL_TYPE_BF16 = 30
+} sl_type;
+
+/* ---- Backends and devices ---------------------------------------------------------------- */
+
+typedef enum sl_backend {
+    SL_BACKEND_CPU = 0,
+    SL_BACKEND_CUDA = 1
+} sl_backend;
+
+typedef struct sl_device_info {
+    int32_t backend;        /* sl_backend */
+    int32_t ordinal;        /* index within its backend */
+    char name[128];
+    int32_t compute_major;  /* CUDA compute capability; 0 for the CPU */
+    int32_t compute_minor;
+    uint64_t total_memory;  /* bytes: VRAM for CUDA, physical RAM for the CPU */
+    uint64_t free_memory;   /* bytes: free VRAM, or available RAM */
+    int32_t cores;          /* CPU: logical cores; CUDA: streaming multiprocessors */
+    int32_t features;       /* CPU: SL_CPU_* bits; 0 for CUDA */
+} sl_device_info;
+
+enum {
+    SL_CPU_AVX2 = 1 << 0,
+    SL_CPU_FMA = 1 << 1,
+    SL_CPU_F16C = 1 << 2,
+    SL_CPU_AVX512F = 1 << 3
+};
+
+/* Number of devices: the CPU (always index 0) plus every usable CUDA device. */
+SL_API sl_status sl_device_count(int32_t* count);
+SL_API sl_status sl_device_get(int32_t index, sl_device_info* info);
+/* Why the CUDA backend cannot run here (no driver, no device, built without CUDA), or NULL if it can. */
+SL_API const char* sl_cuda_unavailable_reason(void);
+
+/* ---- Models -------------------------------------------------------------------------------- */
+
+typedef struct sl_model sl_model;
+typedef struct sl_session sl_session;
+
+typedef struct sl_hparams {
+    int32_t n_vocab;
+    int32_t n_ctx_train;
+    int32_t n_embd;
+    int32_t n_layer;
+    int32_t n_head;
+    int32_t n_head_kv;
+    int32_t n_ff;
+    int32_t head_dim;        /* n_embd / n_head for Llama */
+    int32_t n_rot;           /* rotated dimensions per head */
+    float rope_freq_base;
+    float rope_freq_scale;   /* linear rope scaling: 1 / factor; 1 = none */
+    float rms_eps;
+    int32_t tied_output;     /* 1: the output projection reuses token_embd */
+} sl_hparams;
+
+typedef enum sl_tensor_role {
+    SL_ROLE_TOKEN_EMBD = 0,
+    SL_ROLE_OUTPUT_NORM = 1,
+    SL_ROLE_OUTPUT = 2,
+    SL_ROLE_ROPE_FREQS = 3,
+    SL_ROLE_ATTN_NORM = 4,
+    SL_ROLE_ATTN_Q = 5,
+    SL_ROLE_ATTN_K = 6,
+    SL_ROLE_ATTN_V = 7,
+    SL_ROLE_ATTN_OUTPUT = 8,
+    SL_ROLE_FFN_NORM = 9,
+    SL_ROLE_FFN_GATE = 10,
+    SL_ROLE_FFN_UP = 11,
+    SL_ROLE_FFN_DOWN = 12
+} sl_tensor_role;
+
+typedef struct sl_tensor_desc {
+    int32_t role;     /* sl_tensor_role */
+    int32_t layer;    /* block index, or -1 for whole-model tensors */
+    int32_t type;     /* sl_type */
+    int32_t n_dims;
+    int64_t ne[4];    /* ggml order: ne[0] is the contiguous (row) dimension */
+    uint64_t offset;  /* absolute byte offset of the data in the file */
+    uint64_t size;    /* bytes */
+} sl_tensor_desc;
+
+/* Where a layer's weights live while the model runs. */
+typedef enum sl_tier {
+    SL_TIER_RESIDENT = 0, /* A: in the backend's memory (VRAM; for the CPU backend, the mapped file) */
+    SL_TIER_PINNED = 1,   /* B: pinned host RAM, streamed to the GPU per token */
+    SL_TIER_STORAGE = 2   /* C: read from storage per token */
+} sl_tier;
+
+typedef struct sl_model_params {
+    const char* path;          /* the GGUF file */
+    int32_t backend;           /* sl_backend */
+    int32_t device;            /* ordinal within the backend */
+    int32_t n_threads;         /* CPU threads; 0 = one per physical core */
+    const int32_t* layer_tier; /* n_layer entries (sl_tier), or NULL: every layer resident */
+} sl_model_params;
+
+SL_API sl_status sl_model_load(const sl_model_params* params, const sl_hparams* hparams,
+                               const sl_tensor_desc* tensors, int32_t n_tensors, sl_model** model);
+SL_API void sl_model_free(sl_model* model);
+
+/* ---- Sessions (one KV cache each) ---------------------------------------------------------- */
+
+SL_API sl_status sl_session_create(sl_model* model, int32_t n_ctx, sl_session** session);
+SL_API void sl_session_free(sl_session* session);
+/* Appends n_tokens at the current position and runs them as one batch. logits receives n_vocab
+ * floats for the last token, or n_tokens * n_vocab (row per token) when all_logits is 1. */
+SL_API sl_status sl_session_decode(sl_session* session, const int32_t* tokens, int32_t n_tokens,
+                                   float* logits, int32_t all_logits);
+/* Tokens held in the KV cache. */
+SL_API int32_t sl_session_position(const sl_session* session);
+/* Forgets every position >= n_past (0 clears the cache). */
+SL_API sl_status sl_session_truncate(sl_session* session, int32_t n_past);
+
+/* ---- Quantization (used by `sluice synth` and the tests) ---------------------------------- */
+
+/* Bytes that n elements of a type occupy; n must be a multiple of the type's block size. */
+SL_API sl_status sl_type_size(int32_t type, int64_t n, uint64_t* bytes);
+/* Quantizes n floats into dst (dst_size bytes) in the given type. */
+SL_API sl_status sl_quantize(int32_t type, const float* src, int64_t n, void* dst, uint64_t dst_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SLUICE_SLUICE_H */
