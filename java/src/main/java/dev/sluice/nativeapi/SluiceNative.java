@@ -8,6 +8,7 @@ import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.annotation.ByPtrPtr;
 import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.MemberGetter;
+import org.bytedeco.javacpp.annotation.MemberSetter;
 import org.bytedeco.javacpp.annotation.Name;
 import org.bytedeco.javacpp.annotation.Opaque;
 import org.bytedeco.javacpp.annotation.Platform;
@@ -135,30 +136,43 @@ public final class SluiceNative {
 
         private native void allocate();
 
+        @MemberSetter
         public native Hparams n_vocab(int v);
 
+        @MemberSetter
         public native Hparams n_ctx_train(int v);
 
+        @MemberSetter
         public native Hparams n_embd(int v);
 
+        @MemberSetter
         public native Hparams n_layer(int v);
 
+        @MemberSetter
         public native Hparams n_head(int v);
 
+        @MemberSetter
         public native Hparams n_head_kv(int v);
 
+        @MemberSetter
         public native Hparams n_ff(int v);
 
+        @MemberSetter
         public native Hparams head_dim(int v);
 
+        @MemberSetter
         public native Hparams n_rot(int v);
 
+        @MemberSetter
         public native Hparams rope_freq_base(float v);
 
+        @MemberSetter
         public native Hparams rope_freq_scale(float v);
 
+        @MemberSetter
         public native Hparams rms_eps(float v);
 
+        @MemberSetter
         public native Hparams tied_output(int v);
     }
 
@@ -181,18 +195,25 @@ public final class SluiceNative {
             return super.position(position);
         }
 
+        @MemberSetter
         public native TensorDesc role(int v);
 
+        @MemberSetter
         public native TensorDesc layer(int v);
 
+        @MemberSetter
         public native TensorDesc type(int v);
 
+        @MemberSetter
         public native TensorDesc n_dims(int v);
 
+        @MemberSetter
         public native TensorDesc ne(int i, long v);
 
+        @MemberSetter
         public native TensorDesc offset(@Cast("uint64_t") long v);
 
+        @MemberSetter
         public native TensorDesc size(@Cast("uint64_t") long v);
     }
 
@@ -210,16 +231,22 @@ public final class SluiceNative {
 
         private native void allocate();
 
+        @MemberSetter
         public native ModelParams path(@Cast("const char*") BytePointer v);
 
+        @MemberSetter
         public native ModelParams backend(int v);
 
+        @MemberSetter
         public native ModelParams device(int v);
 
+        @MemberSetter
         public native ModelParams n_threads(int v);
 
+        @MemberSetter
         public native ModelParams layer_tier(@Cast("const int32_t*") IntPointer v);
 
+        @MemberSetter
         public native ModelParams activation_q8(int v);
     }
 }
