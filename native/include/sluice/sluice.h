@@ -151,24 +151,34 @@ typedef struct sl_model_params {
     int32_t backend;           /* sl_backend */
     int32_t device;            /* ordinal within the backend */
     int32_t n_threads;         /* CPU threads; 0 = one per physical core */
-    const int32_t* layer_tier; /* n_layer entries (sl_tier), or NULL: every layer resident */
+    const int32_t* layer_tier; /* n_layer entries (sl_tier), or NULL: every layer resident;
+                                  the CPU backend takes only SL_TIER_RESIDENT */
+    int32_t activation_q8;     /* 1: quantize activations to 8 bits inside quantized matmuls (faster,
+                                  as llama.cpp does); 0: float activations (exact) */
 } sl_model_params;
 
+/* Maps the file at params->path and checks hparams and the tensor table against it (offsets and
+ * sizes inside the file, shapes, types, every required tensor present once). The tensor array is
+ * only read during the call. Weights are read in place from the mapping. */
 SL_API sl_status sl_model_load(const sl_model_params* params, const sl_hparams* hparams,
                                const sl_tensor_desc* tensors, int32_t n_tensors, sl_model** model);
 SL_API void sl_model_free(sl_model* model);
 
 /* ---- Sessions (one KV cache each) ---------------------------------------------------------- */
 
+/* A session holds an F32 KV cache of n_ctx positions. Sessions of one model may be used from
+ * different threads; their decodes take turns. Free every session before its model. */
 SL_API sl_status sl_session_create(sl_model* model, int32_t n_ctx, sl_session** session);
 SL_API void sl_session_free(sl_session* session);
 /* Appends n_tokens at the current position and runs them as one batch. logits receives n_vocab
- * floats for the last token, or n_tokens * n_vocab (row per token) when all_logits is 1. */
+ * floats for the last token, or n_tokens * n_vocab (row per token) when all_logits is 1; with
+ * logits NULL the tokens only fill the KV cache. SL_ERR_CONTEXT_FULL when the tokens do not fit
+ * in the n_ctx positions; on any failure the session is unchanged. */
 SL_API sl_status sl_session_decode(sl_session* session, const int32_t* tokens, int32_t n_tokens,
                                    float* logits, int32_t all_logits);
 /* Tokens held in the KV cache. */
 SL_API int32_t sl_session_position(const sl_session* session);
-/* Forgets every position >= n_past (0 clears the cache). */
+/* Forgets every position >= n_past (0 clears the cache); n_past must be at most the position. */
 SL_API sl_status sl_session_truncate(sl_session* session, int32_t n_past);
 
 /* ---- Quantization (used by `sluice synth` and the tests) ---------------------------------- */
