@@ -188,6 +188,12 @@ SL_API sl_status sl_type_size(int32_t type, int64_t n, uint64_t* bytes);
 /* Quantizes n floats into dst (dst_size bytes) in the given type. */
 SL_API sl_status sl_quantize(int32_t type, const float* src, int64_t n, void* dst, uint64_t dst_size);
 
+/* ---- Measurements (reported by `sluice bench` as the rooflines results are judged against) ---- */
+
+/* Host memory read bandwidth in bytes/s: best of a few passes over `bytes` with n_threads threads
+ * (0 = one per physical core). */
+SL_API sl_status sl_measure_host_bandwidth(uint64_t bytes, int32_t n_threads, double* bytes_per_second);
+
 #ifdef __cplusplus
 }
 #endif

@@ -104,6 +104,10 @@ public final class SluiceNative {
 
     public static native int sl_quantize(int type, FloatPointer src, long n, Pointer dst, @Cast("uint64_t") long dstSize);
 
+    // ---- Measurements ----
+    public static native int sl_measure_host_bandwidth(@Cast("uint64_t") long bytes, int nThreads,
+            double[] bytesPerSecond);
+
     /** {@code sl_model}: a loaded model. */
     @Opaque
     @Name("sl_model")
