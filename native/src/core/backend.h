@@ -68,6 +68,8 @@ public:
     virtual const char* name() const = 0;
     // Whether matmul and embed can read weights of this type.
     virtual bool supports(sl_type type) const = 0;
+    // Whether layers placed in this tier can run here.
+    virtual bool runs_tier(sl_tier tier) const = 0;
     // Zero-filled backend memory for n_floats floats; raises SL_ERR_OUT_OF_MEMORY.
     virtual std::unique_ptr<BackendBuffer> allocate(size_t n_floats) = 0;
 
