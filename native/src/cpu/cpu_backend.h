@@ -46,7 +46,7 @@ private:
 
     bool activation_q8_;
     ThreadPool pool_;
-    std::vector<std::vector<float>> attention_scores_;  // one buffer per thread, n_ctx floats
+    std::vector<std::vector<float>> attention_scores_;  // one per thread: a score per attended position
     std::vector<uint8_t> quantized_activations_;
 };
 
