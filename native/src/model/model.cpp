@@ -16,7 +16,8 @@ public:
 
     WeightRef bind(sl_tensor_role role, int32_t layer, sl_tier tier) const {
         const sl_tensor_desc& t = *table_.find(role, layer);
-        file_.prefetch(t.offset, t.size);
+        // Resident weights are read every token: start paging them in now.
+        if (tier == SL_TIER_RESIDENT) file_.prefetch(t.offset, t.size);
         return WeightRef{file_.data() + t.offset, static_cast<sl_type>(t.type), t.ne[0], t.ne[1], tier};
     }
 
