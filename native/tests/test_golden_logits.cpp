@@ -1,5 +1,7 @@
 // Every golden model whose tensor types this build runs, decoded through the C ABI as one batch,
 // against the float64 reference logits: at most as far from them as llama.cpp's own CPU backend.
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -54,8 +56,9 @@ void check_prompt(sl_model* model, const sl_hparams& hp, const fs::path& json, i
     CHECK_EQ(want.cols, hp.n_vocab);
     const RowStats stats = compare(logits, want);
     // Float activations must land at least as close as llama.cpp, which rounds activations to 8
-    // bits and keeps its KV cache in F16; with 8-bit activations we round as it does, so allow 2x.
-    const double limit = activation_q8 ? 2.0 * llamacpp_relerr : llamacpp_relerr;
+    // bits and keeps its KV cache in F16. With 8-bit activations we round as it does: allow 2x, or
+    // 1e-2 (what 8-bit activations alone cost) where llama.cpp kept more bits (F16/F32 weights).
+    const double limit = activation_q8 ? std::max(2.0 * llamacpp_relerr, 1e-2) : llamacpp_relerr;
     CHECK(stats.max_relerr <= limit);
     CHECK(stats.argmax_agree >= want.rows - 1);  // random weights leave a rare near-tie
     std::printf("  %s%s: relerr %.2e (llama.cpp %.2e), argmax %d/%lld\n", json.filename().c_str(),

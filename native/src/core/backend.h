@@ -27,8 +27,6 @@ struct Activations {
     float* data;
     int64_t n_tok;
     int64_t width;
-
-    Activations rows(int64_t first, int64_t count) const { return {data + first * width, count, width}; }
 };
 
 // One layer of the KV cache in backend memory: n_ctx rows of `width` (n_head_kv * head_dim) floats.
