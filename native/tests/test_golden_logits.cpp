@@ -43,6 +43,8 @@ void check_prompt(sl_model* model, const sl_hparams& hp, const fs::path& json, i
     std::vector<int32_t> tokens;
     for (double t : sltest::golden::json_numbers(json.string(), "tokens")) tokens.push_back(static_cast<int32_t>(t));
     const double llamacpp_relerr = sltest::golden::json_numbers(json.string(), "llamacpp_vs_ref64_relerr_max").at(0);
+    const double llamacpp_agreement =
+        sltest::golden::json_numbers(json.string(), "llamacpp_vs_ref64_argmax_agreement").at(0);
     std::string npy = json.string();
     npy.replace(npy.size() - 5, 5, ".ref64.npy");
     const sltest::golden::Logits want = sltest::golden::read_npy(npy);
@@ -60,7 +62,11 @@ void check_prompt(sl_model* model, const sl_hparams& hp, const fs::path& json, i
     // 1e-2 (what 8-bit activations alone cost) where llama.cpp kept more bits (F16/F32 weights).
     const double limit = activation_q8 ? std::max(2.0 * llamacpp_relerr, 1e-2) : llamacpp_relerr;
     CHECK(stats.max_relerr <= limit);
-    CHECK(stats.argmax_agree >= want.rows - 1);  // random weights leave a rare near-tie
+    // Random weights leave near-ties: float activations may flip one; 8-bit ones flip about as
+    // many as llama.cpp's do.
+    const double agreement = static_cast<double>(stats.argmax_agree) / static_cast<double>(want.rows);
+    if (activation_q8) CHECK(agreement >= llamacpp_agreement - 0.1);
+    else CHECK(stats.argmax_agree >= want.rows - 1);
     std::printf("  %s%s: relerr %.2e (llama.cpp %.2e), argmax %d/%lld\n", json.filename().c_str(),
                 activation_q8 ? " (8-bit activations)" : "", stats.max_relerr, llamacpp_relerr, stats.argmax_agree,
                 static_cast<long long>(want.rows));
