@@ -47,7 +47,7 @@ void rms_norm_matches(sl::Backend& backend, int64_t n_tok, int64_t width) {
     for (int64_t t = 0; t < n_tok; ++t) check_row(out, t, sltest::ref::rms_norm(in.row(t), w.data(), 1e-5), 1e-6);
 }
 
-// rel_tol: 1e-5 for float activations; the 8-bit activation path rounds x as well.
+// rel_tol: 1e-5 for float activations; the 8-bit activation path rounds x too (about 1%).
 void matmul_matches(sl::Backend& backend, sl_type type, int64_t rows, int64_t cols, int64_t n_tok, double rel_tol) {
     const std::vector<float> w = sltest::ref::random_floats(rng, static_cast<size_t>(rows * cols), -1, 1);
     std::vector<uint8_t> stored(sl::cpu::row_bytes(type, cols) * static_cast<uint64_t>(rows));
@@ -138,7 +138,7 @@ int main() {
     for (bool q8 : {false, true}) {
         sl::cpu::CpuBackend backend({3, q8});
         CHECK_EQ(backend.n_threads(), 3);
-        const double rel_tol = q8 ? 1e-3 : 1e-5;
+        const double rel_tol = q8 ? 2e-2 : 1e-5;
         for (sl_type type : {SL_TYPE_F32, SL_TYPE_F16}) {
             matmul_matches(backend, type, 70, 96, 1, rel_tol);
             matmul_matches(backend, type, 70, 96, 5, rel_tol);

@@ -24,21 +24,6 @@ std::unique_ptr<sl::Backend> make_backend(const sl_model_params& params) {
         sl::cpu::CpuBackendOptions{params.n_threads, params.activation_q8 != 0});
 }
 
-// The CPU backend reads every layer from the mapped file, so it takes only the resident tier.
-std::span<const int32_t> checked_tiers(const sl_model_params& params, int32_t n_layer) {
-    if (!params.layer_tier) return {};
-    std::span<const int32_t> tiers(params.layer_tier, static_cast<size_t>(n_layer));
-    for (int32_t layer = 0; layer < n_layer; ++layer) {
-        const int32_t tier = tiers[layer];
-        if (tier < SL_TIER_RESIDENT || tier > SL_TIER_STORAGE)
-            sl::raise(SL_ERR_INVALID_ARGUMENT, "layer_tier[%d] = %d is not an sl_tier", layer, tier);
-        if (tier != SL_TIER_RESIDENT)
-            sl::raise(SL_ERR_UNSUPPORTED, "layer_tier[%d] = %d: the CPU backend runs every layer from the mapped file; "
-                      "pass SL_TIER_RESIDENT or NULL", layer, tier);
-    }
-    return tiers;
-}
-
 }  // namespace
 
 extern "C" {
@@ -53,9 +38,8 @@ sl_status sl_model_load(const sl_model_params* params, const sl_hparams* hparams
         if (!params->path) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_model_load: params->path is NULL");
         if (n_tensors < 0) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_model_load: n_tensors = %d", n_tensors);
         std::unique_ptr<sl::Backend> backend = make_backend(*params);
-        std::span<const int32_t> tiers = checked_tiers(*params, hparams->n_layer);
-        *model = new sl_model(params->path, *hparams, std::span(tensors, static_cast<size_t>(n_tensors)), tiers,
-                              std::move(backend));
+        *model = new sl_model(params->path, *hparams, std::span(tensors, static_cast<size_t>(n_tensors)),
+                              params->layer_tier, std::move(backend));
         return SL_OK;
     });
 }

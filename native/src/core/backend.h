@@ -27,8 +27,6 @@ struct Activations {
     float* data;
     int64_t n_tok;
     int64_t width;
-
-    Activations rows(int64_t first, int64_t count) const { return {data + first * width, count, width}; }
 };
 
 // One layer of the KV cache in backend memory: n_ctx rows of `width` (n_head_kv * head_dim) floats.
@@ -68,6 +66,8 @@ public:
     virtual const char* name() const = 0;
     // Whether matmul and embed can read weights of this type.
     virtual bool supports(sl_type type) const = 0;
+    // Whether layers placed in this tier can run here.
+    virtual bool runs_tier(sl_tier tier) const = 0;
     // Zero-filled backend memory for n_floats floats; raises SL_ERR_OUT_OF_MEMORY.
     virtual std::unique_ptr<BackendBuffer> allocate(size_t n_floats) = 0;
 

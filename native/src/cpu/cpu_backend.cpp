@@ -143,10 +143,11 @@ void CpuBackend::rope(Activations x, const RopeParams& p, int32_t pos0) {
     for_rows(x, [&](int64_t t0, int64_t t1) {
         for (int64_t t = t0; t < t1; ++t) {
             float* row = x.data + t * x.width;
-            const double position = static_cast<double>(pos0 + t) * p.freq_scale;
-            for (int32_t i = 0; i < p.n_rot / 2; ++i) {
-                double theta = position * std::pow(static_cast<double>(p.freq_base), -2.0 * i / p.n_rot);
-                if (factors) theta /= factors[i];
+            // theta_i = pos * scale * base^(-2i/n_rot): one pow per row, then a product per pair.
+            const double theta_step = std::pow(static_cast<double>(p.freq_base), -2.0 / p.n_rot);
+            double theta_base = static_cast<double>(pos0 + t) * p.freq_scale;
+            for (int32_t i = 0; i < p.n_rot / 2; ++i, theta_base *= theta_step) {
+                const double theta = factors ? theta_base / factors[i] : theta_base;
                 const float c = static_cast<float>(std::cos(theta));
                 const float s = static_cast<float>(std::sin(theta));
                 for (int64_t h = 0; h < n_head; ++h) {
@@ -166,8 +167,9 @@ void CpuBackend::attention(const AttentionShape& shape, Activations q, Activatio
         std::memcpy(kv.k + (pos0 + t) * kv.width, k.data + t * k.width, static_cast<size_t>(kv.width) * sizeof(float));
         std::memcpy(kv.v + (pos0 + t) * kv.width, v.data + t * v.width, static_cast<size_t>(kv.width) * sizeof(float));
     }
+    const size_t max_positions = static_cast<size_t>(pos0 + q.n_tok);
     for (std::vector<float>& scores : attention_scores_)
-        if (scores.size() < static_cast<size_t>(kv.n_ctx)) scores.resize(static_cast<size_t>(kv.n_ctx));
+        if (scores.size() < max_positions) scores.resize(max_positions);
 
     const int32_t group = shape.n_head / shape.n_head_kv;
     const int64_t n_tasks = q.n_tok * shape.n_head;  // one per (token, query head)

@@ -22,6 +22,8 @@ public:
 
     const char* name() const override { return "cpu"; }
     bool supports(sl_type type) const override;
+    // Every weight is read from the mapped file: there is nothing to stream.
+    bool runs_tier(sl_tier tier) const override { return tier == SL_TIER_RESIDENT; }
     std::unique_ptr<BackendBuffer> allocate(size_t n_floats) override;
 
     void embed(const WeightRef& table, const int32_t* tokens, Activations out) override;
@@ -44,7 +46,7 @@ private:
 
     bool activation_q8_;
     ThreadPool pool_;
-    std::vector<std::vector<float>> attention_scores_;  // one buffer per thread, n_ctx floats
+    std::vector<std::vector<float>> attention_scores_;  // one per thread: a score per attended position
     std::vector<uint8_t> quantized_activations_;
 };
 

@@ -12,7 +12,7 @@
 
 namespace sl::io {
 
-MappedFile::MappedFile(const std::string& path) : path_(path) {
+MappedFile::MappedFile(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) raise(SL_ERR_IO, "cannot open model file '%s': %s", path.c_str(), std::strerror(errno));
     struct stat st {};

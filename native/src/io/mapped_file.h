@@ -17,13 +17,11 @@ public:
 
     const uint8_t* data() const { return data_; }
     uint64_t size() const { return size_; }
-    const std::string& path() const { return path_; }
 
     // Asks the kernel to start reading [offset, offset + bytes) ahead of use.
     void prefetch(uint64_t offset, uint64_t bytes) const;
 
 private:
-    std::string path_;
     const uint8_t* data_ = nullptr;
     uint64_t size_ = 0;
 };

@@ -15,7 +15,6 @@ public:
     KvCache(Backend& backend, int32_t n_layer, int32_t n_ctx, int64_t width);
 
     KvLayer layer(int32_t index) const;
-    int32_t n_ctx() const { return n_ctx_; }
     int32_t used() const { return used_; }
 
     // Raises SL_ERR_CONTEXT_FULL when n_tokens more positions do not fit.

@@ -29,10 +29,10 @@ struct LlamaWeights {
 
 class Model {
 public:
-    // Maps the file and checks hparams and tensors against it (raises on the first problem).
-    // layer_tier: n_layer sl_tier values, or empty for all resident.
+    // Maps the file and checks hparams, tier plan and tensors against it and the backend (raises on
+    // the first problem). layer_tier: n_layer sl_tier values, or null for all resident.
     Model(const char* path, const sl_hparams& hp, std::span<const sl_tensor_desc> tensors,
-          std::span<const int32_t> layer_tier, std::unique_ptr<Backend> backend);
+          const int32_t* layer_tier, std::unique_ptr<Backend> backend);
 
     const sl_hparams& hparams() const { return hparams_; }
     const LlamaWeights& weights() const { return weights_; }

@@ -1,6 +1,7 @@
 #include "model/tensor_table.h"
 
 #include <cinttypes>
+#include <string>
 
 #include "core/status.h"
 #include "cpu/quant/quant.h"
@@ -20,6 +21,12 @@ bool is_layer_role(int32_t role) { return role >= SL_ROLE_ATTN_NORM; }
 bool is_f32_only(int32_t role) {
     return role == SL_ROLE_OUTPUT_NORM || role == SL_ROLE_ROPE_FREQS || role == SL_ROLE_ATTN_NORM ||
            role == SL_ROLE_FFN_NORM;
+}
+
+// The GGUF-style name of a tensor ("token_embd", "blk.3.attn_q"), for messages.
+std::string tensor_name(int32_t role, int32_t layer) {
+    const char* base = role >= 0 && role <= SL_ROLE_FFN_DOWN ? kRoleNames[role] : "unknown";
+    return is_layer_role(role) ? "blk." + std::to_string(layer) + "." + base : base;
 }
 
 struct Shape {
@@ -94,11 +101,6 @@ void check_extent(const sl_tensor_desc& t, const std::string& name, uint64_t fil
 }
 
 }  // namespace
-
-std::string tensor_name(int32_t role, int32_t layer) {
-    const char* base = role >= 0 && role <= SL_ROLE_FFN_DOWN ? kRoleNames[role] : "unknown";
-    return is_layer_role(role) ? "blk." + std::to_string(layer) + "." + base : base;
-}
 
 TensorTable::TensorTable(const sl_hparams& hp, std::span<const sl_tensor_desc> tensors, uint64_t file_size,
                          const std::function<bool(sl_type)>& backend_supports)

@@ -6,15 +6,11 @@
 #include <cstdint>
 #include <functional>
 #include <span>
-#include <string>
 #include <vector>
 
 #include "sluice/sluice.h"
 
 namespace sl::model {
-
-// The GGUF-style name of a tensor ("token_embd", "blk.3.attn_q"), for messages.
-std::string tensor_name(int32_t role, int32_t layer);
 
 class TensorTable {
 public:
