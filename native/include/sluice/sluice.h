@@ -75,7 +75,7 @@ typedef struct sl_device_info {
     int32_t compute_minor;
     uint64_t total_memory;  /* bytes: VRAM for CUDA, physical RAM for the CPU */
     uint64_t free_memory;   /* bytes: free VRAM, or available RAM */
-    int32_t cores;          /* CPU: logical cores; CUDA: streaming multiprocessors */
+    int32_t cores;          /* CPU: physical cores (the default thread count); CUDA: streaming multiprocessors */
     int32_t features;       /* CPU: SL_CPU_* bits; 0 for CUDA */
 } sl_device_info;
 

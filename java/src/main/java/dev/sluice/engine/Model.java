@@ -3,6 +3,7 @@ package dev.sluice.engine;
 import dev.sluice.gguf.GgufFile;
 import dev.sluice.model.ModelConfig;
 import dev.sluice.model.TensorTable;
+import dev.sluice.nativeapi.NativeDevices;
 import dev.sluice.nativeapi.NativeStatus;
 import dev.sluice.nativeapi.SluiceNative;
 import java.io.IOException;
@@ -61,6 +62,11 @@ public final class Model implements AutoCloseable {
 
     public ModelOptions options() {
         return options;
+    }
+
+    /** CPU threads the model runs with: the option, or one per physical core. */
+    public int threads() {
+        return options.threads() > 0 ? options.threads() : NativeDevices.list().get(0).cores();
     }
 
     /** A session with the context length of the options (or the model's, capped). */
