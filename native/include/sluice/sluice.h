@@ -158,8 +158,9 @@ typedef struct sl_model_params {
 } sl_model_params;
 
 /* Maps the file at params->path and checks hparams and the tensor table against it (offsets and
- * sizes inside the file, shapes, types, every required tensor present once). The tensor array is
- * only read during the call. Weights are read in place from the mapping. */
+ * sizes inside the file, shapes, types, every required tensor present once; norms and rope_freqs
+ * must be F32; output must be absent exactly when tied_output is 1). The tensor array is only read
+ * during the call. Weights are read in place from the mapping. */
 SL_API sl_status sl_model_load(const sl_model_params* params, const sl_hparams* hparams,
                                const sl_tensor_desc* tensors, int32_t n_tensors, sl_model** model);
 SL_API void sl_model_free(sl_model* model);
