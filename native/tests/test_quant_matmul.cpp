@@ -164,8 +164,8 @@ void check_q8_path(std::mt19937& rng, sl_type type, const Case& c) {
 }
 
 void check_all_types(std::mt19937& rng) {
-    const Case cases[] = {{7, 512, 1, 0, 7}, {7, 512, 3, 1, 6}, {5, 256, 4, 0, 5},
-                          {6, 512, 7, 2, 5}, {4, 256, 16, 1, 4}, {3, 256, 5, 2, 3}};
+    const Case cases[] = {{7, 512, 1, 0, 7},  {7, 512, 3, 1, 6},   {5, 256, 4, 0, 5},  {6, 512, 7, 2, 5},
+                          {4, 256, 16, 1, 4}, {3, 256, 5, 2, 3},   {3, 2048, 1, 0, 3}, {2, 1024, 33, 0, 2}};
     for (sl_type type : kWeightTypes) {
         for (const Case& c : cases) {
             check_float_path(rng, type, c);

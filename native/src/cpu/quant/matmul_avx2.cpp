@@ -1,8 +1,8 @@
 // The AVX2 + FMA + F16C fast path. Each kernel is compiled per weight type with its decoder
 // inlined (unpack_avx2.h). A weight block is decoded once and applied to every token of the call:
 // up to four tokens decode each block on the fly; larger batches decode the whole row once into
-// per-thread scratch (it stays in L1/L2) and sweep it four tokens at a time, so either way every
-// weight byte is read from memory once per call.
+// per-thread scratch (floats, or the unpacked int8 form for the 8-bit path; it stays in L1/L2)
+// and sweep it four tokens at a time, so either way every weight byte is read from memory once.
 // Only intrinsics, avx2:: helpers and functions defined out of line elsewhere are used here: an
 // inline function shared with the scalar files, compiled with -mavx2 in this file, could be the
 // copy the linker keeps for the scalar path.
@@ -143,14 +143,6 @@ struct QuantFloatTiles {
     };
 };
 
-template <class D>
-struct QuantFloatKernel {
-    static void run(const void* W, int64_t cols, const float* X, int64_t ldx, int64_t n_tok, float* Y, int64_t ldy,
-                    int64_t r0, int64_t r1) {
-        run_rows<D, QuantFloatTiles<D>::template Tile>(W, cols, n_tok, r0, r1, X, ldx, Y, ldy);
-    }
-};
-
 // F32 / F16 / BF16 rows: converted to float (F32 used in place), then dotted with each token.
 void convert_f16(const uint16_t* src, int64_t n, float* out) {
     int64_t i = 0;
@@ -200,19 +192,54 @@ struct FloatRowTile {
     }
 };
 
-void float_weights(sl_type type, const void* W, int64_t cols, const float* X, int64_t ldx, int64_t n_tok, float* Y,
-                   int64_t ldy, int64_t r0, int64_t r1) {
-    const uint64_t stride = row_bytes(type, cols);
+// Each row decoded to floats once (by to_floats, which returns the row's floats), then swept by
+// FloatRowTile four tokens at a time.
+template <class ToFloats>
+void float_rows(const ToFloats& to_floats, int64_t cols, const float* X, int64_t ldx, int64_t n_tok, float* Y,
+                int64_t ldy, int64_t r0, int64_t r1) {
     auto* converted = static_cast<float*>(thread_scratch(ScratchSlot::kRowValues, size_t(cols) * sizeof(float)));
     for (int64_t r = r0; r < r1; ++r) {
-        const void* row = static_cast<const uint8_t*>(W) + r * stride;
-        const float* w = converted;
-        if (type == SL_TYPE_F32) w = static_cast<const float*>(row);
-        else if (type == SL_TYPE_F16) convert_f16(static_cast<const uint16_t*>(row), cols, converted);
-        else convert_bf16(static_cast<const uint16_t*>(row), cols, converted);
+        const float* w = to_floats(r, converted);
         for_token_tiles<FloatRowTile>(n_tok, w, cols, r, X, ldx, Y, ldy);
     }
 }
+
+void float_weights(sl_type type, const void* W, int64_t cols, const float* X, int64_t ldx, int64_t n_tok, float* Y,
+                   int64_t ldy, int64_t r0, int64_t r1) {
+    const uint64_t stride = row_bytes(type, cols);
+    const auto to_floats = [&](int64_t r, float* converted) {
+        const void* row = static_cast<const uint8_t*>(W) + r * stride;
+        if (type == SL_TYPE_F32) return static_cast<const float*>(row);
+        if (type == SL_TYPE_F16) convert_f16(static_cast<const uint16_t*>(row), cols, converted);
+        else convert_bf16(static_cast<const uint16_t*>(row), cols, converted);
+        return static_cast<const float*>(converted);
+    };
+    float_rows(to_floats, cols, X, ldx, n_tok, Y, ldy, r0, r1);
+}
+
+// Quantized weights: a tile of tokens decodes each block on the fly; a larger batch decodes each
+// row to floats once and sweeps it.
+template <class D>
+struct QuantFloatKernel {
+    static void run(const void* W, int64_t cols, const float* X, int64_t ldx, int64_t n_tok, float* Y, int64_t ldy,
+                    int64_t r0, int64_t r1) {
+        if (n_tok <= kTokenTile) {
+            run_rows<D, QuantFloatTiles<D>::template Tile>(W, cols, n_tok, r0, r1, X, ldx, Y, ldy);
+            return;
+        }
+        const int64_t n_blocks = cols / D::kElems;
+        const auto to_floats = [&](int64_t r, float* converted) {
+            const RowBlocks<D> blocks{static_cast<const uint8_t*>(W) + r * n_blocks * sizeof(typename D::Block), {}};
+            typename RowBlocks<D>::Buffer buffer;
+            for (int64_t b = 0; b < n_blocks; ++b) {
+                const auto w = blocks.get(b, buffer);
+                for (int i = 0; i < D::kElems; i += 8) _mm256_storeu_ps(converted + b * D::kElems + i, weights8<D>(w, i));
+            }
+            return static_cast<const float*>(converted);
+        };
+        float_rows(to_floats, cols, X, ldx, n_tok, Y, ldy, r0, r1);
+    }
+};
 
 void matmul_avx2(sl_type type, const void* W, int64_t cols, const float* X, int64_t ldx, int64_t n_tok,
                  float* Y, int64_t ldy, int64_t r0, int64_t r1) {
