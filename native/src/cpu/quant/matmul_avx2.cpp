@@ -43,7 +43,7 @@ void for_token_tiles(int64_t n_tok, const Args&... args) {
 }
 
 // Where a tile finds the decoded weight blocks of one row: decoded on the fly from the raw row,
-// or already unpacked into scratch by unpack_rows.
+// or already unpacked into scratch by unpack_whole_row.
 template <class D>
 struct RowBlocks {
     const uint8_t* raw;  // non-null: decode each block now
@@ -56,8 +56,8 @@ struct RowBlocks {
     };
     struct Buffer {
         alignas(32) int8_t q[D::kElems];
-        alignas(32) float scale[D::kSubs < 8 ? 8 : D::kSubs];
-        alignas(32) float min[D::kSubs < 8 ? 8 : D::kSubs];
+        float scale[D::kSubs];
+        float min[D::kSubs];
     };
 
     Block get(int64_t b, Buffer& buffer) const {
