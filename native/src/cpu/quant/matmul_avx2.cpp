@@ -125,13 +125,26 @@ struct QuantFloatTiles {
             typename RowBlocks<D>::Buffer buffer;
             for (int64_t b = 0; b < n_blocks; ++b) {
                 const auto w = blocks.get(b, buffer);
-#pragma GCC unroll 32
-                for (int i = 0; i < D::kElems; i += 8 * C) {
-                    for (int c = 0; c < C; ++c) {  // constant indices keep the accumulators in registers
-                        const __m256 wv = weights8<D>(w, i + 8 * c);
+                const int64_t base = b * D::kElems;
+                // Per sub-block: sum q * x (and x for the min) in float, then apply scale and min
+                // once, rather than dequantizing every weight.
+#pragma GCC unroll 16
+                for (int s = 0; s < D::kSubs; ++s) {
+                    __m256 qx[NT], xs[NT];
+                    for (int t = 0; t < NT; ++t) qx[t] = xs[t] = _mm256_setzero_ps();
+#pragma GCC unroll 4
+                    for (int i = s * D::kSubLen; i < (s + 1) * D::kSubLen; i += 8) {
+                        const __m128i q8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(w.q + i));
+                        const __m256 q = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q8));
                         for (int t = 0; t < NT; ++t) {
-                            acc[t][c] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x[t] + b * D::kElems + i + 8 * c), acc[t][c]);
+                            const __m256 xv = _mm256_loadu_ps(x[t] + base + i);
+                            qx[t] = _mm256_fmadd_ps(q, xv, qx[t]);
+                            if constexpr (D::kHasMin) xs[t] = _mm256_add_ps(xs[t], xv);
                         }
+                    }
+                    for (int t = 0; t < NT; ++t) {
+                        acc[t][s % C] = _mm256_fmadd_ps(qx[t], _mm256_set1_ps(w.scale[s]), acc[t][s % C]);
+                        if constexpr (D::kHasMin) acc[t][s % C] = _mm256_fnmadd_ps(xs[t], _mm256_set1_ps(w.min[s]), acc[t][s % C]);
                     }
                 }
             }
