@@ -1,0 +1,125 @@
+package dev.sluice.engine;
+
+import dev.sluice.sampling.Sampler;
+import dev.sluice.tokenizer.StreamDecoder;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.function.IntPredicate;
+
+/**
+ * A generation in progress, pulled one token at a time: each {@link #next()} samples a token from
+ * the current logits and runs it through the model. The prompt is processed as one batch on the
+ * first call. {@link #cancel()} may be called from another thread; the generation then ends before
+ * its next token.
+ */
+public final class Generation implements Iterator<GeneratedToken> {
+    private final Session session;
+    private final Sampler sampler;
+    private final StreamDecoder decoder;
+    private final StopStringFilter stops;
+    private final IntPredicate endOfGeneration;
+    private final int maxTokens;
+    private int[] prompt;
+    private float[] logits;
+    private GeneratedToken ready;
+    private StopReason stopReason;
+    private volatile boolean cancelled;
+    private int generated;
+    private long promptNanos;
+    private long generationNanos;
+    private final int promptLength;
+
+    Generation(Session session, int[] prompt, GenerationParams params, Sampler sampler, StreamDecoder decoder,
+               IntPredicate endOfGeneration) {
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("the prompt has no tokens");
+        }
+        this.session = session;
+        this.prompt = prompt.clone();
+        this.promptLength = prompt.length;
+        this.sampler = sampler;
+        this.decoder = decoder;
+        this.stops = new StopStringFilter(params.stopStrings());
+        this.endOfGeneration = endOfGeneration;
+        this.maxTokens = params.maxTokens();
+        for (int t : prompt) {
+            sampler.accept(t); // penalties look back over the prompt too, as llama.cpp's do
+        }
+    }
+
+    @Override
+    public boolean hasNext() {
+        if (ready == null && stopReason == null) {
+            ready = step();
+        }
+        return ready != null;
+    }
+
+    @Override
+    public GeneratedToken next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException("the generation has ended: " + stopReason);
+        }
+        GeneratedToken out = ready;
+        ready = null;
+        return out;
+    }
+
+    public void cancel() {
+        cancelled = true;
+    }
+
+    /** Why the generation ended, or null while it goes on. */
+    public StopReason stopReason() {
+        return stopReason;
+    }
+
+    public GenerationStats stats() {
+        return new GenerationStats(promptLength, promptNanos, generated, generationNanos);
+    }
+
+    private GeneratedToken step() {
+        if (cancelled) {
+            stopReason = StopReason.CANCELLED;
+            return null;
+        }
+        if (prompt != null) {
+            long start = System.nanoTime();
+            logits = session.decode(prompt);
+            promptNanos = System.nanoTime() - start;
+            prompt = null;
+        }
+        if (generated == maxTokens) {
+            stopReason = StopReason.MAX_TOKENS;
+            return null;
+        }
+        long start = System.nanoTime();
+        int token = sampler.sample(logits);
+        sampler.accept(token);
+        generated++;
+        if (endOfGeneration.test(token)) {
+            stopReason = StopReason.END_OF_GENERATION;
+            generationNanos += System.nanoTime() - start;
+            return new GeneratedToken(token, settle(""));
+        }
+        String text = stops.accept(decoder.accept(token));
+        if (stops.stopped()) {
+            stopReason = StopReason.STOP_STRING;
+        } else if (generated == maxTokens) {
+            stopReason = StopReason.MAX_TOKENS;
+            text = settle(text);
+        } else if (session.remaining() == 0) {
+            stopReason = StopReason.CONTEXT_FULL;
+            text = settle(text);
+        } else {
+            logits = session.decode(new int[] {token});
+        }
+        generationNanos += System.nanoTime() - start;
+        return new GeneratedToken(token, text);
+    }
+
+    /** Appends whatever the decoder and the stop-string filter still hold, now that nothing follows. */
+    private String settle(String text) {
+        return text + stops.accept(decoder.finish()) + stops.flush();
+    }
+}
