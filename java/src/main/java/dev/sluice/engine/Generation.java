@@ -1,5 +1,6 @@
 package dev.sluice.engine;
 
+import dev.sluice.sampling.Logits;
 import dev.sluice.sampling.Sampler;
 import dev.sluice.tokenizer.StreamDecoder;
 import java.util.Iterator;
@@ -94,7 +95,7 @@ public final class Generation implements Iterator<GeneratedToken> {
             return null;
         }
         long start = System.nanoTime();
-        int token = sampler.sample(logits);
+        int token = sampler.sample(Logits.dense(logits)).token();
         sampler.accept(token);
         generated++;
         if (endOfGeneration.test(token)) {

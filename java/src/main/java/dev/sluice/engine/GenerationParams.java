@@ -26,7 +26,7 @@ public record GenerationParams(int maxTokens, List<String> stopStrings, SamplerP
     public static final class Builder {
         private int maxTokens = -1;
         private List<String> stopStrings = List.of();
-        private SamplerParams sampler = SamplerParams.defaults();
+        private SamplerParams sampler = SamplerParams.builder().build();
 
         public Builder maxTokens(int maxTokens) {
             this.maxTokens = maxTokens;

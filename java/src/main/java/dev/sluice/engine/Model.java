@@ -6,6 +6,8 @@ import dev.sluice.model.TensorTable;
 import dev.sluice.nativeapi.NativeDevices;
 import dev.sluice.nativeapi.NativeStatus;
 import dev.sluice.nativeapi.SluiceNative;
+import dev.sluice.tokenizer.Tokenizer;
+import dev.sluice.tokenizer.Vocabulary;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,14 +29,19 @@ public final class Model implements AutoCloseable {
     private final Path path;
     private final GgufFile gguf;
     private final ModelConfig config;
+    private final TensorTable table;
     private final ModelOptions options;
     private final List<Session> sessions = new ArrayList<>();
+    private Tokenizer tokenizer;
+    private EndOfGeneration endOfGeneration;
     private SluiceNative.Model handle;
 
-    private Model(Path path, GgufFile gguf, ModelConfig config, ModelOptions options, SluiceNative.Model handle) {
+    private Model(Path path, GgufFile gguf, ModelConfig config, TensorTable table, ModelOptions options,
+                  SluiceNative.Model handle) {
         this.path = path;
         this.gguf = gguf;
         this.config = config;
+        this.table = table;
         this.options = options;
         this.handle = handle;
     }
@@ -45,7 +52,7 @@ public final class Model implements AutoCloseable {
         ModelConfig config = ModelConfig.from(gguf);
         TensorTable table = TensorTable.of(gguf, config);
         SluiceNative.Model handle = NativeModelLoader.load(path, config, table, options);
-        return new Model(path, gguf, config, options, handle);
+        return new Model(path, gguf, config, table, options, handle);
     }
 
     public Path path() {
@@ -67,6 +74,25 @@ public final class Model implements AutoCloseable {
     /** CPU threads the model runs with: the option, or one per physical core. */
     public int threads() {
         return options.threads() > 0 ? options.threads() : NativeDevices.list().get(0).cores();
+    }
+
+    /** The model's tokenizer, built from its metadata on first use. */
+    public synchronized Tokenizer tokenizer() {
+        if (tokenizer == null) {
+            tokenizer = Tokenizer.of(Vocabulary.from(gguf.metadata()));
+            endOfGeneration = new EndOfGeneration(tokenizer.vocabulary());
+        }
+        return tokenizer;
+    }
+
+    synchronized EndOfGeneration endOfGeneration() {
+        tokenizer();
+        return endOfGeneration;
+    }
+
+    /** Bytes of weights read to decode one token: every matrix once, one row of the embedding table. */
+    public long weightBytesPerToken() {
+        return table.weightBytesPerToken();
     }
 
     /** A session with the context length of the options (or the model's, capped). */

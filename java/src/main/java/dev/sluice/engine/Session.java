@@ -3,6 +3,9 @@ package dev.sluice.engine;
 import dev.sluice.ContextFullException;
 import dev.sluice.nativeapi.NativeStatus;
 import dev.sluice.nativeapi.SluiceNative;
+import dev.sluice.sampling.Sampler;
+import dev.sluice.tokenizer.Tokenizer;
+import java.util.function.Consumer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 
@@ -62,6 +65,20 @@ public final class Session implements AutoCloseable {
     /** Forgets every position at or after {@code nPast}. */
     public void truncate(int nPast) {
         NativeStatus.check(SluiceNative.sl_session_truncate(open(), nPast));
+    }
+
+    /** Starts generating after {@code prompt}; pull tokens from the returned iterator. */
+    public Generation generate(int[] prompt, GenerationParams params) {
+        Tokenizer tokenizer = model.tokenizer();
+        return new Generation(this, prompt, params, new Sampler(params.sampler()), tokenizer.streamDecoder(false),
+                model.endOfGeneration());
+    }
+
+    /** Generates after {@code prompt}, handing each token to {@code onToken}; returns why it stopped. */
+    public Generation generate(int[] prompt, GenerationParams params, Consumer<GeneratedToken> onToken) {
+        Generation g = generate(prompt, params);
+        g.forEachRemaining(onToken);
+        return g;
     }
 
     private float[] run(int[] tokens, boolean allLogits) {
