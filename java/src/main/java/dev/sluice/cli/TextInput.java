@@ -17,9 +17,11 @@ final class TextInput {
     Path file;
 
     String read() throws IOException {
-        if (text != null) {
-            return text;
-        }
+        return text != null ? text : readUtf8(file);
+    }
+
+    /** The file's text; malformed UTF-8 is an error naming the file, not silently replaced. */
+    static String readUtf8(Path file) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
         try {
             return StandardCharsets.UTF_8.newDecoder()

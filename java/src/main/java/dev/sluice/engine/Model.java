@@ -1,5 +1,6 @@
 package dev.sluice.engine;
 
+import dev.sluice.chat.ChatTemplate;
 import dev.sluice.gguf.GgufFile;
 import dev.sluice.model.ModelConfig;
 import dev.sluice.model.TensorTable;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A model opened for inference: the validated GGUF description, and the native model that maps the
@@ -83,6 +85,25 @@ public final class Model implements AutoCloseable {
             endOfGeneration = new EndOfGeneration(tokenizer.vocabulary());
         }
         return tokenizer;
+    }
+
+    /**
+     * The chat template: {@code override} when given, else the model's {@code tokenizer.chat_template},
+     * else the built-in format that matches its vocabulary (Llama 3 or Llama 2).
+     */
+    public ChatTemplate chatTemplate(Optional<Path> override) throws IOException {
+        Vocabulary vocab = tokenizer().vocabulary();
+        if (override.isPresent()) {
+            return ChatTemplate.fromFile(override.get(), vocab);
+        }
+        return gguf.metadata().getString("tokenizer.chat_template")
+                .map(source -> ChatTemplate.of(source, vocab))
+                .orElseGet(() -> ChatTemplate.builtinFor(vocab));
+    }
+
+    /** Tokens of text rendered by a chat template: special tokens parsed, BOS once. */
+    public int[] promptTokens(String rendered) {
+        return PromptTokens.of(tokenizer(), rendered);
     }
 
     synchronized EndOfGeneration endOfGeneration() {
