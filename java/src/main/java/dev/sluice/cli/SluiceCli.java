@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         description = "Run Llama-family GGUF models on one GPU, streaming what does not fit.",
         subcommands = {
             DevicesCommand.class,
+            InfoCommand.class,
             RunCommand.class,
             ChatCommand.class,
             LogitsCommand.class,
