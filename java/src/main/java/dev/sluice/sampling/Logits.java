@@ -1,0 +1,34 @@
+package dev.sluice.sampling;
+
+/**
+ * The model's scores for the next token: either one logit per vocabulary entry, or a short list of
+ * the best candidates already selected on the device (so 128k floats need not cross to the host).
+ */
+public sealed interface Logits {
+    /** A logit per token id. The sampler reads the array and leaves it as it found it. */
+    static Logits dense(float[] logits) {
+        return new Dense(logits);
+    }
+
+    /** The best candidates: {@code ids[i]} has logit {@code logits[i]}; any order. Tokens not listed are treated as impossible. */
+    static Logits candidates(int[] ids, float[] logits) {
+        return new Candidates(ids, logits);
+    }
+
+    record Dense(float[] logits) implements Logits {
+        public Dense {
+            if (logits.length == 0) {
+                throw new IllegalArgumentException("no logits: the array is empty");
+            }
+        }
+    }
+
+    record Candidates(int[] ids, float[] logits) implements Logits {
+        public Candidates {
+            if (ids.length == 0 || ids.length != logits.length) {
+                throw new IllegalArgumentException("a candidate list needs as many logits as ids, and at least one; got "
+                        + ids.length + " ids and " + logits.length + " logits");
+            }
+        }
+    }
+}
