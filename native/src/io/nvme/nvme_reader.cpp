@@ -261,7 +261,7 @@ void NvmeReader::read(uint64_t offset, uint64_t length, void* dst) {
     submit({offset, length, dst, 0});
     io::ReadCompletion completion;
     while (reap(std::span(&completion, 1), 1000) == 0)
-        if (in_flight() == 0) raise(SL_ERR_INTERNAL, "a blocking NVMe read lost its completion");
+        if (requests_.empty()) raise(SL_ERR_INTERNAL, "a blocking NVMe read lost its completion");
     if (completion.status != SL_OK) raise(completion.status, "%s", completion.message.c_str());
 }
 

@@ -38,7 +38,7 @@ public:
     void unregister_buffer(void* base) override;
     void submit(const io::ReadRequest& request) override;
     size_t reap(std::span<io::ReadCompletion> out, int timeout_ms) override;
-    size_t in_flight() const override { return requests_.size(); }
+    size_t in_flight() const override { return requests_.size() + done_.size(); }
 
     // Bytes per command after every cap (MDTS, one PRP list page, the option).
     uint64_t transfer_size() const { return transfer_; }

@@ -36,11 +36,11 @@ bool exists(const std::string& path) {
 void warn_no_iommu(const std::string& bdf) {
     std::fprintf(stderr,
                  "\n"
-                 "************************************************************************\n"
-                 "* WARNING: NVMe %s runs in VFIO NO-IOMMU mode, as requested.     *\n"
-                 "* The drive can DMA to ANY physical memory: a driver bug or a faulty   *\n"
-                 "* drive can corrupt the kernel. Use it only on a dedicated test box.   *\n"
-                 "************************************************************************\n\n",
+                 "*************************************************************************\n"
+                 "** WARNING: NVMe %s runs in VFIO NO-IOMMU mode, as requested.\n"
+                 "** The drive can DMA to ANY physical memory: a driver bug or a faulty\n"
+                 "** drive can corrupt the kernel. Use it only on a dedicated test machine.\n"
+                 "*************************************************************************\n\n",
                  bdf.c_str());
 }
 
