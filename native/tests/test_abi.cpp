@@ -58,11 +58,20 @@ static void names_and_version() {
     CHECK(std::strcmp(sl_version(), SLUICE_VERSION) == 0);
 }
 
+static void host_bandwidth_is_measured() {
+    double bps = 0;
+    CHECK_EQ(sl_measure_host_bandwidth(1024, 1, &bps), SL_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(sl_measure_host_bandwidth(64u << 20, 1, nullptr), SL_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(sl_measure_host_bandwidth(16u << 20, 2, &bps), SL_OK);
+    CHECK(bps > 1e8);  // any machine reads faster than 100 MB/s
+}
+
 int main() {
     error_path_sets_status_and_message();
     success_clears_message();
     messages_are_per_thread();
     cpu_is_always_device_zero();
     names_and_version();
+    host_bandwidth_is_measured();
     return sltest::finish("test_abi");
 }

@@ -75,7 +75,7 @@ typedef struct sl_device_info {
     int32_t compute_minor;
     uint64_t total_memory;  /* bytes: VRAM for CUDA, physical RAM for the CPU */
     uint64_t free_memory;   /* bytes: free VRAM, or available RAM */
-    int32_t cores;          /* CPU: logical cores; CUDA: streaming multiprocessors */
+    int32_t cores;          /* CPU: physical cores (the default thread count); CUDA: streaming multiprocessors */
     int32_t features;       /* CPU: SL_CPU_* bits; 0 for CUDA */
 } sl_device_info;
 
@@ -151,24 +151,35 @@ typedef struct sl_model_params {
     int32_t backend;           /* sl_backend */
     int32_t device;            /* ordinal within the backend */
     int32_t n_threads;         /* CPU threads; 0 = one per physical core */
-    const int32_t* layer_tier; /* n_layer entries (sl_tier), or NULL: every layer resident */
+    const int32_t* layer_tier; /* n_layer entries (sl_tier), or NULL: every layer resident;
+                                  the CPU backend takes only SL_TIER_RESIDENT */
+    int32_t activation_q8;     /* 1: quantize activations to 8 bits inside quantized matmuls (faster,
+                                  as llama.cpp does); 0: float activations (exact) */
 } sl_model_params;
 
+/* Maps the file at params->path and checks hparams and the tensor table against it (offsets and
+ * sizes inside the file, shapes, types, every required tensor present once; norms and rope_freqs
+ * must be F32; output must be absent exactly when tied_output is 1). The tensor array is only read
+ * during the call. Weights are read in place from the mapping. */
 SL_API sl_status sl_model_load(const sl_model_params* params, const sl_hparams* hparams,
                                const sl_tensor_desc* tensors, int32_t n_tensors, sl_model** model);
 SL_API void sl_model_free(sl_model* model);
 
 /* ---- Sessions (one KV cache each) ---------------------------------------------------------- */
 
+/* A session holds an F32 KV cache of n_ctx positions. Sessions of one model may be used from
+ * different threads; their decodes take turns. Free every session before its model. */
 SL_API sl_status sl_session_create(sl_model* model, int32_t n_ctx, sl_session** session);
 SL_API void sl_session_free(sl_session* session);
 /* Appends n_tokens at the current position and runs them as one batch. logits receives n_vocab
- * floats for the last token, or n_tokens * n_vocab (row per token) when all_logits is 1. */
+ * floats for the last token, or n_tokens * n_vocab (row per token) when all_logits is 1; with
+ * logits NULL the tokens only fill the KV cache. SL_ERR_CONTEXT_FULL when the tokens do not fit
+ * in the n_ctx positions; on any failure the session is unchanged. */
 SL_API sl_status sl_session_decode(sl_session* session, const int32_t* tokens, int32_t n_tokens,
                                    float* logits, int32_t all_logits);
 /* Tokens held in the KV cache. */
 SL_API int32_t sl_session_position(const sl_session* session);
-/* Forgets every position >= n_past (0 clears the cache). */
+/* Forgets every position >= n_past (0 clears the cache); n_past must be at most the position. */
 SL_API sl_status sl_session_truncate(sl_session* session, int32_t n_past);
 
 /* ---- Quantization (used by `sluice synth` and the tests) ---------------------------------- */
@@ -177,6 +188,12 @@ SL_API sl_status sl_session_truncate(sl_session* session, int32_t n_past);
 SL_API sl_status sl_type_size(int32_t type, int64_t n, uint64_t* bytes);
 /* Quantizes n floats into dst (dst_size bytes) in the given type. */
 SL_API sl_status sl_quantize(int32_t type, const float* src, int64_t n, void* dst, uint64_t dst_size);
+
+/* ---- Measurements (reported by `sluice bench` as the rooflines results are judged against) ---- */
+
+/* Host memory read bandwidth in bytes/s: best of a few passes over `bytes` with n_threads threads
+ * (0 = one per physical core). */
+SL_API sl_status sl_measure_host_bandwidth(uint64_t bytes, int32_t n_threads, double* bytes_per_second);
 
 /* ---- NVMe (userspace driver) ------------------------------------------------------------ */
 

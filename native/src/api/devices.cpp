@@ -28,7 +28,7 @@ sl_device_info cpu_device() {
     std::snprintf(info.name, sizeof info.name, "%s", cpu.model_name);
     info.total_memory = cpu.total_memory;
     info.free_memory = cpu.available_memory;
-    info.cores = cpu.logical_cores;
+    info.cores = cpu.physical_cores;
     info.features = cpu.features;
     return info;
 }

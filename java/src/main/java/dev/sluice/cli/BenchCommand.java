@@ -1,0 +1,65 @@
+package dev.sluice.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.sluice.engine.Benchmark;
+import dev.sluice.engine.Model;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code sluice bench}: prompt and generation speed, bytes per token, and the roofline fraction. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure prompt processing and generation speed (random tokens, like llama-bench).")
+final class BenchCommand implements Callable<Integer> {
+    @Mixin
+    ModelArgs modelArgs;
+
+    @Option(names = {"-p", "--prompt-tokens"}, defaultValue = "512", paramLabel = "N",
+            description = "Prompt tokens processed as one batch; 0 skips the prompt test (default: ${DEFAULT-VALUE})")
+    int promptTokens;
+
+    @Option(names = {"-n", "--gen-tokens"}, defaultValue = "128", paramLabel = "N",
+            description = "Tokens generated one at a time; 0 skips the generation test (default: ${DEFAULT-VALUE})")
+    int genTokens;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the random prompt")
+    long seed;
+
+    @Option(names = "--json", description = "Print one JSON object")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Benchmark.Result r;
+        try (Model model = modelArgs.open()) {
+            r = Benchmark.run(model, promptTokens, genTokens, model.threads(), seed);
+        }
+        if (json) {
+            ObjectMapper mapper = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+            System.out.println(mapper.writeValueAsString(new JsonResult(r)));
+        } else {
+            System.out.printf(Locale.ROOT, "backend %s, %d threads%n", r.backend(), r.threads());
+            if (r.promptTokens() > 0) {
+                System.out.printf(Locale.ROOT, "pp%d: %.1f tok/s%n", r.promptTokens(), r.promptTokPerSec());
+            }
+            if (r.genTokens() > 0) {
+                System.out.printf(Locale.ROOT, "tg%d: %.2f tok/s, %s/token, %.2f GB/s = %.0f%% of the host's %.2f GB/s%n",
+                        r.genTokens(), r.genTokPerSec(), Sizes.human(r.bytesPerToken()), r.gbPerSec(),
+                        100 * r.rooflineFraction(), r.hostGbPerSec());
+            }
+        }
+        return 0;
+    }
+
+    /** The JSON contract of DESIGN.md: backend, threads, pp_tokens, pp_tok_s, tg_tokens, tg_tok_s, bytes_per_token, gb_s. */
+    record JsonResult(String backend, int threads, int ppTokens, double ppTokS, int tgTokens, double tgTokS,
+                      long bytesPerToken, double gbS, double hostGbS, double rooflineFraction) {
+        JsonResult(Benchmark.Result r) {
+            this(r.backend(), r.threads(), r.promptTokens(), r.promptTokPerSec(), r.genTokens(), r.genTokPerSec(),
+                    r.bytesPerToken(), r.gbPerSec(), r.hostGbPerSec(), r.rooflineFraction());
+        }
+    }
+}

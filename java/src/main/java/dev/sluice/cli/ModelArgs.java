@@ -1,0 +1,56 @@
+package dev.sluice.cli;
+
+import dev.sluice.engine.Backend;
+import dev.sluice.engine.Model;
+import dev.sluice.engine.ModelOptions;
+import java.io.IOException;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The options every command that runs a model shares (a picocli mixin). */
+final class ModelArgs {
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "GGUF model file")
+    Path model;
+
+    @Option(names = "--backend", paramLabel = "auto|cpu|cuda", defaultValue = "auto",
+            converter = BackendConverter.class, description = "Backend to run on (default: ${DEFAULT-VALUE})")
+    Backend backend;
+
+    @Option(names = {"-c", "--ctx"}, paramLabel = "N", defaultValue = "0",
+            description = "Context length (KV cache positions); 0 = the model's, at most 4096")
+    int contextLength;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", defaultValue = "0",
+            description = "CPU threads; 0 = one per physical core")
+    int threads;
+
+    @Option(names = "--q8-activations",
+            description = "Quantize activations to 8 bits in quantized matmuls (faster on the CPU, as llama.cpp does)")
+    boolean q8Activations;
+
+    ModelOptions options() {
+        return ModelOptions.builder()
+                .backend(backend)
+                .threads(threads)
+                .contextLength(contextLength)
+                .q8Activations(q8Activations)
+                .build();
+    }
+
+    Model open() throws IOException {
+        return Model.open(model, options());
+    }
+
+    /** Accepts the backend names in any case. */
+    static final class BackendConverter implements picocli.CommandLine.ITypeConverter<Backend> {
+        @Override
+        public Backend convert(String value) {
+            try {
+                return Backend.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(
+                        "unknown backend '" + value + "' (expected auto, cpu or cuda)");
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package dev.sluice.engine;
+
+import dev.sluice.gguf.GgufFile;
+import dev.sluice.model.ModelConfig;
+import dev.sluice.model.TensorTable;
+import dev.sluice.nativeapi.NativeDevices;
+import dev.sluice.nativeapi.NativeStatus;
+import dev.sluice.nativeapi.SluiceNative;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A model opened for inference: the validated GGUF description, and the native model that maps the
+ * weights. Open it once, create {@link Session}s from it, close it when done (closing closes the
+ * sessions still open).
+ *
+ * <pre>{@code
+ * try (Model model = Model.open(path, ModelOptions.defaults());
+ *      Session session = model.newSession()) {
+ *     float[] logits = session.decode(tokens);
+ * }
+ * }</pre>
+ */
+public final class Model implements AutoCloseable {
+    private final Path path;
+    private final GgufFile gguf;
+    private final ModelConfig config;
+    private final ModelOptions options;
+    private final List<Session> sessions = new ArrayList<>();
+    private SluiceNative.Model handle;
+
+    private Model(Path path, GgufFile gguf, ModelConfig config, ModelOptions options, SluiceNative.Model handle) {
+        this.path = path;
+        this.gguf = gguf;
+        this.config = config;
+        this.options = options;
+        this.handle = handle;
+    }
+
+    /** Reads and validates the file, then loads it natively; throws for anything wrong with it. */
+    public static Model open(Path path, ModelOptions options) throws IOException {
+        GgufFile gguf = GgufFile.read(path);
+        ModelConfig config = ModelConfig.from(gguf);
+        TensorTable table = TensorTable.of(gguf, config);
+        SluiceNative.Model handle = NativeModelLoader.load(path, config, table, options);
+        return new Model(path, gguf, config, options, handle);
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public GgufFile gguf() {
+        return gguf;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public ModelOptions options() {
+        return options;
+    }
+
+    /** CPU threads the model runs with: the option, or one per physical core. */
+    public int threads() {
+        return options.threads() > 0 ? options.threads() : NativeDevices.list().get(0).cores();
+    }
+
+    /** A session with the context length of the options (or the model's, capped). */
+    public Session newSession() {
+        return newSession(defaultContextLength());
+    }
+
+    public synchronized Session newSession(int contextLength) {
+        if (contextLength <= 0) {
+            throw new IllegalArgumentException("context length must be positive, got " + contextLength);
+        }
+        SluiceNative.Session session = new SluiceNative.Session();
+        NativeStatus.check(SluiceNative.sl_session_create(open(), contextLength, session));
+        Session s = new Session(this, session, contextLength);
+        sessions.add(s);
+        return s;
+    }
+
+    int defaultContextLength() {
+        if (options.contextLength() > 0) {
+            return options.contextLength();
+        }
+        return Math.min(config.nCtxTrain(), ModelOptions.DEFAULT_MAX_CONTEXT);
+    }
+
+    synchronized void forget(Session session) {
+        sessions.remove(session);
+    }
+
+    private SluiceNative.Model open() {
+        if (handle == null) {
+            throw new IllegalStateException("model is closed");
+        }
+        return handle;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (handle == null) {
+            return;
+        }
+        for (Session s : List.copyOf(sessions)) {
+            s.close();
+        }
+        SluiceNative.sl_model_free(handle);
+        handle = null;
+    }
+}

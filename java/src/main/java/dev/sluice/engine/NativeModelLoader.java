@@ -1,0 +1,62 @@
+package dev.sluice.engine;
+
+import dev.sluice.model.ModelConfig;
+import dev.sluice.model.TensorTable;
+import dev.sluice.nativeapi.NativeStatus;
+import dev.sluice.nativeapi.SluiceNative;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.bytedeco.javacpp.BytePointer;
+
+/** Hands a validated model description to {@code sl_model_load}: hyperparameters, tensor table, options. */
+final class NativeModelLoader {
+    private NativeModelLoader() {}
+
+    static SluiceNative.Model load(Path path, ModelConfig config, TensorTable table, ModelOptions options) {
+        List<TensorTable.Entry> entries = table.entries();
+        try (BytePointer nativePath = new BytePointer(path.toAbsolutePath().toString(), StandardCharsets.UTF_8);
+                SluiceNative.ModelParams params = new SluiceNative.ModelParams();
+                SluiceNative.Hparams hparams = hparams(config);
+                SluiceNative.TensorDesc tensors = new SluiceNative.TensorDesc(entries.size())) {
+            params.path(nativePath)
+                    .backend(options.backend().nativeId())
+                    .device(0)
+                    .n_threads(options.threads())
+                    .layer_tier(null)
+                    .activation_q8(options.q8Activations() ? 1 : 0);
+            for (int i = 0; i < entries.size(); i++) {
+                describe(tensors.position(i), entries.get(i));
+            }
+            SluiceNative.Model model = new SluiceNative.Model();
+            NativeStatus.check(SluiceNative.sl_model_load(params, hparams, tensors.position(0), entries.size(), model));
+            return model;
+        }
+    }
+
+    private static SluiceNative.Hparams hparams(ModelConfig c) {
+        return new SluiceNative.Hparams()
+                .n_vocab(c.nVocab())
+                .n_ctx_train(c.nCtxTrain())
+                .n_embd(c.nEmbd())
+                .n_layer(c.nLayer())
+                .n_head(c.nHead())
+                .n_head_kv(c.nHeadKv())
+                .n_ff(c.nFf())
+                .head_dim(c.headDim())
+                .n_rot(c.nRot())
+                .rope_freq_base(c.ropeFreqBase())
+                .rope_freq_scale(c.ropeFreqScale())
+                .rms_eps(c.rmsEps())
+                .tied_output(c.tiedOutput() ? 1 : 0);
+    }
+
+    private static void describe(SluiceNative.TensorDesc d, TensorTable.Entry e) {
+        long[] shape = e.tensor().shape();
+        d.role(e.role().ordinal()).layer(e.layer()).type(e.tensor().type().id()).n_dims(shape.length);
+        for (int dim = 0; dim < 4; dim++) {
+            d.ne(dim, dim < shape.length ? shape[dim] : 1);
+        }
+        d.offset(e.absoluteOffset()).size(e.tensor().byteSize());
+    }
+}

@@ -1,0 +1,109 @@
+package dev.sluice.engine;
+
+import dev.sluice.ContextFullException;
+import dev.sluice.nativeapi.NativeStatus;
+import dev.sluice.nativeapi.SluiceNative;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+
+/**
+ * One conversation's state: a KV cache of {@link #contextLength()} positions over a {@link Model}.
+ * Tokens are appended with {@link #decode}; {@link #truncate} rolls back (chat keeps the cache
+ * across turns). Not thread-safe: one thread drives a session at a time.
+ */
+public final class Session implements AutoCloseable {
+    private final Model model;
+    private final int contextLength;
+    private final int nVocab;
+    private SluiceNative.Session handle;
+
+    Session(Model model, SluiceNative.Session handle, int contextLength) {
+        this.model = model;
+        this.handle = handle;
+        this.contextLength = contextLength;
+        this.nVocab = model.config().nVocab();
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public int contextLength() {
+        return contextLength;
+    }
+
+    /** Tokens held in the KV cache. */
+    public int position() {
+        return SluiceNative.sl_session_position(open());
+    }
+
+    public int remaining() {
+        return contextLength - position();
+    }
+
+    /** Appends tokens as one batch and returns the logits after the last one. */
+    public float[] decode(int[] tokens) {
+        return run(tokens, false);
+    }
+
+    /** Appends tokens as one batch and returns a row of logits per token: [tokens.length * nVocab]. */
+    public float[] decodeAll(int[] tokens) {
+        return run(tokens, true);
+    }
+
+    /** Appends tokens to the cache without computing logits (prompt prefixes, chat history). */
+    public void feed(int[] tokens) {
+        checkRoom(tokens.length);
+        try (IntPointer ids = new IntPointer(tokens)) {
+            NativeStatus.check(SluiceNative.sl_session_decode(open(), ids, tokens.length, null, 0));
+        }
+    }
+
+    /** Forgets every position at or after {@code nPast}. */
+    public void truncate(int nPast) {
+        NativeStatus.check(SluiceNative.sl_session_truncate(open(), nPast));
+    }
+
+    private float[] run(int[] tokens, boolean allLogits) {
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("nothing to decode: no tokens");
+        }
+        checkRoom(tokens.length);
+        for (int t : tokens) {
+            if (t < 0 || t >= nVocab) {
+                throw new IllegalArgumentException("token id " + t + " outside the vocabulary [0, " + nVocab + ")");
+            }
+        }
+        int rows = allLogits ? tokens.length : 1;
+        float[] logits = new float[Math.multiplyExact(rows, nVocab)];
+        try (IntPointer ids = new IntPointer(tokens); FloatPointer out = new FloatPointer(logits.length)) {
+            NativeStatus.check(SluiceNative.sl_session_decode(open(), ids, tokens.length, out, allLogits ? 1 : 0));
+            out.get(logits);
+        }
+        return logits;
+    }
+
+    private void checkRoom(int n) {
+        int position = position();
+        if (n > contextLength - position) {
+            throw new ContextFullException("context full: " + position + " of " + contextLength + " positions used, "
+                    + n + " more requested; start a new session or raise the context length (-c)");
+        }
+    }
+
+    private SluiceNative.Session open() {
+        if (handle == null) {
+            throw new IllegalStateException("session is closed");
+        }
+        return handle;
+    }
+
+    @Override
+    public void close() {
+        if (handle != null) {
+            SluiceNative.sl_session_free(handle);
+            handle = null;
+            model.forget(this);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine (device tool), from the repository root, with .device/ carried:
+#   build the native library for sm_90, run the native tests (GPU tests included), then the
+#   Java-side checks with the carried runtime, and print a short table last.
+# Usage: bash scripts/gpu_check.sh            (prepare .device/ here first: scripts/prepare_device.sh)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-/tmp/sluice-out}
+mkdir -p "$OUT"
+declare -a rows
+
+step() { # name, command...: runs, logs to $OUT/<name>.log, records pass/fail
+  local name=$1; shift
+  local start=$SECONDS
+  if "$@" >"$OUT/$name.log" 2>&1; then rows+=("$name|ok|$((SECONDS - start))s")
+  else rows+=("$name|FAILED (see $name.log)|$((SECONDS - start))s"); tail -n 30 "$OUT/$name.log"; fi
+}
+
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
+tar -xJf .device/jre.tar.xz
+[ -f .device/golden.tar.xz ] && mkdir -p ../shared && tar -xJf .device/golden.tar.xz -C ../shared
+JAVA=$PWD/.jre/bin/java
+
+step native-build bash -c "cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DSLUICE_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 && cmake --build build-gpu"
+step native-tests ctest --test-dir build-gpu --output-on-failure
+step devices "$JAVA" -jar .device/sluice.jar devices
+cat "$OUT/devices.log"
+
+printf '\n%-14s %-28s %s\n' step result time
+for r in "${rows[@]}"; do IFS='|' read -r a b c <<<"$r"; printf '%-14s %-28s %s\n' "$a" "$b" "$c"; done

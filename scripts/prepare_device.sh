@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Packs what a GPU run needs into .device/ (ignored by git; passed to the device tool with carry):
+# a jlinked Java runtime (the GPU machine has no JDK), the executable jar and the golden data the
+# GPU tests read. Everything travels compressed: the device tool carries at most 64 MiB.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JDK=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+mkdir -p .device
+if [ ! -f .device/jre.tar.xz ]; then
+  rm -rf .jre
+  "$JDK/bin/jlink" --add-modules java.base,java.logging,java.management,java.sql,java.xml,java.naming,jdk.unsupported,jdk.zipfs \
+    --strip-debug --no-man-pages --no-header-files --compress zip-9 --output .jre
+  strip --strip-unneeded .jre/lib/server/libjvm.so
+  tar -cJf .device/jre.tar.xz .jre
+fi
+[ -f target/sluice.jar ] || { echo "build first: mvn -DskipTests -Dcuda.arch=90 package" >&2; exit 1; }
+cp target/sluice.jar .device/sluice.jar
+# Golden data for the GPU golden tests: the cases named in $GOLDEN_MODELS (default: none), json,
+# npy and model file each; all of them would not fit in what the device tool carries.
+rm -f .device/golden.tar.xz
+if [ -n "${GOLDEN_MODELS:-}" ]; then
+  files=(golden/README.md)
+  for m in $GOLDEN_MODELS; do
+    files+=("golden/models/$m.gguf")
+    for f in ../shared/golden/logits/"$m".*; do files+=("golden/logits/${f##*/}"); done
+  done
+  tar -cJf .device/golden.tar.xz -C ../shared "${files[@]}"
+fi
+du -ch .device/* | tail -n 1
