@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "core/half.h"
+#include "core/status.h"
 #include "cpu/quant/kernels.h"
 #include "cpu/quant/quant.h"
 #include "cpu/quant/unpack.h"
@@ -164,8 +165,8 @@ void check_q8_path(std::mt19937& rng, sl_type type, const Case& c) {
 }
 
 void check_all_types(std::mt19937& rng) {
-    const Case cases[] = {{7, 512, 1, 0, 7}, {7, 512, 3, 1, 6}, {5, 256, 4, 0, 5},
-                          {6, 512, 7, 2, 5}, {4, 256, 16, 1, 4}, {3, 256, 5, 2, 3}};
+    const Case cases[] = {{7, 512, 1, 0, 7},  {7, 512, 3, 1, 6},   {5, 256, 4, 0, 5},  {6, 512, 7, 2, 5},
+                          {4, 256, 16, 1, 4}, {3, 256, 5, 2, 3},   {3, 2048, 1, 0, 3}, {2, 1024, 33, 0, 2}};
     for (sl_type type : kWeightTypes) {
         for (const Case& c : cases) {
             check_float_path(rng, type, c);
@@ -206,9 +207,25 @@ void check_avx2_unpackers(std::mt19937& rng) {
     }
 }
 
+// Activation-only or unknown types are refused with SL_ERR_UNSUPPORTED, never computed.
+void check_unsupported_weight_types() {
+    float x[256] = {}, y[1] = {};
+    uint8_t w[512] = {};
+    for (int32_t type : {int32_t(SL_TYPE_Q8_K), int32_t(SL_TYPE_Q8_1), 42}) {
+        sl_status status = SL_OK;
+        try {
+            matmul_rows(sl_type(type), w, 256, x, 256, 1, y, 1, 0, 1);
+        } catch (const sl::Error& e) {
+            status = e.status();
+        }
+        CHECK_EQ(status, SL_ERR_UNSUPPORTED);
+    }
+}
+
 }  // namespace
 
 int main() {
+    check_unsupported_weight_types();
     std::mt19937 rng(std::random_device{}());
     force_scalar_kernels(true);
     CHECK(std::string(active_kernels_name()) == "scalar");

@@ -54,8 +54,8 @@ struct Precision {
 constexpr Precision kPrecisions[] = {
     {SL_TYPE_F32, 0.0},    {SL_TYPE_F16, 5e-4},   {SL_TYPE_BF16, 4e-3},  {SL_TYPE_Q8_0, 0.008},
     {SL_TYPE_Q4_0, 0.12},  {SL_TYPE_Q4_1, 0.10},  {SL_TYPE_Q5_0, 0.06},  {SL_TYPE_Q5_1, 0.05},
-    {SL_TYPE_Q2_K, 0.40},  {SL_TYPE_Q3_K, 0.22},  {SL_TYPE_Q4_K, 0.11},  {SL_TYPE_Q5_K, 0.055},
-    {SL_TYPE_Q6_K, 0.03},  {SL_TYPE_Q8_K, 0.008},
+    {SL_TYPE_Q2_K, 0.35},  {SL_TYPE_Q3_K, 0.19},  {SL_TYPE_Q4_K, 0.095}, {SL_TYPE_Q5_K, 0.048},
+    {SL_TYPE_Q6_K, 0.024}, {SL_TYPE_Q8_K, 0.008},
 };
 
 void test_round_trip_precision() {

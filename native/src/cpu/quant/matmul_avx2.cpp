@@ -1,15 +1,21 @@
-// The AVX2 + FMA + F16C fast path. Each weight row is decoded once (to floats, or to the unpacked
-// int8 form for the 8-bit path) into per-thread scratch that stays in L1/L2, then applied to the
-// tokens four at a time, so a batch reads every weight byte from memory once.
-// Only intrinsics and functions defined out of line elsewhere are used here: an inline function
-// shared with the scalar files, compiled with -mavx2 in this file, could leak into the scalar path.
+// The AVX2 + FMA + F16C fast path. Each kernel is compiled per weight type with its decoder
+// inlined (unpack_avx2.h). A weight block is decoded once and applied to every token of the call:
+// up to four tokens decode each block on the fly; larger batches decode the whole row once into
+// per-thread scratch (floats, or the unpacked int8 form for the 8-bit path; it stays in L1/L2)
+// and sweep it four tokens at a time, so either way every weight byte is read from memory once.
+// Only intrinsics, avx2:: helpers and functions defined out of line elsewhere are used here: an
+// inline function shared with the scalar files, compiled with -mavx2 in this file, could be the
+// copy the linker keeps for the scalar path.
 #include <immintrin.h>
+
+#include <type_traits>
 
 #include "cpu/quant/block_layouts.h"
 #include "cpu/quant/kernels.h"
 #include "cpu/quant/quant.h"
 #include "cpu/quant/scratch.h"
 #include "cpu/quant/unpack.h"
+#include "cpu/quant/unpack_avx2.h"
 
 namespace sl::cpu {
 namespace {
@@ -23,9 +29,9 @@ float horizontal_sum(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-// Runs tile<NT>(t0, NT) over the tokens, NT = 4 while four remain, then the 1..3 left over.
+// Runs Tile<NT>::run(t0, args...) over the tokens: NT = 4 while four remain, then the rest.
 template <template <int> class Tile, class... Args>
-void for_token_tiles(int64_t n_tok, Args&&... args) {
+void for_token_tiles(int64_t n_tok, const Args&... args) {
     int64_t t0 = 0;
     for (; t0 + kTokenTile <= n_tok; t0 += kTokenTile) Tile<kTokenTile>::run(t0, args...);
     switch (n_tok - t0) {
@@ -36,9 +42,122 @@ void for_token_tiles(int64_t n_tok, Args&&... args) {
     }
 }
 
+// Where a tile finds the decoded weight blocks of one row: decoded on the fly from the raw row,
+// or already unpacked into scratch by unpack_whole_row.
+template <class D>
+struct RowBlocks {
+    const uint8_t* raw;  // non-null: decode each block now
+    UnpackedRow unpacked;
+
+    struct Block {
+        const int8_t* q;
+        const float* scale;
+        const float* min;
+    };
+    struct Buffer {
+        alignas(32) int8_t q[D::kElems];
+        float scale[D::kSubs];
+        float min[D::kSubs];
+    };
+
+    Block get(int64_t b, Buffer& buffer) const {
+        if (raw) {
+            D::unpack(raw + b * sizeof(typename D::Block), buffer.q, buffer.scale, buffer.min);
+            return {buffer.q, buffer.scale, buffer.min};
+        }
+        return {unpacked.q + b * D::kElems, unpacked.scale + b * D::kSubs, unpacked.min + b * D::kSubs};
+    }
+};
+
+template <class D>
+UnpackedRow row_scratch(int64_t cols) {
+    const size_t n_sub = size_t(cols / D::kSubLen);
+    return {static_cast<int8_t*>(thread_scratch(ScratchSlot::kRowValues, size_t(cols))),
+            static_cast<float*>(thread_scratch(ScratchSlot::kRowScales, n_sub * sizeof(float))),
+            static_cast<float*>(thread_scratch(ScratchSlot::kRowMins, n_sub * sizeof(float)))};
+}
+
+template <class D>
+void unpack_whole_row(const uint8_t* row, int64_t n_blocks, const UnpackedRow& out) {
+    for (int64_t b = 0; b < n_blocks; ++b) {
+        D::unpack(row + b * sizeof(typename D::Block), out.q + b * D::kElems, out.scale + b * D::kSubs,
+                  out.min + b * D::kSubs);
+    }
+}
+
+// Runs Tile<NT> over every row: blocks decoded on the fly for one tile, else unpacked once per row.
+template <class D, template <int> class Tile, class... Args>
+void run_rows(const void* W, int64_t cols, int64_t n_tok, int64_t r0, int64_t r1, const Args&... args) {
+    const int64_t n_blocks = cols / D::kElems;
+    const size_t stride = size_t(n_blocks) * sizeof(typename D::Block);
+    const bool fused = n_tok <= kTokenTile;
+    const UnpackedRow scratch = fused ? UnpackedRow{} : row_scratch<D>(cols);
+    for (int64_t r = r0; r < r1; ++r) {
+        const uint8_t* row = static_cast<const uint8_t*>(W) + r * stride;
+        if (!fused) unpack_whole_row<D>(row, n_blocks, scratch);
+        const RowBlocks<D> blocks{fused ? row : nullptr, scratch};
+        for_token_tiles<Tile>(n_tok, blocks, n_blocks, r, args...);
+    }
+}
+
 // ---- Float activations ----------------------------------------------------------------------
 
-void decode_f16(const uint16_t* src, int64_t n, float* out) {
+// Decoded weights w[i..i+8) of one block as floats: scale * q - min.
+template <class D>
+__m256 weights8(const typename RowBlocks<D>::Block& w, int i) {
+    const __m128i q8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(w.q + i));
+    const __m256 values = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q8)), _mm256_set1_ps(w.scale[i / D::kSubLen]));
+    return D::kHasMin ? _mm256_sub_ps(values, _mm256_set1_ps(w.min[i / D::kSubLen])) : values;
+}
+
+template <class D>
+struct QuantFloatTiles {
+    template <int NT>
+    struct Tile {
+        static void run(int64_t t0, const RowBlocks<D>& blocks, int64_t n_blocks, int64_t r, const float* X,
+                        int64_t ldx, float* Y, int64_t ldy) {
+            constexpr int C = NT == 1 ? 2 : 1;  // a lone token gets two accumulator chains
+            const float* x[NT];
+            for (int t = 0; t < NT; ++t) x[t] = X + (t0 + t) * ldx;
+            __m256 acc[NT][C];
+            for (int t = 0; t < NT; ++t)
+                for (int c = 0; c < C; ++c) acc[t][c] = _mm256_setzero_ps();
+            typename RowBlocks<D>::Buffer buffer;
+            for (int64_t b = 0; b < n_blocks; ++b) {
+                const auto w = blocks.get(b, buffer);
+                const int64_t base = b * D::kElems;
+                // Per sub-block: sum q * x (and x for the min) in float, then apply scale and min
+                // once, rather than dequantizing every weight.
+#pragma GCC unroll 16
+                for (int s = 0; s < D::kSubs; ++s) {
+                    __m256 qx[NT], xs[NT];
+                    for (int t = 0; t < NT; ++t) qx[t] = xs[t] = _mm256_setzero_ps();
+#pragma GCC unroll 4
+                    for (int i = s * D::kSubLen; i < (s + 1) * D::kSubLen; i += 8) {
+                        const __m128i q8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(w.q + i));
+                        const __m256 q = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q8));
+                        for (int t = 0; t < NT; ++t) {
+                            const __m256 xv = _mm256_loadu_ps(x[t] + base + i);
+                            qx[t] = _mm256_fmadd_ps(q, xv, qx[t]);
+                            if constexpr (D::kHasMin) xs[t] = _mm256_add_ps(xs[t], xv);
+                        }
+                    }
+                    for (int t = 0; t < NT; ++t) {
+                        acc[t][s % C] = _mm256_fmadd_ps(qx[t], _mm256_set1_ps(w.scale[s]), acc[t][s % C]);
+                        if constexpr (D::kHasMin) acc[t][s % C] = _mm256_fnmadd_ps(xs[t], _mm256_set1_ps(w.min[s]), acc[t][s % C]);
+                    }
+                }
+            }
+            for (int t = 0; t < NT; ++t) {
+                for (int c = 1; c < C; ++c) acc[t][0] = _mm256_add_ps(acc[t][0], acc[t][c]);
+                Y[(t0 + t) * ldy + r] = horizontal_sum(acc[t][0]);
+            }
+        }
+    };
+};
+
+// F32 / F16 / BF16 rows: converted to float (F32 used in place), then dotted with each token.
+void convert_f16(const uint16_t* src, int64_t n, float* out) {
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
         _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i))));
@@ -46,7 +165,7 @@ void decode_f16(const uint16_t* src, int64_t n, float* out) {
     for (; i < n; ++i) out[i] = _cvtsh_ss(src[i]);
 }
 
-void decode_bf16(const uint16_t* src, int64_t n, float* out) {
+void convert_bf16(const uint16_t* src, int64_t n, float* out) {
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
         const __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)));
@@ -55,37 +174,11 @@ void decode_bf16(const uint16_t* src, int64_t n, float* out) {
     for (; i < n; ++i) out[i] = _mm_cvtss_f32(_mm_castsi128_ps(_mm_cvtsi32_si128(int(src[i]) << 16)));
 }
 
-void decode_quantized(const QuantFormat& format, const void* src, int64_t n, float* out) {
-    const UnpackFn unpack = avx2_unpacker(format.type);
-    const auto* bytes = static_cast<const uint8_t*>(src);
-    alignas(32) int8_t q[kQK_K];
-    float scale[kQK_K / 16], min[kQK_K / 16];
-    for (int64_t b = 0; b < n / format.block_elems; ++b) {
-        unpack(bytes + b * format.block_bytes, q, scale, min);
-        float* dst = out + b * format.block_elems;
-        for (int i = 0; i < format.block_elems; i += 8) {
-            const int s = i / format.sub_len;
-            const __m256 values = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q + i))));
-            _mm256_storeu_ps(dst + i, _mm256_sub_ps(_mm256_mul_ps(values, _mm256_set1_ps(scale[s])), _mm256_set1_ps(min[s])));
-        }
-    }
-}
-
-// The row as floats: W itself for F32, otherwise decoded into out.
-const float* decode_row(sl_type type, const void* src, int64_t n, float* out) {
-    switch (type) {
-        case SL_TYPE_F32: return static_cast<const float*>(src);
-        case SL_TYPE_F16: decode_f16(static_cast<const uint16_t*>(src), n, out); return out;
-        case SL_TYPE_BF16: decode_bf16(static_cast<const uint16_t*>(src), n, out); return out;
-        default: decode_quantized(*quant_format(type), src, n, out); return out;
-    }
-}
-
 // dot(w, x_t) for NT tokens; U independent accumulators per token hide the FMA latency.
 template <int NT>
-struct FloatTile {
-    static void run(int64_t t0, const float* w, int64_t n, const float* X, int64_t ldx, float* Y, int64_t ldy,
-                    int64_t r) {
+struct FloatRowTile {
+    static void run(int64_t t0, const float* w, int64_t n, int64_t r, const float* X, int64_t ldx, float* Y,
+                    int64_t ldy) {
         constexpr int U = NT == 1 ? 4 : 2;
         const float* x[NT];
         for (int t = 0; t < NT; ++t) x[t] = X + (t0 + t) * ldx;
@@ -112,13 +205,59 @@ struct FloatTile {
     }
 };
 
+// Each row decoded to floats once (by to_floats, which returns the row's floats), then swept by
+// FloatRowTile four tokens at a time.
+template <class ToFloats>
+void float_rows(const ToFloats& to_floats, int64_t cols, const float* X, int64_t ldx, int64_t n_tok, float* Y,
+                int64_t ldy, int64_t r0, int64_t r1) {
+    auto* converted = static_cast<float*>(thread_scratch(ScratchSlot::kRowValues, size_t(cols) * sizeof(float)));
+    for (int64_t r = r0; r < r1; ++r) {
+        const float* w = to_floats(r, converted);
+        for_token_tiles<FloatRowTile>(n_tok, w, cols, r, X, ldx, Y, ldy);
+    }
+}
+
+void float_weights(sl_type type, const void* W, int64_t cols, const float* X, int64_t ldx, int64_t n_tok, float* Y,
+                   int64_t ldy, int64_t r0, int64_t r1) {
+    const uint64_t stride = row_bytes(type, cols);
+    const auto to_floats = [&](int64_t r, float* converted) {
+        const void* row = static_cast<const uint8_t*>(W) + r * stride;
+        if (type == SL_TYPE_F32) return static_cast<const float*>(row);
+        if (type == SL_TYPE_F16) convert_f16(static_cast<const uint16_t*>(row), cols, converted);
+        else convert_bf16(static_cast<const uint16_t*>(row), cols, converted);
+        return static_cast<const float*>(converted);
+    };
+    float_rows(to_floats, cols, X, ldx, n_tok, Y, ldy, r0, r1);
+}
+
+// Quantized weights: a tile of tokens decodes each block on the fly; a larger batch decodes each
+// row to floats once and sweeps it.
+template <class D>
+struct QuantFloatKernel {
+    static void run(const void* W, int64_t cols, const float* X, int64_t ldx, int64_t n_tok, float* Y, int64_t ldy,
+                    int64_t r0, int64_t r1) {
+        if (n_tok <= kTokenTile) {
+            run_rows<D, QuantFloatTiles<D>::template Tile>(W, cols, n_tok, r0, r1, X, ldx, Y, ldy);
+            return;
+        }
+        const int64_t n_blocks = cols / D::kElems;
+        const auto to_floats = [&](int64_t r, float* converted) {
+            const RowBlocks<D> blocks{static_cast<const uint8_t*>(W) + r * n_blocks * sizeof(typename D::Block), {}};
+            typename RowBlocks<D>::Buffer buffer;
+            for (int64_t b = 0; b < n_blocks; ++b) {
+                const auto w = blocks.get(b, buffer);
+                for (int i = 0; i < D::kElems; i += 8) _mm256_storeu_ps(converted + b * D::kElems + i, weights8<D>(w, i));
+            }
+            return static_cast<const float*>(converted);
+        };
+        float_rows(to_floats, cols, X, ldx, n_tok, Y, ldy, r0, r1);
+    }
+};
+
 void matmul_avx2(sl_type type, const void* W, int64_t cols, const float* X, int64_t ldx, int64_t n_tok,
                  float* Y, int64_t ldy, int64_t r0, int64_t r1) {
-    const uint64_t stride = row_bytes(type, cols);
-    auto* buffer = static_cast<float*>(thread_scratch(ScratchSlot::kRowValues, size_t(cols) * sizeof(float)));
-    for (int64_t r = r0; r < r1; ++r) {
-        const float* w = decode_row(type, static_cast<const uint8_t*>(W) + r * stride, cols, buffer);
-        for_token_tiles<FloatTile>(n_tok, w, cols, X, ldx, Y, ldy, r);
+    if (!avx2::with_decoder<QuantFloatKernel>(type, W, cols, X, ldx, n_tok, Y, ldy, r0, r1)) {
+        float_weights(type, W, cols, X, ldx, n_tok, Y, ldy, r0, r1);
     }
 }
 
@@ -131,32 +270,32 @@ __m256 dot32(__m256i w, __m256i w_abs, __m256i x) {
     return _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
 }
 
-__m256i load_i8x32(const int8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
-
 // Legacy weights (one sub-block per 32-element block) against Q8_0 activations.
-template <bool kHasMin>
+template <class D>
 struct LegacyTiles {
     template <int NT>
     struct Tile {
-        static void run(int64_t t0, const UnpackedRow& w, int64_t n_blocks, const uint8_t* Xq, int64_t ldxq,
-                        float* Y, int64_t ldy, int64_t r) {
-            constexpr int C = NT == 1 ? 2 : 1;  // a lone token gets two accumulator chains
+        static void run(int64_t t0, const RowBlocks<D>& blocks, int64_t n_blocks, int64_t r, const uint8_t* Xq,
+                        int64_t ldxq, float* Y, int64_t ldy) {
+            constexpr int C = NT == 1 ? 2 : 1;
             const BlockQ8_0* x[NT];
             for (int t = 0; t < NT; ++t) x[t] = reinterpret_cast<const BlockQ8_0*>(Xq + (t0 + t) * ldxq);
             __m256 acc[NT][C];
             for (int t = 0; t < NT; ++t)
                 for (int c = 0; c < C; ++c) acc[t][c] = _mm256_setzero_ps();
+            typename RowBlocks<D>::Buffer buffer;
             const auto block = [&](int64_t b, int c) {
-                const __m256i wq = load_i8x32(w.q + b * kQK);
+                const auto w = blocks.get(b, buffer);
+                const __m256i wq = avx2::load32(w.q);
                 const __m256i w_abs = _mm256_abs_epi8(wq);
                 for (int t = 0; t < NT; ++t) {
                     const float dx = _cvtsh_ss(x[t][b].d);
-                    const __m256i xq = load_i8x32(x[t][b].qs);
-                    acc[t][c] = _mm256_fmadd_ps(dot32(wq, w_abs, xq), _mm256_set1_ps(w.scale[b] * dx), acc[t][c]);
-                    if constexpr (kHasMin) {
-                        const __m256i x_pairs = _mm256_maddubs_epi16(_mm256_set1_epi8(1), xq);
+                    const __m256i xq = avx2::load32(x[t][b].qs);
+                    acc[t][c] = _mm256_fmadd_ps(dot32(wq, w_abs, xq), _mm256_set1_ps(w.scale[0] * dx), acc[t][c]);
+                    if constexpr (D::kHasMin) {
+                        const __m256i x_pairs = _mm256_maddubs_epi16(avx2::bytes(1), xq);
                         const __m256 x_sums = _mm256_cvtepi32_ps(_mm256_madd_epi16(x_pairs, _mm256_set1_epi16(1)));
-                        acc[t][c] = _mm256_fnmadd_ps(x_sums, _mm256_set1_ps(w.min[b] * dx), acc[t][c]);
+                        acc[t][c] = _mm256_fnmadd_ps(x_sums, _mm256_set1_ps(w.min[0] * dx), acc[t][c]);
                     }
                 }
             };
@@ -172,10 +311,10 @@ struct LegacyTiles {
     };
 };
 
-// min[s] * (sum of the activation quants of sub-block s), for the eight lanes of one super-block.
+// min[s] * (sum of the activation quants of sub-block s), over the sub-blocks of one super-block.
 template <int kSubLen>
 __m256 min_terms(const float* min, const int16_t* bsums) {
-    const __m256i sums16 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bsums));
+    const __m256i sums16 = avx2::load32(bsums);
     if constexpr (kSubLen == 32) {  // two bsums of 16 per sub-block
         const __m256 sums = _mm256_cvtepi32_ps(_mm256_madd_epi16(sums16, _mm256_set1_epi16(1)));
         return _mm256_mul_ps(sums, _mm256_loadu_ps(min));
@@ -197,39 +336,42 @@ __m256 lane_scales(const float* scale, int v) {
 }
 
 // K-quant weights against Q8_K activations, one 256-element super-block at a time.
-template <int kSubLen, bool kHasMin>
+template <class D>
 struct KTiles {
     template <int NT>
     struct Tile {
-        static void run(int64_t t0, const UnpackedRow& w, int64_t n_blocks, const uint8_t* Xq, int64_t ldxq,
-                        float* Y, int64_t ldy, int64_t r) {
+        static void run(int64_t t0, const RowBlocks<D>& blocks, int64_t n_blocks, int64_t r, const uint8_t* Xq,
+                        int64_t ldxq, float* Y, int64_t ldy) {
             constexpr int C = NT == 1 ? 2 : 1;
-            constexpr int kSubs = kQK_K / kSubLen;
             const BlockQ8_K* x[NT];
             for (int t = 0; t < NT; ++t) x[t] = reinterpret_cast<const BlockQ8_K*>(Xq + (t0 + t) * ldxq);
             __m256 acc[NT];
             for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+            typename RowBlocks<D>::Buffer buffer;
             for (int64_t b = 0; b < n_blocks; ++b) {
-                const int8_t* wq = w.q + b * kQK_K;
-                const float* scale = w.scale + b * kSubs;
+                const auto w = blocks.get(b, buffer);
                 __m256 part[NT][C];
                 for (int t = 0; t < NT; ++t)
                     for (int c = 0; c < C; ++c) part[t][c] = _mm256_setzero_ps();
-                for (int v = 0; v < kQK_K / 32; ++v) {
-                    const __m256i wv = load_i8x32(wq + 32 * v);
-                    const __m256i w_abs = _mm256_abs_epi8(wv);
-                    const __m256 scales = lane_scales<kSubLen>(scale, v);
-                    for (int t = 0; t < NT; ++t) {
-                        part[t][v % C] = _mm256_fmadd_ps(dot32(wv, w_abs, load_i8x32(x[t][b].qs + 32 * v)), scales,
-                                                         part[t][v % C]);
+#pragma GCC unroll 8
+                for (int v0 = 0; v0 < kQK_K / 32; v0 += C) {
+                    for (int c = 0; c < C; ++c) {
+                        const int v = v0 + c;
+                        const __m256i wv = avx2::load32(w.q + 32 * v);
+                        const __m256i w_abs = _mm256_abs_epi8(wv);
+                        const __m256 scales = lane_scales<D::kSubLen>(w.scale, v);
+                        for (int t = 0; t < NT; ++t) {
+                            part[t][c] = _mm256_fmadd_ps(dot32(wv, w_abs, avx2::load32(x[t][b].qs + 32 * v)), scales,
+                                                         part[t][c]);
+                        }
                     }
                 }
                 for (int t = 0; t < NT; ++t) {
                     for (int c = 1; c < C; ++c) part[t][0] = _mm256_add_ps(part[t][0], part[t][c]);
                     const __m256 dx = _mm256_set1_ps(x[t][b].d);
                     acc[t] = _mm256_fmadd_ps(part[t][0], dx, acc[t]);
-                    if constexpr (kHasMin) {
-                        acc[t] = _mm256_fnmadd_ps(min_terms<kSubLen>(w.min + b * kSubs, x[t][b].bsums), dx, acc[t]);
+                    if constexpr (D::kHasMin) {
+                        acc[t] = _mm256_fnmadd_ps(min_terms<D::kSubLen>(w.min, x[t][b].bsums), dx, acc[t]);
                     }
                 }
             }
@@ -238,36 +380,21 @@ struct KTiles {
     };
 };
 
-template <template <int> class Tile>
-void run_rows_q8(const QuantFormat& format, const void* W, int64_t cols, const void* Xq, int64_t ldxq,
-                 int64_t n_tok, float* Y, int64_t ldy, int64_t r0, int64_t r1) {
-    const uint64_t stride = row_bytes(format.type, cols);
-    const size_t n_sub = size_t(cols / format.sub_len);
-    const UnpackedRow row{static_cast<int8_t*>(thread_scratch(ScratchSlot::kRowValues, size_t(cols))),
-                          static_cast<float*>(thread_scratch(ScratchSlot::kRowScales, n_sub * sizeof(float))),
-                          static_cast<float*>(thread_scratch(ScratchSlot::kRowMins, n_sub * sizeof(float)))};
-    const UnpackFn unpack = avx2_unpacker(format.type);
-    const int64_t n_blocks = cols / format.block_elems;
-    const auto* x = static_cast<const uint8_t*>(Xq);
-    for (int64_t r = r0; r < r1; ++r) {
-        unpack_row(format, unpack, static_cast<const uint8_t*>(W) + r * stride, cols, row);
-        for_token_tiles<Tile>(n_tok, row, n_blocks, x, ldxq, Y, ldy, r);
+template <class D>
+struct Q8Kernel {
+    template <int NT>
+    using Tile = std::conditional_t<D::kElems == kQK, typename LegacyTiles<D>::template Tile<NT>,
+                                    typename KTiles<D>::template Tile<NT>>;
+
+    static void run(const void* W, int64_t cols, const void* Xq, int64_t ldxq, int64_t n_tok, float* Y, int64_t ldy,
+                    int64_t r0, int64_t r1) {
+        run_rows<D, Tile>(W, cols, n_tok, r0, r1, static_cast<const uint8_t*>(Xq), ldxq, Y, ldy);
     }
-}
+};
 
 void matmul_q8_avx2(sl_type type, const void* W, int64_t cols, const void* Xq, int64_t ldxq, int64_t n_tok,
                     float* Y, int64_t ldy, int64_t r0, int64_t r1) {
-    const QuantFormat& f = *quant_format(type);
-    if (f.block_elems == kQK) {
-        if (f.has_min) run_rows_q8<LegacyTiles<true>::Tile>(f, W, cols, Xq, ldxq, n_tok, Y, ldy, r0, r1);
-        else run_rows_q8<LegacyTiles<false>::Tile>(f, W, cols, Xq, ldxq, n_tok, Y, ldy, r0, r1);
-    } else if (f.sub_len == 32) {
-        run_rows_q8<KTiles<32, true>::Tile>(f, W, cols, Xq, ldxq, n_tok, Y, ldy, r0, r1);  // Q4_K, Q5_K
-    } else if (f.has_min) {
-        run_rows_q8<KTiles<16, true>::Tile>(f, W, cols, Xq, ldxq, n_tok, Y, ldy, r0, r1);  // Q2_K
-    } else {
-        run_rows_q8<KTiles<16, false>::Tile>(f, W, cols, Xq, ldxq, n_tok, Y, ldy, r0, r1);  // Q3_K, Q6_K
-    }
+    avx2::with_decoder<Q8Kernel>(type, W, cols, Xq, ldxq, n_tok, Y, ldy, r0, r1);
 }
 
 }  // namespace

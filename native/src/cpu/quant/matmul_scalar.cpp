@@ -76,7 +76,7 @@ void matmul_q8_scalar(sl_type type, const void* W, int64_t cols, const void* Xq,
                           static_cast<float*>(thread_scratch(ScratchSlot::kRowMins, n_sub * sizeof(float)))};
     const bool is_q8_K = activation_type(type) == SL_TYPE_Q8_K;
     for (int64_t r = r0; r < r1; ++r) {
-        unpack_row(format, format.unpack, static_cast<const uint8_t*>(W) + r * stride, cols, row);
+        unpack_row(format, static_cast<const uint8_t*>(W) + r * stride, cols, row);
         for (int64_t t = 0; t < n_tok; ++t) {
             const ActivationRow x{static_cast<const uint8_t*>(Xq) + t * ldxq_bytes, is_q8_K};
             Y[t * ldy + r] = dot_unpacked(row, format.sub_len, x, cols);

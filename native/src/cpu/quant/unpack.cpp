@@ -8,7 +8,6 @@
 #include "cpu/quant/block_positions.h"
 
 namespace sl::cpu {
-
 namespace {
 
 // Q3_K's sixteen 6-bit scales, stored with a bias of 32.
@@ -26,8 +25,6 @@ void k4_scale_min(const uint8_t* packed, int s, int* sc, int* mn) {
         *mn = (packed[s + 4] >> 4) | (packed[s] >> 6) << 4;
     }
 }
-
-}  // namespace
 
 void k4_scales(uint16_t d_bits, uint16_t dmin_bits, const uint8_t* packed, float* scale, float* min) {
     const float d = fp16_to_fp32(d_bits), dmin = fp16_to_fp32(dmin_bits);
@@ -62,8 +59,6 @@ void q6_K_scales(const BlockQ6_K& b, float* scale, float* min) {
         min[s] = 0.0f;
     }
 }
-
-namespace {
 
 template <class Block>
 const Block& as(const void* block) {
@@ -194,11 +189,11 @@ const QuantFormat* quant_format(sl_type type) {
     return nullptr;
 }
 
-void unpack_row(const QuantFormat& format, UnpackFn unpack, const void* src, int64_t n, const UnpackedRow& out) {
+void unpack_row(const QuantFormat& format, const void* src, int64_t n, const UnpackedRow& out) {
     const auto* bytes = static_cast<const uint8_t*>(src);
     const int subs_per_block = format.block_elems / format.sub_len;
     for (int64_t b = 0; b < n / format.block_elems; ++b) {
-        unpack(bytes + b * format.block_bytes, out.q + b * format.block_elems, out.scale + b * subs_per_block,
+        format.unpack(bytes + b * format.block_bytes, out.q + b * format.block_elems, out.scale + b * subs_per_block,
                out.min + b * subs_per_block);
     }
 }

@@ -1,13 +1,12 @@
 // Every quantized format decodes the same way: a block becomes small integers q[] plus, per
 // sub-block s, a float scale and min with value = scale[s] * q - min[s]. The dequantizers, the
-// scalar matmuls and the AVX2 int8 dot products all start from this one decoded form, so each
-// bit layout is written once per instruction set (unpack.cpp, unpack_avx2.cpp).
+// scalar matmuls and the AVX2 kernels all start from this one decoded form, so each bit layout is
+// written once per instruction set (unpack.cpp, unpack_avx2.h).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
-#include "cpu/quant/block_layouts.h"
 #include "sluice/sluice.h"
 
 namespace sl::cpu {
@@ -34,16 +33,12 @@ struct UnpackedRow {
     float* min;
 };
 
-// The AVX2 decoder of a block-quantized weight type (unpack_avx2.cpp); call only on an AVX2 CPU.
+// The AVX2 decoder of a block-quantized weight type (unpack_avx2.cpp), or nullptr; call only on a
+// CPU with AVX2 and F16C. The matmul kernels inline these decoders; tests compare them with the
+// scalar ones.
 UnpackFn avx2_unpacker(sl_type type);
 
-// Per-sub-block scales and mins of the K-quants, shared by the scalar and AVX2 decoders.
-void q2_K_scales(const BlockQ2_K& b, float* scale, float* min);
-void q3_K_scales(const BlockQ3_K& b, float* scale, float* min);
-void k4_scales(uint16_t d_bits, uint16_t dmin_bits, const uint8_t* packed, float* scale, float* min);  // Q4_K, Q5_K
-void q6_K_scales(const BlockQ6_K& b, float* scale, float* min);
-
-// Unpacks a whole row of n elements into out with the given decoder.
-void unpack_row(const QuantFormat& format, UnpackFn unpack, const void* src, int64_t n, const UnpackedRow& out);
+// Unpacks a whole row of n elements into out with the format's scalar decoder.
+void unpack_row(const QuantFormat& format, const void* src, int64_t n, const UnpackedRow& out);
 
 }  // namespace sl::cpu
