@@ -24,6 +24,7 @@
 #include "io/nvme/dma.h"
 #include "io/nvme/image_writer.h"
 #include "io/nvme/nvme_reader.h"
+#include "io/nvme/status.h"
 #include "io/nvme/vfio.h"
 #include "sluice/sluice.h"
 
@@ -152,9 +153,59 @@ sl_nvme* open_controller(const std::string& bdf, int iommu, uint64_t window_phys
     return nvme;
 }
 
+// A read past the namespace end sent straight to the controller (the reader refuses it before it
+// gets there): the controller's own status comes back decoded.
+void check_device_status(sl::nvme::Controller& controller, sl::nvme::QueuePair& queue, sl::nvme::DmaSpace& dma) {
+    using namespace sl::nvme;
+    DmaBuffer page = dma.allocate(4096);
+    Command read;
+    read.cdw0 = 0x02;
+    read.nsid = controller.ns().id;
+    read.prp1 = page.iova;
+    read.cdw10 = static_cast<uint32_t>(controller.ns().blocks);
+    read.cdw11 = static_cast<uint32_t>(controller.ns().blocks >> 32);
+    uint16_t cid = queue.submit(read);
+    std::string text;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (text.empty() && std::chrono::steady_clock::now() < deadline)
+        queue.reap([&](const Completion& c) { if (c.command_id == cid) text = c.status().ok() ? "success" : describe(c.status()); });
+    dma.release(page);
+    check(text.find("LBA Out of Range") == 0, "controller status for a read past the end decodes as: " + text);
+}
+
 // Many reads in flight over every queue at once, through the native tier reader itself.
-void check_parallel_queues(const std::string& bdf, sl::nvme::IommuMode mode, uint64_t window_phys, uint64_t window_bytes,
-                           const std::vector<uint8_t>& model, uint64_t model_start) {
+void check_concurrent_reads(sl::nvme::NvmeReader& reader, const std::vector<uint8_t>& model, size_t n_queues) {
+    const uint64_t piece = 40000;  // not a block multiple: exercises the bounced edges too
+    const size_t n = static_cast<size_t>(model.size() / piece);
+    std::vector<uint8_t> out(n * piece);
+    reader.register_buffer(out.data(), out.size());
+    for (size_t i = 0; i < n; ++i) reader.submit({i * piece, piece, out.data() + i * piece, i});
+    std::vector<sl::io::ReadCompletion> done(16);
+    size_t completed = 0, errors = 0;
+    while (reader.in_flight() > 0) {
+        size_t got = reader.reap(done, 5000);
+        for (size_t i = 0; i < got; ++i) errors += done[i].status != SL_OK;
+        completed += got;
+        if (got == 0) break;
+    }
+    reader.unregister_buffer(out.data());
+    check(completed == n && errors == 0, std::to_string(n) + " concurrent reads completed without error");
+    check(std::memcmp(out.data(), model.data(), out.size()) == 0, "concurrent reads byte-identical");
+    bool all_used = true, overlapped = false;
+    for (size_t q = 0; q < reader.queue_stats().size(); ++q) {
+        auto& s = reader.queue_stats()[q];
+        std::printf("queue %zu: %llu commands, up to %zu outstanding\n", q + 1, static_cast<unsigned long long>(s.commands),
+                    s.max_outstanding);
+        all_used = all_used && s.commands > 0;
+        overlapped = overlapped || s.max_outstanding > 1;
+    }
+    check(n_queues == 4 && all_used, "every one of 4 queues carried commands");
+    check(overlapped, "several commands outstanding on a queue at once");
+}
+
+// The driver's C++ layers directly, as the streaming pipeline will use them.
+void check_native_driver(const std::string& bdf, sl::nvme::IommuMode mode, uint64_t window_phys, uint64_t window_bytes,
+                         const std::vector<uint8_t>& model, uint64_t model_start) {
     using namespace sl::nvme;
     try {
         VfioDevice device(bdf, mode);
@@ -167,34 +218,13 @@ void check_parallel_queues(const std::string& bdf, sl::nvme::IommuMode mode, uin
         options.window_bytes = model.size();
         options.max_transfer = 16384;  // small commands: many of them in flight
         options.bounce_buffers = 32;
-        NvmeReader reader(controller, *dma, queues, options);
-        const uint64_t piece = 40000;  // not a block multiple: exercises the bounced edges too
-        const size_t n = static_cast<size_t>(model.size() / piece);
-        std::vector<uint8_t> out(n * piece);
-        reader.register_buffer(out.data(), out.size());
-        for (size_t i = 0; i < n; ++i) reader.submit({i * piece, piece, out.data() + i * piece, i});
-        std::vector<sl::io::ReadCompletion> done(16);
-        size_t completed = 0, errors = 0;
-        while (reader.in_flight() > 0) {
-            size_t got = reader.reap(done, 5000);
-            for (size_t i = 0; i < got; ++i) errors += done[i].status != SL_OK;
-            completed += got;
-            if (got == 0) break;
+        {
+            NvmeReader reader(controller, *dma, queues, options);
+            check_concurrent_reads(reader, model, queues.size());
         }
-        check(completed == n && errors == 0, std::to_string(n) + " concurrent reads completed without error");
-        check(std::memcmp(out.data(), model.data(), out.size()) == 0, "concurrent reads byte-identical");
-        bool all_used = true, overlapped = false;
-        for (size_t q = 0; q < reader.queue_stats().size(); ++q) {
-            auto& s = reader.queue_stats()[q];
-            std::printf("queue %zu: %llu commands, up to %zu outstanding\n", q + 1, static_cast<unsigned long long>(s.commands), s.max_outstanding);
-            all_used = all_used && s.commands > 0;
-            overlapped = overlapped || s.max_outstanding > 1;
-        }
-        check(queues.size() == 4 && all_used, "every one of 4 queues carried commands");
-        check(overlapped, "several commands outstanding on a queue at once");
-        reader.unregister_buffer(out.data());
+        check_device_status(controller, *queues[0], *dma);
     } catch (const sl::Error& e) {
-        check(false, std::string("parallel queues: ") + e.what());
+        check(false, std::string("native driver: ") + e.what());
     }
 }
 
@@ -247,8 +277,8 @@ int run_vfio(int argc, char** argv) {
         check_status(sl_nvme_close(nvme), SL_OK, "second clean shutdown");
     }
     uint64_t model_start = lba * 512 + sl::nvme::kModelHeaderBytes;
-    check_parallel_queues(bdf, no_iommu ? sl::nvme::IommuMode::kNoIommu : sl::nvme::IommuMode::kIommu, window_phys,
-                          window_bytes, model, model_start);
+    check_native_driver(bdf, no_iommu ? sl::nvme::IommuMode::kNoIommu : sl::nvme::IommuMode::kIommu, window_phys,
+                        window_bytes, model, model_start);
     return summary("vfio");
 }
 

@@ -1,6 +1,7 @@
 #include "io/nvme/nvme_reader.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
