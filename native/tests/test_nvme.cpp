@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -108,6 +109,31 @@ void test_queue_phase() {
     CHECK_EQ(sq_doorbell, (3u * (depth - 1)) % depth);
 }
 
+// Commands that never complete are found by their age; a stray completion frees nothing twice.
+void test_queue_timeouts() {
+    const uint16_t depth = 8;
+    std::vector<Command> sq(depth);
+    std::vector<Completion> cq(depth);
+    uint32_t sq_doorbell = 0, cq_doorbell = 0;
+    QueuePair queue(2, depth, {sq.data(), 0x1000, sizeof(Command) * depth}, {cq.data(), 0x2000, sizeof(Completion) * depth},
+                    &sq_doorbell, &cq_doorbell);
+    auto start = std::chrono::steady_clock::now();
+    uint16_t cid = queue.submit(Command{});
+    CHECK(!queue.overdue(start, std::chrono::milliseconds(1000)).has_value());
+    auto late = queue.overdue(start + std::chrono::seconds(2), std::chrono::milliseconds(1000));
+    CHECK(late.has_value() && *late == cid);
+
+    for (int i = 0; i < 2; ++i) {  // the same command id completed twice
+        cq[i].command_id = cid;
+        cq[i].status_phase = 1;
+    }
+    CHECK_EQ(queue.reap([](const Completion&) {}), 2u);
+    CHECK_EQ(queue.outstanding(), 0u);
+    size_t submitted = 0;
+    while (!queue.full()) queue.submit(Command{}), ++submitted;
+    CHECK_EQ(submitted, size_t(depth - 1));
+}
+
 void test_model_header() {
     ModelHeader header = header_for_file(kModel, 512);
     auto file = slurp(kModel);
@@ -172,6 +198,7 @@ int main() {
     test_prp();
     test_status();
     test_queue_phase();
+    test_queue_timeouts();
     test_model_header();
     test_bad_gguf();
     test_image_writer();
