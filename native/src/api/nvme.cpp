@@ -65,7 +65,7 @@ ModelHeader read_header_at(sl_nvme& nvme, uint64_t lba) {
     if (lba >= nvme.controller->ns().blocks)
         sl::raise(SL_ERR_INVALID_ARGUMENT, "LBA %llu is past the namespace end (%llu blocks)", static_cast<unsigned long long>(lba),
                   static_cast<unsigned long long>(nvme.controller->ns().blocks));
-    alignas(8) uint8_t bytes[kModelHeaderBytes];
+    alignas(8) uint8_t bytes[kModelHeaderBytes] = {};  // a short last block leaves zeros, which decode refuses
     nvme.reader->read(lba * block, std::min<uint64_t>(kModelHeaderBytes, nvme.controller->ns().bytes() - lba * block), bytes);
     return decode(bytes);
 }

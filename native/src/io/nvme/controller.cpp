@@ -80,7 +80,7 @@ Controller::~Controller() {
     if (shut_down_) return;
     try {
         shutdown();
-    } catch (const Error&) {
+    } catch (...) {
         // Nothing more can be done from a destructor; the kernel driver resets the controller on bind.
     }
 }

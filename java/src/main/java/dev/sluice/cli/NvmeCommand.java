@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.bytedeco.javacpp.BytePointer;
 import picocli.CommandLine.Command;
@@ -15,7 +16,9 @@ import picocli.CommandLine.Option;
 /** {@code sluice nvme list|write|verify}: preparing a dedicated drive for the userspace NVMe driver. */
 @Command(name = "nvme", mixinStandardHelpOptions = true,
         description = "Prepare and check a dedicated NVMe drive for streaming weights without the kernel.",
-        subcommands = {NvmeCommand.List.class, NvmeCommand.Write.class, NvmeCommand.Verify.class})
+        subcommands = {
+            NvmeCommand.ListCommand.class, NvmeCommand.WriteCommand.class, NvmeCommand.VerifyCommand.class
+        })
 final class NvmeCommand {
     private static final Path SYSFS = Path.of("/sys");
     private static final Path PROC = Path.of("/proc");
@@ -23,10 +26,10 @@ final class NvmeCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "List NVMe controllers bound to vfio-pci (see scripts/setup_nvme.sh).")
-    static final class List implements Callable<Integer> {
+    static final class ListCommand implements Callable<Integer> {
         @Override
         public Integer call() {
-            java.util.List<String> found = NativeNvme.listVfioControllers();
+            List<String> found = NativeNvme.listVfioControllers();
             found.forEach(System.out::println);
             if (found.isEmpty()) {
                 System.err.println("no NVMe controller is bound to vfio-pci");
@@ -38,7 +41,7 @@ final class NvmeCommand {
     @Command(name = "write", mixinStandardHelpOptions = true,
             description = "Write a model and its Sluice header to a drive, through the kernel driver (before binding"
                     + " it to vfio-pci). Overwrites what the drive holds at that place.")
-    static final class Write implements Callable<Integer> {
+    static final class WriteCommand implements Callable<Integer> {
         @Option(names = "--device", required = true, paramLabel = "BDF", description = "the controller's PCI address")
         String device;
 
@@ -68,7 +71,7 @@ final class NvmeCommand {
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = "Check through the userspace driver that a drive holds the given model.")
-    static final class Verify implements Callable<Integer> {
+    static final class VerifyCommand implements Callable<Integer> {
         @Option(names = "--device", required = true, paramLabel = "BDF", description = "the controller's PCI address")
         String device;
 
@@ -108,10 +111,14 @@ final class NvmeCommand {
                 return NativeNvme.DmaMode.IOMMU;
             }
             String[] parts = noIommuWindow.split(":");
-            if (parts.length != 2) {
-                throw new SluiceException("--no-iommu takes PHYS:BYTES, such as 0x30000000:16777216");
+            try {
+                if (parts.length == 2) {
+                    return new NativeNvme.DmaMode(true, Long.decode(parts[0]), Long.decode(parts[1]));
+                }
+            } catch (NumberFormatException e) {
+                // reported below with the expected form
             }
-            return new NativeNvme.DmaMode(true, Long.decode(parts[0]), Long.decode(parts[1]));
+            throw new SluiceException("--no-iommu takes PHYS:BYTES, such as 0x30000000:16777216");
         }
 
         private void compareAll(NativeNvme.Controller nvme) throws IOException {

@@ -44,6 +44,14 @@ class NvmeCommandTest {
     }
 
     @Test
+    void malformedNoIommuWindowIsRefused() {
+        CliRunner r = CliRunner.run("nvme", "verify", "--device", "0000:01:00.0", "--file", MODEL.toString(),
+                "--no-iommu", "lots");
+        assertTrue(r.isOneErrorLine(), r.stderr());
+        assertTrue(r.stderr().contains("PHYS:BYTES"), r.stderr());
+    }
+
+    @Test
     void writtenImageCarriesTheModelsHeader(@TempDir Path dir) throws IOException {
         Path image = dir.resolve("drive.img");
         try (var file = java.nio.channels.FileChannel.open(image, java.nio.file.StandardOpenOption.CREATE_NEW,
