@@ -195,6 +195,84 @@ SL_API sl_status sl_quantize(int32_t type, const float* src, int64_t n, void* ds
  * (0 = one per physical core). */
 SL_API sl_status sl_measure_host_bandwidth(uint64_t bytes, int32_t n_threads, double* bytes_per_second);
 
+/* ---- NVMe (userspace driver) ------------------------------------------------------------ */
+
+/* A controller bound to vfio-pci, driven from userspace; the kernel and the page cache are out of
+ * the data path. Reads are synchronous here (the streaming pipeline uses the native tier reader
+ * with many reads in flight); each one is still spread over all queues as many commands. */
+typedef struct sl_nvme sl_nvme;
+
+typedef enum sl_nvme_iommu {
+    SL_NVME_IOMMU = 0,    /* VFIO type-1 IOMMU: the drive reaches only registered memory */
+    SL_NVME_NO_IOMMU = 1  /* UNSAFE: vfio no-IOMMU mode; only when the user asks; warns loudly */
+} sl_nvme_iommu;
+
+typedef struct sl_nvme_options {
+    int32_t iommu;             /* sl_nvme_iommu */
+    int32_t n_queues;          /* I/O queue pairs wanted (the controller may grant fewer) */
+    int32_t queue_depth;       /* entries per queue, at least 2 (capped by CAP.MQES) */
+    uint32_t namespace_id;     /* usually 1 */
+    uint32_t timeout_ms;       /* per command; a timeout leaves the handle unusable: close it */
+    int32_t bounce_buffers;    /* buffers for unaligned edges (all reads, without an IOMMU) */
+    uint64_t dma_window_phys;  /* no-IOMMU only: physical memory reserved at boot (memmap=SIZE$ADDR) */
+    uint64_t dma_window_bytes; /*   that the drive may DMA into; no /proc/self/pagemap lookups */
+} sl_nvme_options;
+
+typedef struct sl_nvme_info {
+    char bdf[16];
+    uint16_t vendor_id;
+    uint16_t subsystem_vendor_id;
+    uint32_t version;             /* NVMe version register: major << 16 | minor << 8 */
+    char serial[24];
+    char model[48];
+    char firmware[16];
+    uint32_t namespace_id;
+    uint32_t block_size;          /* bytes per logical block */
+    uint32_t metadata_size;       /* metadata bytes per block (separate buffer, never read) */
+    uint64_t blocks;              /* namespace size in blocks (NSZE) */
+    uint64_t max_transfer_bytes;  /* from MDTS; 0 = the controller sets no limit */
+    uint64_t transfer_bytes;      /* bytes per read command as Sluice issues them */
+    int32_t n_queues;             /* I/O queue pairs granted */
+    int32_t queue_depth;
+    int32_t iommu;                /* sl_nvme_iommu */
+    uint64_t readable_bytes;      /* the namespace, or the model once one is attached */
+} sl_nvme_info;
+
+/* The Sluice header written before a model on the drive (layout: native/src/io/nvme/model_header.h). */
+typedef struct sl_nvme_model_header {
+    uint32_t version;
+    uint32_t data_offset;  /* bytes from the header to the model's first byte */
+    uint64_t model_size;   /* bytes of the GGUF file */
+    uint64_t prefix_size;  /* bytes of GGUF header + metadata + tensor table that prefix_hash covers */
+    uint64_t prefix_hash;
+} sl_nvme_model_header;
+
+SL_API void sl_nvme_options_init(sl_nvme_options* options);
+/* Newline-separated PCI addresses of NVMe controllers bound to vfio-pci; *count of them. */
+SL_API sl_status sl_nvme_list(char* out, uint64_t capacity, int32_t* count);
+/* The header a GGUF file gets on a drive of block_size-byte blocks (what verify compares against). */
+SL_API sl_status sl_nvme_header_for_file(const char* gguf_path, uint32_t block_size, sl_nvme_model_header* header);
+/* Writes the header and the model at block lba of target: a block device still bound to the
+ * kernel's nvme driver, or a disk image file (512-byte blocks). */
+SL_API sl_status sl_nvme_write_model(const char* target, const char* gguf_path, uint64_t lba,
+                                     sl_nvme_model_header* written);
+
+/* Brings the controller up (bdf such as "0000:01:00.0"); options NULL means defaults. */
+SL_API sl_status sl_nvme_open(const char* bdf, const sl_nvme_options* options, sl_nvme** nvme);
+SL_API sl_status sl_nvme_get_info(const sl_nvme* nvme, sl_nvme_info* info);
+/* Reads the Sluice header at block lba (only before a model is attached). */
+SL_API sl_status sl_nvme_read_header(sl_nvme* nvme, uint64_t lba, sl_nvme_model_header* header);
+/* Checks the header at lba against expected (SL_ERR_FORMAT on a mismatch); from then on offsets of
+ * sl_nvme_read are model bytes. */
+SL_API sl_status sl_nvme_attach_model(sl_nvme* nvme, uint64_t lba, const sl_nvme_model_header* expected);
+/* Maps a destination buffer for DMA, so aligned reads into it need no copy. */
+SL_API sl_status sl_nvme_register_buffer(sl_nvme* nvme, void* base, uint64_t bytes);
+SL_API sl_status sl_nvme_unregister_buffer(sl_nvme* nvme, void* base);
+/* Reads length bytes at offset (namespace bytes, or model bytes once attached) into dst. */
+SL_API sl_status sl_nvme_read(sl_nvme* nvme, uint64_t offset, uint64_t length, void* dst);
+/* Shuts the controller down (CC.SHN) so the kernel can take it back, and frees the handle. */
+SL_API sl_status sl_nvme_close(sl_nvme* nvme);
+
 #ifdef __cplusplus
 }
 #endif

@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
             LogitsCommand.class,
             PerplexityCommand.class,
             BenchCommand.class,
-            SynthCommand.class
+            SynthCommand.class,
+            NvmeCommand.class
         })
 public final class SluiceCli {
     private SluiceCli() {}

@@ -108,6 +108,141 @@ public final class SluiceNative {
     public static native int sl_measure_host_bandwidth(@Cast("uint64_t") long bytes, int nThreads,
             double[] bytesPerSecond);
 
+    // ---- NVMe (userspace driver) ----
+    public static native void sl_nvme_options_init(NvmeOptions options);
+
+    public static native int sl_nvme_list(@Cast("char*") byte[] out, @Cast("uint64_t") long capacity, IntPointer count);
+
+    public static native int sl_nvme_header_for_file(String ggufPath, @Cast("uint32_t") int blockSize,
+            NvmeModelHeader header);
+
+    public static native int sl_nvme_write_model(String target, String ggufPath, @Cast("uint64_t") long lba,
+            NvmeModelHeader written);
+
+    public static native int sl_nvme_open(String bdf, NvmeOptions options, @ByPtrPtr Nvme nvme);
+
+    public static native int sl_nvme_get_info(Nvme nvme, NvmeInfo info);
+
+    public static native int sl_nvme_read_header(Nvme nvme, @Cast("uint64_t") long lba, NvmeModelHeader header);
+
+    public static native int sl_nvme_attach_model(Nvme nvme, @Cast("uint64_t") long lba, NvmeModelHeader expected);
+
+    public static native int sl_nvme_read(Nvme nvme, @Cast("uint64_t") long offset, @Cast("uint64_t") long length,
+            Pointer dst);
+
+    public static native int sl_nvme_close(Nvme nvme);
+
+    /** {@code sl_nvme}: a controller driven by the userspace driver. */
+    @Opaque
+    @Name("sl_nvme")
+    public static final class Nvme extends Pointer {
+        public Nvme() {
+            super((Pointer) null);
+        }
+    }
+
+    /** {@code sl_nvme_options}. */
+    @Name("sl_nvme_options")
+    public static final class NvmeOptions extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public NvmeOptions() {
+            super((Pointer) null);
+            allocate();
+        }
+
+        private native void allocate();
+
+        @MemberSetter
+        public native NvmeOptions iommu(int v);
+
+        @MemberSetter
+        public native NvmeOptions dma_window_phys(@Cast("uint64_t") long v);
+
+        @MemberSetter
+        public native NvmeOptions dma_window_bytes(@Cast("uint64_t") long v);
+    }
+
+    /** {@code sl_nvme_info}. */
+    @Name("sl_nvme_info")
+    public static final class NvmeInfo extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public NvmeInfo() {
+            super((Pointer) null);
+            allocate();
+        }
+
+        private native void allocate();
+
+        @MemberGetter
+        public native @Cast("const char*") BytePointer bdf();
+
+        @MemberGetter
+        public native @Cast("uint16_t") short vendor_id();
+
+        @MemberGetter
+        public native @Cast("const char*") BytePointer serial();
+
+        @MemberGetter
+        public native @Cast("const char*") BytePointer model();
+
+        @MemberGetter
+        public native @Cast("const char*") BytePointer firmware();
+
+        @MemberGetter
+        public native @Cast("uint32_t") int block_size();
+
+        @MemberGetter
+        public native @Cast("uint64_t") long blocks();
+
+        @MemberGetter
+        public native @Cast("uint64_t") long max_transfer_bytes();
+
+        @MemberGetter
+        public native int n_queues();
+
+        @MemberGetter
+        public native int queue_depth();
+
+        @MemberGetter
+        public native int iommu();
+    }
+
+    /** {@code sl_nvme_model_header}. */
+    @Name("sl_nvme_model_header")
+    public static final class NvmeModelHeader extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public NvmeModelHeader() {
+            super((Pointer) null);
+            allocate();
+        }
+
+        private native void allocate();
+
+        @MemberGetter
+        public native @Cast("uint32_t") int version();
+
+        @MemberGetter
+        public native @Cast("uint32_t") int data_offset();
+
+        @MemberGetter
+        public native @Cast("uint64_t") long model_size();
+
+        @MemberGetter
+        public native @Cast("uint64_t") long prefix_size();
+
+        @MemberGetter
+        public native @Cast("uint64_t") long prefix_hash();
+    }
+
     /** {@code sl_model}: a loaded model. */
     @Opaque
     @Name("sl_model")
