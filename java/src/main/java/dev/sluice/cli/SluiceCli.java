@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Run Llama-family GGUF models on one GPU, streaming what does not fit.",
-        subcommands = {DevicesCommand.class, InfoCommand.class})
+        subcommands = {DevicesCommand.class, InfoCommand.class, TokenizeCommand.class})
 public final class SluiceCli {
     private SluiceCli() {}
 
