@@ -50,7 +50,8 @@ public final class ChatTemplate {
         return builtin(vocab.kind() == TokenizerKind.BPE ? BuiltinTemplate.LLAMA_3 : BuiltinTemplate.LLAMA_2, vocab);
     }
 
-    private static ChatTemplate of(String source, Vocabulary vocab) {
+    /** A template source (such as a model's tokenizer.chat_template), with the vocabulary's BOS/EOS texts. */
+    public static ChatTemplate of(String source, Vocabulary vocab) {
         return new ChatTemplate(source, tokenText(vocab, vocab.bosId()), tokenText(vocab, vocab.eosId()));
     }
 

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             DevicesCommand.class,
             InfoCommand.class,
+            TokenizeCommand.class,
             RunCommand.class,
             ChatCommand.class,
             LogitsCommand.class,

@@ -3,6 +3,8 @@ package dev.sluice.engine;
 import dev.sluice.chat.ChatTemplate;
 import dev.sluice.gguf.GgufFile;
 import dev.sluice.model.ModelConfig;
+import dev.sluice.model.ModelTensor;
+import dev.sluice.model.TensorRole;
 import dev.sluice.model.TensorTable;
 import dev.sluice.nativeapi.NativeDevices;
 import dev.sluice.nativeapi.NativeStatus;
@@ -52,8 +54,8 @@ public final class Model implements AutoCloseable {
     public static Model open(Path path, ModelOptions options) throws IOException {
         GgufFile gguf = GgufFile.read(path);
         ModelConfig config = ModelConfig.from(gguf);
-        TensorTable table = TensorTable.of(gguf, config);
-        SluiceNative.Model handle = NativeModelLoader.load(path, config, table, options);
+        TensorTable table = TensorTable.of(config, gguf);
+        SluiceNative.Model handle = NativeModelLoader.load(path, gguf.dataOffset(), config, table, options);
         return new Model(path, gguf, config, table, options, handle);
     }
 
@@ -113,7 +115,9 @@ public final class Model implements AutoCloseable {
 
     /** Bytes of weights read to decode one token: every matrix once, one row of the embedding table. */
     public long weightBytesPerToken() {
-        return table.weightBytesPerToken();
+        long embedding = table.get(TensorRole.TOKEN_EMBD, ModelTensor.NO_LAYER).orElseThrow().info().byteSize();
+        long embeddingRow = config.tiedOutput() ? embedding : embedding / config.nVocab();
+        return table.totalBytes() - embedding + embeddingRow;
     }
 
     /** A session with the context length of the options (or the model's, capped). */

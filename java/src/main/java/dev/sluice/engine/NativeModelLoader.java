@@ -1,6 +1,7 @@
 package dev.sluice.engine;
 
 import dev.sluice.model.ModelConfig;
+import dev.sluice.model.ModelTensor;
 import dev.sluice.model.TensorTable;
 import dev.sluice.nativeapi.NativeStatus;
 import dev.sluice.nativeapi.SluiceNative;
@@ -13,8 +14,9 @@ import org.bytedeco.javacpp.BytePointer;
 final class NativeModelLoader {
     private NativeModelLoader() {}
 
-    static SluiceNative.Model load(Path path, ModelConfig config, TensorTable table, ModelOptions options) {
-        List<TensorTable.Entry> entries = table.entries();
+    static SluiceNative.Model load(Path path, long dataOffset, ModelConfig config, TensorTable table,
+            ModelOptions options) {
+        List<ModelTensor> entries = table.tensors();
         try (BytePointer nativePath = new BytePointer(path.toAbsolutePath().toString(), StandardCharsets.UTF_8);
                 SluiceNative.ModelParams params = new SluiceNative.ModelParams();
                 SluiceNative.Hparams hparams = hparams(config);
@@ -26,7 +28,7 @@ final class NativeModelLoader {
                     .layer_tier(null)
                     .activation_q8(options.q8Activations() ? 1 : 0);
             for (int i = 0; i < entries.size(); i++) {
-                describe(tensors.position(i), entries.get(i));
+                describe(tensors.position(i), entries.get(i), dataOffset);
             }
             SluiceNative.Model model = new SluiceNative.Model();
             NativeStatus.check(SluiceNative.sl_model_load(params, hparams, tensors.position(0), entries.size(), model));
@@ -51,12 +53,12 @@ final class NativeModelLoader {
                 .tied_output(c.tiedOutput() ? 1 : 0);
     }
 
-    private static void describe(SluiceNative.TensorDesc d, TensorTable.Entry e) {
-        long[] shape = e.tensor().shape();
-        d.role(e.role().ordinal()).layer(e.layer()).type(e.tensor().type().id()).n_dims(shape.length);
+    private static void describe(SluiceNative.TensorDesc d, ModelTensor t, long dataOffset) {
+        long[] shape = t.info().shape();
+        d.role(t.role().nativeId()).layer(t.layer()).type(t.info().type().id()).n_dims(shape.length);
         for (int dim = 0; dim < 4; dim++) {
             d.ne(dim, dim < shape.length ? shape[dim] : 1);
         }
-        d.offset(e.absoluteOffset()).size(e.tensor().byteSize());
+        d.offset(t.info().absoluteOffset(dataOffset)).size(t.info().byteSize());
     }
 }
