@@ -48,7 +48,8 @@ final class LogitsCommand implements Callable<Integer> {
             int nVocab = model.config().nVocab();
             int rows = prompt.length + generate;
             int[] ids = Arrays.copyOf(prompt, rows);
-            try (Session session = model.newSession(Math.max(rows, 1));
+            int nCtx = modelArgs.contextLength > 0 ? modelArgs.contextLength : rows;
+            try (Session session = model.newSession(nCtx);
                     NpyWriter npy = new NpyWriter(output, rows, nVocab)) {
                 float[] logits = session.decodeAll(prompt);
                 for (int r = 0; r < prompt.length; r++) {
