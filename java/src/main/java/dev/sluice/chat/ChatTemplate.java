@@ -91,10 +91,8 @@ public final class ChatTemplate {
         return result.getOutput();
     }
 
+    /** The template's own raise_exception message if that is what failed, else Jinjava's description. */
     private static ChatTemplateException fatal(TemplateError error) {
-        if (error.getException() instanceof ChatTemplateException raised) {
-            return raised;
-        }
         Throwable cause = error.getException();
         while (cause != null) {
             if (cause instanceof ChatTemplateException raised) {

@@ -25,6 +25,26 @@ public final class SamplerStepTime {
         measure("defaults + repeat/frequency/presence penalties over 64", SamplerParams.builder().seed(1)
                 .repeatPenalty(1.1f).frequencyPenalty(0.1f).presencePenalty(0.1f).build(), logits);
         measure("greedy", SamplerParams.greedy(), logits);
+        measureArgmaxScan(logits);
+    }
+
+    /** The floor for any sampler: one pass reading every logit, measured on the same rows and machine. */
+    private static void measureArgmaxScan(float[][] logits) {
+        int checksum = 0;
+        for (int round = 0; round < 3; round++) {
+            long start = System.nanoTime();
+            for (int step = 0; step < STEPS; step++) {
+                float[] row = logits[step % logits.length];
+                int best = 0;
+                for (int i = 1; i < row.length; i++) {
+                    best = row[i] > row[best] ? i : best;
+                }
+                checksum += best;
+            }
+            double micros = (System.nanoTime() - start) / 1e3 / STEPS;
+            System.out.printf(Locale.ROOT, "%-58s round %d: %.1f µs/step%n", "baseline: a bare argmax scan", round, micros);
+        }
+        System.out.println("(checksum " + checksum + ")");
     }
 
     private static void measure(String name, SamplerParams params, float[][] logits) {
