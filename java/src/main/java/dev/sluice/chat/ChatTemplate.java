@@ -8,6 +8,7 @@ import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import dev.sluice.gguf.GgufMetadata;
 import dev.sluice.tokenizer.TokenizerKind;
 import dev.sluice.tokenizer.Vocabulary;
 import java.io.IOException;
@@ -38,6 +39,11 @@ public final class ChatTemplate {
     /** A template file (the CLI's {@code --chat-template}), with the vocabulary's BOS/EOS texts. */
     public static ChatTemplate fromFile(Path file, Vocabulary vocab) throws IOException {
         return of(Files.readString(file), vocab);
+    }
+
+    /** The model's own {@code tokenizer.chat_template}, or the built-in format for its vocabulary when it has none. */
+    public static ChatTemplate fromModel(GgufMetadata metadata, Vocabulary vocab) {
+        return metadata.getString("tokenizer.chat_template").map(source -> of(source, vocab)).orElseGet(() -> builtinFor(vocab));
     }
 
     /** A built-in format, with the vocabulary's BOS/EOS texts. */
@@ -86,10 +92,8 @@ public final class ChatTemplate {
         return result.getOutput();
     }
 
+    /** The template's own raise_exception message if that is what failed, else Jinjava's description. */
     private static ChatTemplateException fatal(TemplateError error) {
-        if (error.getException() instanceof ChatTemplateException raised) {
-            return raised;
-        }
         Throwable cause = error.getException();
         while (cause != null) {
             if (cause instanceof ChatTemplateException raised) {

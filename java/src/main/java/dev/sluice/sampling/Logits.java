@@ -10,7 +10,11 @@ public sealed interface Logits {
         return new Dense(logits);
     }
 
-    /** The best candidates: {@code ids[i]} has logit {@code logits[i]}; any order. Tokens not listed are treated as impossible. */
+    /**
+     * The best candidates: {@code ids[i]} has logit {@code logits[i]}; any order. Tokens not listed are
+     * treated as impossible, so with penalties the list should be longer than top-k: a penalised token
+     * drops out of the k best and a listed token must take its place.
+     */
     static Logits candidates(int[] ids, float[] logits) {
         return new Candidates(ids, logits);
     }

@@ -13,7 +13,7 @@ import java.util.Map;
  * {@code ignore_merges} for Llama-3). A min-heap of candidate pairs keeps a word of n characters at
  * O(n log n).
  */
-final class BpeEncoder {
+final class BpeEncoder implements FragmentEncoder {
     /** Piece text → id: vocabulary ids first, then ids past the vocabulary for merge results it lacks. */
     private final Map<String, Integer> pieceIds = new HashMap<>();
     /** (left piece id, right piece id) → merge rank. */
@@ -52,7 +52,8 @@ final class BpeEncoder {
         return ((long) left << 32) | (right & 0xFFFFFFFFL);
     }
 
-    void encode(String text, IntList out) {
+    @Override
+    public void encode(String text, IntList out) {
         Llama3PreTokenizer.split(text, word -> encodeWord(ByteUnicode.encode(word.getBytes(StandardCharsets.UTF_8)), out));
     }
 

@@ -13,7 +13,7 @@ import java.util.PriorityQueue;
  * token. A character the vocabulary lacks is spelled with its UTF-8 bytes as {@code <0xXX>} tokens, or
  * the unknown token when even those are missing.
  */
-final class SpmEncoder {
+final class SpmEncoder implements FragmentEncoder {
     static final char SPACE_MARK = '\u2581';
 
     private final Vocabulary vocab;
@@ -36,7 +36,8 @@ final class SpmEncoder {
 
     private record Candidate(float score, int left, int right, int length) {}
 
-    void encode(String rawText, IntList out) {
+    @Override
+    public void encode(String rawText, IntList out) {
         String text = rawText.replace(' ', SPACE_MARK);
         int n = text.length();
         int[] start = new int[n];
@@ -86,7 +87,7 @@ final class SpmEncoder {
         int total = length[left] + length[right];
         Integer id = ids.get(text.substring(start[left], start[left] + total));
         if (id != null) {
-            queue.add(new Candidate(vocab.scores()[id], left, right, total));
+            queue.add(new Candidate(vocab.score(id), left, right, total));
         }
     }
 

@@ -9,7 +9,7 @@ public enum TokenType {
     UNUSED,
     BYTE;
 
-    /** Maps GGUF's 1-based code; anything outside 1..6 is treated as a normal token, as llama.cpp does. */
+    /** Maps GGUF's 1-based code; anything else (0 is "undefined") is read as a normal token. */
     public static TokenType fromGguf(int code) {
         return code >= 1 && code <= values().length ? values()[code - 1] : NORMAL;
     }

@@ -11,16 +11,17 @@ import java.util.Locale;
 public final class Tokenizer {
     private final Vocabulary vocab;
     private final SpecialTokenSplitter specials;
-    private final SpmEncoder spm;
-    private final BpeEncoder bpe;
+    private final FragmentEncoder encoder;
+    /** SentencePiece's dummy prefix: a space before the text at the start and after each special token. */
+    private final boolean dummyPrefix;
     private final byte[][] pieces;
 
     private Tokenizer(Vocabulary vocab) {
         this.vocab = vocab;
         this.specials = new SpecialTokenSplitter(vocab);
         boolean sentencePiece = vocab.kind() == TokenizerKind.SENTENCEPIECE;
-        this.spm = sentencePiece ? new SpmEncoder(vocab) : null;
-        this.bpe = sentencePiece ? null : new BpeEncoder(vocab);
+        this.encoder = sentencePiece ? new SpmEncoder(vocab) : new BpeEncoder(vocab);
+        this.dummyPrefix = sentencePiece && vocab.addSpacePrefix();
         this.pieces = new byte[vocab.size()][];
         for (int id = 0; id < vocab.size(); id++) {
             pieces[id] = pieceBytes(id);
@@ -40,15 +41,24 @@ public final class Tokenizer {
         return encode(text, vocab.addBos(), true);
     }
 
+    /**
+     * @param addBos       prepend BOS (whatever the model's own preference)
+     * @param parseSpecial turn control-token text such as {@code <|eot_id|>} into its id; when off it is
+     *                     tokenized as plain text (user-defined tokens are always matched)
+     */
     public int[] encode(String text, boolean addBos, boolean parseSpecial) {
         IntList out = new IntList();
         if (addBos) {
+            if (vocab.bosId() < 0) {
+                throw new IllegalArgumentException("cannot add BOS: this vocabulary has no BOS token");
+            }
             out.add(vocab.bosId());
         }
-        boolean afterSpecial = true; // SentencePiece's dummy prefix goes at the start and after each special token
+        boolean afterSpecial = true;
         for (SpecialTokenSplitter.Fragment fragment : specials.split(text, parseSpecial)) {
             if (fragment.isText()) {
-                encodeText(text.substring(fragment.start(), fragment.end()), afterSpecial, out);
+                String span = text.substring(fragment.start(), fragment.end());
+                encoder.encode(dummyPrefix && afterSpecial ? " " + span : span, out);
                 afterSpecial = false;
             } else {
                 out.add(fragment.token());
@@ -56,14 +66,6 @@ public final class Tokenizer {
             }
         }
         return out.toArray();
-    }
-
-    private void encodeText(String text, boolean afterSpecial, IntList out) {
-        if (spm == null) {
-            bpe.encode(text, out);
-        } else {
-            spm.encode(vocab.addSpacePrefix() && afterSpecial ? " " + text : text, out);
-        }
     }
 
     /** Decodes ids to text; control tokens (BOS, EOS, chat markers) are left out. */
@@ -82,7 +84,7 @@ public final class Tokenizer {
 
     /** A decoder for one generated sequence, emitting only complete characters as tokens arrive. */
     public StreamDecoder streamDecoder(boolean renderSpecial) {
-        return new StreamDecoder(this, renderSpecial, vocab.kind() == TokenizerKind.SENTENCEPIECE && vocab.addSpacePrefix());
+        return new StreamDecoder(this, renderSpecial, dummyPrefix);
     }
 
     /** The bytes a token stands for (control tokens: their text only when {@code renderSpecial}). */

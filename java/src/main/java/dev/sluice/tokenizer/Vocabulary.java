@@ -111,6 +111,10 @@ public record Vocabulary(
         return tokens.get(id);
     }
 
+    public float score(int id) {
+        return scores[id];
+    }
+
     public TokenType type(int id) {
         return types[id];
     }
