@@ -3,6 +3,7 @@ package dev.sluice.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.engine.Model;
 import dev.sluice.engine.Session;
+import dev.sluice.sampling.Logits;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
@@ -57,7 +58,7 @@ final class LogitsCommand implements Callable<Integer> {
                 }
                 float[] last = Arrays.copyOfRange(logits, (prompt.length - 1) * nVocab, prompt.length * nVocab);
                 for (int g = 0; g < generate; g++) {
-                    ids[prompt.length + g] = argmax(last);
+                    ids[prompt.length + g] = Logits.argmax(last);
                     last = session.decode(new int[] {ids[prompt.length + g]});
                     npy.writeRow(last, 0);
                 }
@@ -67,13 +68,4 @@ final class LogitsCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
 }

@@ -2,6 +2,7 @@ package dev.sluice.engine;
 
 import dev.sluice.nativeapi.NativeStatus;
 import dev.sluice.nativeapi.SluiceNative;
+import dev.sluice.sampling.Logits;
 import java.util.SplittableRandom;
 
 /**
@@ -43,7 +44,7 @@ public final class Benchmark {
                 s.truncate(0);
                 long start = System.nanoTime();
                 for (int i = 0; i < genTokens; i++) {
-                    token[0] = argmax(s.decode(token));
+                    token[0] = Logits.argmax(s.decode(token));
                 }
                 tg = genTokens / seconds(start);
             }
@@ -65,13 +66,4 @@ public final class Benchmark {
         return (System.nanoTime() - startNanos) / 1e9;
     }
 
-    static int argmax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < logits.length; i++) {
-            if (logits[i] > logits[best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
 }

@@ -19,6 +19,17 @@ public sealed interface Logits {
         return new Candidates(ids, logits);
     }
 
+    /** The id of the highest logit (the first one on a tie): the greedy choice. */
+    static int argmax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) {
+            if (logits[i] > logits[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
     record Dense(float[] logits) implements Logits {
         public Dense {
             if (logits.length == 0) {
