@@ -65,5 +65,4 @@ public final class Benchmark {
     private static double seconds(long startNanos) {
         return (System.nanoTime() - startNanos) / 1e9;
     }
-
 }
