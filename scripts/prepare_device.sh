@@ -15,10 +15,12 @@ if [ ! -f .device/jre.tar.xz ]; then
 fi
 [ -f target/sluice.jar ] || { echo "build first: mvn -DskipTests -Dcuda.arch=90 package" >&2; exit 1; }
 cp target/sluice.jar .device/sluice.jar
-# Golden data for the GPU golden tests: the cases named in $GOLDEN_MODELS (default: none), json,
+# Golden data for the GPU tests: the cases named in $GOLDEN_MODELS (default: the ones the native tests
+# name, plus tiny-llama3 for the Java run), json,
 # npy and model file each; all of them would not fit in what the device tool carries.
 rm -f .device/golden.tar.xz
-if [ -n "${GOLDEN_MODELS:-}" ]; then
+GOLDEN_MODELS=${GOLDEN_MODELS-tiny-llama3-Q4_K_M tiny-spm-Q8_0 tiny-spm-Q4_0}
+if [ -n "$GOLDEN_MODELS" ]; then
   files=(golden/README.md)
   for m in $GOLDEN_MODELS; do
     files+=("golden/models/$m.gguf")
