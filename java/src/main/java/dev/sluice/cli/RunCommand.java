@@ -50,12 +50,16 @@ final class RunCommand implements Callable<Integer> {
                 StandardCharsets.UTF_8);
         try (Model model = modelArgs.open(); Session session = model.newSession()) {
             int[] prompt = promptTokens(model, input.read());
+            System.err.printf("%s: %d layers, %d-token context, prompt of %d tokens%n", model.path().getFileName(),
+                    model.config().nLayer(), session.contextLength(), prompt.length);
             GenerationParams params = GenerationParams.builder()
                     .maxTokens(maxTokens)
                     .stopStrings(stops)
                     .sampler(sampling.params())
                     .build();
-            Generation g = session.generate(prompt, params, t -> {
+            Generation g = session.generate(prompt, params).onPromptProgress(done -> System.err.printf(
+                    "\rprompt: %d/%d tokens%s", done, prompt.length, done == prompt.length ? "\n" : ""));
+            g.forEachRemaining(t -> {
                 out.print(t.text());
                 out.flush();
             });

@@ -1,10 +1,13 @@
 package dev.sluice.engine;
 
+import dev.sluice.ContextFullException;
 import dev.sluice.sampling.Logits;
 import dev.sluice.sampling.Sampler;
 import dev.sluice.tokenizer.StreamDecoder;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.function.IntConsumer;
 import java.util.function.IntPredicate;
 
 /**
@@ -14,6 +17,9 @@ import java.util.function.IntPredicate;
  * its next token.
  */
 public final class Generation implements Iterator<GeneratedToken> {
+    /** Prompts are evaluated in batches of this many tokens, so progress can be reported between them. */
+    static final int PROMPT_BATCH = 512;
+
     private final Session session;
     private final Sampler sampler;
     private final StreamDecoder decoder;
@@ -29,11 +35,17 @@ public final class Generation implements Iterator<GeneratedToken> {
     private long promptNanos;
     private long generationNanos;
     private final int promptLength;
+    private IntConsumer promptProgress = done -> { };
 
     Generation(Session session, int[] prompt, GenerationParams params, Sampler sampler, StreamDecoder decoder,
                IntPredicate endOfGeneration) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt has no tokens");
+        }
+        if (prompt.length > session.remaining()) {
+            throw new ContextFullException("the prompt of " + prompt.length + " tokens does not fit in the "
+                    + session.remaining() + " free positions of the " + session.contextLength()
+                    + "-token context; shorten it or raise the context length (-c)");
         }
         this.session = session;
         this.prompt = prompt.clone();
@@ -66,6 +78,12 @@ public final class Generation implements Iterator<GeneratedToken> {
         return out;
     }
 
+    /** Receives the number of prompt tokens evaluated after each batch of the prompt. */
+    public Generation onPromptProgress(IntConsumer progress) {
+        this.promptProgress = progress;
+        return this;
+    }
+
     public void cancel() {
         cancelled = true;
     }
@@ -86,7 +104,7 @@ public final class Generation implements Iterator<GeneratedToken> {
         }
         if (prompt != null) {
             long start = System.nanoTime();
-            logits = session.decode(prompt);
+            logits = evaluatePrompt();
             promptNanos = System.nanoTime() - start;
             prompt = null;
         }
@@ -117,6 +135,19 @@ public final class Generation implements Iterator<GeneratedToken> {
         }
         generationNanos += System.nanoTime() - start;
         return new GeneratedToken(token, text);
+    }
+
+    /** Feeds all prompt batches but the last, which gives the logits to sample the first token from. */
+    private float[] evaluatePrompt() {
+        int done = 0;
+        while (prompt.length - done > PROMPT_BATCH) {
+            session.feed(Arrays.copyOfRange(prompt, done, done + PROMPT_BATCH));
+            done += PROMPT_BATCH;
+            promptProgress.accept(done);
+        }
+        float[] out = session.decode(Arrays.copyOfRange(prompt, done, prompt.length));
+        promptProgress.accept(prompt.length);
+        return out;
     }
 
     /** Appends whatever the decoder and the stop-string filter still hold, now that nothing follows. */

@@ -100,6 +100,30 @@ class EngineTest {
     }
 
     @Test
+    void aPromptLongerThanTheContextIsRefusedBeforeAnyWork() throws IOException {
+        try (Model model = open(); Session s = model.newSession(8)) {
+            int[] prompt = new int[9];
+            GenerationParams p = GenerationParams.builder().sampler(SamplerParams.greedy()).build();
+            ContextFullException e = assertThrows(ContextFullException.class, () -> s.generate(prompt, p));
+            assertTrue(e.getMessage().contains("9 tokens"), e.getMessage());
+            assertEquals(0, s.position());
+        }
+    }
+
+    @Test
+    void longPromptsRunInBatchesWithProgress() throws IOException {
+        try (Model model = open(); Session s = model.newSession(1200)) {
+            int[] prompt = new int[1100];
+            java.util.Arrays.fill(prompt, 42);
+            List<Integer> progress = new ArrayList<>();
+            Generation g = s.generate(prompt, GenerationParams.builder().maxTokens(1).sampler(SamplerParams.greedy())
+                    .build()).onPromptProgress(progress::add);
+            g.forEachRemaining(t -> { });
+            assertEquals(List.of(512, 1024, 1100), progress);
+        }
+    }
+
+    @Test
     void truncateRollsBackToTheSameLogits() throws IOException {
         try (Model model = open(); Session s = model.newSession(16)) {
             float[] first = s.decode(new int[] {5, 6, 7});
