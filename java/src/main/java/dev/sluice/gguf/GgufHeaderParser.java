@@ -68,7 +68,7 @@ final class GgufHeaderParser {
         long n = in.u64(what);
         if (n < 0 || n > in.remaining() / minBytes) {
             throw new GgufFormatException(what + " " + Long.toUnsignedString(n) + " at offset " + at
-                    + " cannot fit in the " + in.remaining() + " bytes that remain");
+                    + " cannot fit in the " + in.remaining() + " bytes that remain (truncated or corrupt file?)");
         }
         return n;
     }
