@@ -63,6 +63,7 @@ class GgufFuzzTest {
                 "-artifact_prefix=" + findings + "/",
                 "-max_total_time=" + seconds,
                 "-timeout=10",
+                "-rss_limit_mb=0", // as Jazzer's JUnit mode: -Xmx bounds the heap, and a Java OOM is a finding
                 corpus.toString()))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         if (!jazzer.waitFor(seconds + 120, TimeUnit.SECONDS)) {

@@ -12,6 +12,7 @@ import dev.sluice.testing.TinyLlama;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -130,6 +131,29 @@ class GgufWriterTest {
                 assertArrayEquals(expectedPattern(i, t.byteSize()), readData(channel, gguf.absoluteOffset(t), t.byteSize()));
             }
         }
+    }
+
+    @Test
+    void aFortyGigabyteModelIsReadFromItsHeaderAlone() throws IOException {
+        long[] shape = {8192, 1310720}; // 20 GiB of F16 each: offsets beyond 2^32
+        long size = GgmlType.F16.byteSize(shape);
+        GgufWriter writer = new GgufWriter();
+        for (String name : List.of("a", "b")) {
+            writer.addTensor(name, GgmlType.F16, shape, out -> {
+                // a hole and one last byte: the file is sparse, its data never written or read
+                SeekableByteChannel file = (SeekableByteChannel) out;
+                file.position(file.position() + size - 1);
+                file.write(ByteBuffer.allocate(1));
+            });
+        }
+        Path file = dir.resolve("big.gguf");
+        writer.write(file);
+
+        GgufFile gguf = GgufFile.read(file);
+        GgufTensorInfo b = gguf.tensor("b").orElseThrow();
+        assertEquals(20L << 30, b.offset());
+        assertEquals(40L << 30, gguf.fileSize() - gguf.dataOffset());
+        assertEquals(gguf.fileSize(), gguf.absoluteOffset(b) + b.byteSize());
     }
 
     @Test
