@@ -63,34 +63,39 @@ final class BpeEncoder implements FragmentEncoder {
             out.add(whole);
             return;
         }
-        Symbols symbols = new Symbols(word);
+        SymbolList symbols = new SymbolList(word); // mapped bytes are all single chars
+        int[] ids = new int[symbols.count()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = pieceIds.getOrDefault(String.valueOf(word.charAt(i)), -1);
+        }
         LongHeap candidates = new LongHeap();
-        for (int i = 0; i + 1 < word.length(); i++) {
-            offer(symbols, i, i + 1, candidates);
+        for (int i = 0; i + 1 < ids.length; i++) {
+            offer(ids, i, i + 1, candidates);
         }
         while (!candidates.isEmpty()) {
             long top = candidates.poll();
             int rank = (int) (top >>> 32);
             int left = (int) top;
-            int right = symbols.next[left];
-            if (symbols.removed(left) || right < 0 || rankOf(symbols.id[left], symbols.id[right]) != rank) {
+            int right = symbols.removed(left) ? -1 : symbols.next(left);
+            if (right < 0 || rankOf(ids[left], ids[right]) != rank) {
                 continue; // stale: one side was merged away since this pair was queued
             }
-            symbols.merge(left, right, mergeResults[rank]);
-            if (symbols.prev[left] >= 0) {
-                offer(symbols, symbols.prev[left], left, candidates);
+            symbols.merge(left, right);
+            ids[left] = mergeResults[rank];
+            if (symbols.prev(left) >= 0) {
+                offer(ids, symbols.prev(left), left, candidates);
             }
-            if (symbols.next[left] >= 0) {
-                offer(symbols, left, symbols.next[left], candidates);
+            if (symbols.next(left) >= 0) {
+                offer(ids, left, symbols.next(left), candidates);
             }
         }
-        for (int i = 0; i >= 0; i = symbols.next[i]) {
-            emit(symbols, i, out);
+        for (int i = 0; i >= 0; i = symbols.next(i)) {
+            emit(ids[i], symbols.piece(i), out);
         }
     }
 
-    private void offer(Symbols symbols, int left, int right, LongHeap candidates) {
-        int rank = rankOf(symbols.id[left], symbols.id[right]);
+    private void offer(int[] ids, int left, int right, LongHeap candidates) {
+        int rank = rankOf(ids[left], ids[right]);
         if (rank >= 0) {
             candidates.add(((long) rank << 32) | left);
         }
@@ -108,57 +113,16 @@ final class BpeEncoder implements FragmentEncoder {
      * A merged piece the vocabulary lacks (a trimmed vocabulary keeps merges whose results it dropped)
      * is spelled as llama.cpp does: only its single-byte characters that are tokens are kept.
      */
-    private void emit(Symbols symbols, int i, IntList out) {
-        if (symbols.id[i] >= 0 && symbols.id[i] < vocabSize) {
-            out.add(symbols.id[i]);
+    private void emit(int id, String piece, IntList out) {
+        if (id >= 0 && id < vocabSize) {
+            out.add(id);
             return;
         }
-        for (int c = symbols.start[i]; c < symbols.start[i] + symbols.length[i]; c++) {
-            char ch = symbols.text.charAt(c);
-            Integer id = ch < 0x80 ? pieceIds.get(String.valueOf(ch)) : null;
-            if (id != null && id < vocabSize) {
-                out.add(id);
-            }
-        }
-    }
-
-    /** The word's current pieces as a doubly linked list over its characters. */
-    private final class Symbols {
-        final String text;
-        final int[] id;
-        final int[] start;
-        final int[] length;
-        final int[] prev;
-        final int[] next;
-
-        Symbols(String text) {
-            this.text = text;
-            int n = text.length();
-            id = new int[n];
-            start = new int[n];
-            length = new int[n];
-            prev = new int[n];
-            next = new int[n];
-            for (int i = 0; i < n; i++) {
-                id[i] = pieceIds.getOrDefault(String.valueOf(text.charAt(i)), -1);
-                start[i] = i;
-                length[i] = 1;
-                prev[i] = i - 1;
-                next[i] = i + 1 < n ? i + 1 : -1;
-            }
-        }
-
-        boolean removed(int i) {
-            return length[i] == 0;
-        }
-
-        void merge(int left, int right, int mergedId) {
-            id[left] = mergedId;
-            length[left] += length[right];
-            length[right] = 0;
-            next[left] = next[right];
-            if (next[right] >= 0) {
-                prev[next[right]] = left;
+        for (int c = 0; c < piece.length(); c++) {
+            char ch = piece.charAt(c);
+            Integer single = ch < 0x80 ? pieceIds.get(String.valueOf(ch)) : null;
+            if (single != null && single < vocabSize) {
+                out.add(single);
             }
         }
     }
