@@ -16,9 +16,10 @@ import java.util.Map;
 final class BpeEncoder implements FragmentEncoder {
     /** Piece text → id: vocabulary ids first, then ids past the vocabulary for merge results it lacks. */
     private final Map<String, Integer> pieceIds = new HashMap<>();
-    /** (left piece id, right piece id) → merge rank. */
-    private final Map<Long, Integer> ranks = new HashMap<>();
+    private final MergeRanks ranks;
     private final int[] mergeResults;
+    /** Id of each single character of GPT-2's byte mapping (all below U+0200), or -1. */
+    private final int[] byteCharIds = new int[512];
     private final int vocabSize;
     private int nextExtraId;
 
@@ -29,6 +30,7 @@ final class BpeEncoder implements FragmentEncoder {
             pieceIds.putIfAbsent(vocab.token(id), id);
         }
         List<String> merges = vocab.merges();
+        ranks = new MergeRanks(merges.size());
         mergeResults = new int[merges.size()];
         for (int rank = 0; rank < merges.size(); rank++) {
             String merge = merges.get(rank);
@@ -39,17 +41,16 @@ final class BpeEncoder implements FragmentEncoder {
             }
             String left = merge.substring(0, space);
             String right = merge.substring(space + 1);
-            ranks.putIfAbsent(pair(intern(left), intern(right)), rank);
+            ranks.putIfAbsent(intern(left), intern(right), rank);
             mergeResults[rank] = intern(left + right);
+        }
+        for (char c = 0; c < byteCharIds.length; c++) {
+            byteCharIds[c] = pieceIds.getOrDefault(String.valueOf(c), -1);
         }
     }
 
     private int intern(String piece) {
         return pieceIds.computeIfAbsent(piece, p -> nextExtraId++);
-    }
-
-    private static long pair(int left, int right) {
-        return ((long) left << 32) | (right & 0xFFFFFFFFL);
     }
 
     @Override
@@ -66,7 +67,7 @@ final class BpeEncoder implements FragmentEncoder {
         SymbolList symbols = new SymbolList(word); // mapped bytes are all single chars
         int[] ids = new int[symbols.count()];
         for (int i = 0; i < ids.length; i++) {
-            ids[i] = pieceIds.getOrDefault(String.valueOf(word.charAt(i)), -1);
+            ids[i] = byteCharIds[word.charAt(i)];
         }
         LongHeap candidates = new LongHeap();
         for (int i = 0; i + 1 < ids.length; i++) {
@@ -77,7 +78,7 @@ final class BpeEncoder implements FragmentEncoder {
             int rank = (int) (top >>> 32);
             int left = (int) top;
             int right = symbols.removed(left) ? -1 : symbols.next(left);
-            if (right < 0 || rankOf(ids[left], ids[right]) != rank) {
+            if (right < 0 || ranks.rank(ids[left], ids[right]) != rank) {
                 continue; // stale: one side was merged away since this pair was queued
             }
             symbols.merge(left, right);
@@ -95,18 +96,10 @@ final class BpeEncoder implements FragmentEncoder {
     }
 
     private void offer(int[] ids, int left, int right, LongHeap candidates) {
-        int rank = rankOf(ids[left], ids[right]);
+        int rank = ranks.rank(ids[left], ids[right]);
         if (rank >= 0) {
             candidates.add(((long) rank << 32) | left);
         }
-    }
-
-    private int rankOf(int left, int right) {
-        if (left < 0 || right < 0) {
-            return -1;
-        }
-        Integer rank = ranks.get(pair(left, right));
-        return rank == null ? -1 : rank;
     }
 
     /**
@@ -120,8 +113,8 @@ final class BpeEncoder implements FragmentEncoder {
         }
         for (int c = 0; c < piece.length(); c++) {
             char ch = piece.charAt(c);
-            Integer single = ch < 0x80 ? pieceIds.get(String.valueOf(ch)) : null;
-            if (single != null && single < vocabSize) {
+            int single = ch < 0x80 ? byteCharIds[ch] : -1;
+            if (single >= 0 && single < vocabSize) {
                 out.add(single);
             }
         }
