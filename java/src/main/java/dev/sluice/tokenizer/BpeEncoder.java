@@ -16,9 +16,10 @@ import java.util.Map;
 final class BpeEncoder implements FragmentEncoder {
     /** Piece text → id: vocabulary ids first, then ids past the vocabulary for merge results it lacks. */
     private final Map<String, Integer> pieceIds = new HashMap<>();
-    /** (left piece id, right piece id) → merge rank. */
-    private final Map<Long, Integer> ranks = new HashMap<>();
+    private final MergeRanks ranks;
     private final int[] mergeResults;
+    /** Id of each single character of GPT-2's byte mapping (all below U+0200), or -1. */
+    private final int[] byteCharIds = new int[512];
     private final int vocabSize;
     private int nextExtraId;
 
@@ -29,6 +30,7 @@ final class BpeEncoder implements FragmentEncoder {
             pieceIds.putIfAbsent(vocab.token(id), id);
         }
         List<String> merges = vocab.merges();
+        ranks = new MergeRanks(merges.size());
         mergeResults = new int[merges.size()];
         for (int rank = 0; rank < merges.size(); rank++) {
             String merge = merges.get(rank);
@@ -39,17 +41,16 @@ final class BpeEncoder implements FragmentEncoder {
             }
             String left = merge.substring(0, space);
             String right = merge.substring(space + 1);
-            ranks.putIfAbsent(pair(intern(left), intern(right)), rank);
+            ranks.putIfAbsent(intern(left), intern(right), rank);
             mergeResults[rank] = intern(left + right);
+        }
+        for (char c = 0; c < byteCharIds.length; c++) {
+            byteCharIds[c] = pieceIds.getOrDefault(String.valueOf(c), -1);
         }
     }
 
     private int intern(String piece) {
         return pieceIds.computeIfAbsent(piece, p -> nextExtraId++);
-    }
-
-    private static long pair(int left, int right) {
-        return ((long) left << 32) | (right & 0xFFFFFFFFL);
     }
 
     @Override
@@ -63,102 +64,58 @@ final class BpeEncoder implements FragmentEncoder {
             out.add(whole);
             return;
         }
-        Symbols symbols = new Symbols(word);
+        SymbolList symbols = new SymbolList(word); // mapped bytes are all single chars
+        int[] ids = new int[symbols.count()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = byteCharIds[word.charAt(i)];
+        }
         LongHeap candidates = new LongHeap();
-        for (int i = 0; i + 1 < word.length(); i++) {
-            offer(symbols, i, i + 1, candidates);
+        for (int i = 0; i + 1 < ids.length; i++) {
+            offer(ids, i, i + 1, candidates);
         }
         while (!candidates.isEmpty()) {
             long top = candidates.poll();
             int rank = (int) (top >>> 32);
             int left = (int) top;
-            int right = symbols.next[left];
-            if (symbols.removed(left) || right < 0 || rankOf(symbols.id[left], symbols.id[right]) != rank) {
+            int right = symbols.removed(left) ? -1 : symbols.next(left);
+            if (right < 0 || ranks.rank(ids[left], ids[right]) != rank) {
                 continue; // stale: one side was merged away since this pair was queued
             }
-            symbols.merge(left, right, mergeResults[rank]);
-            if (symbols.prev[left] >= 0) {
-                offer(symbols, symbols.prev[left], left, candidates);
+            symbols.merge(left, right);
+            ids[left] = mergeResults[rank];
+            if (symbols.prev(left) >= 0) {
+                offer(ids, symbols.prev(left), left, candidates);
             }
-            if (symbols.next[left] >= 0) {
-                offer(symbols, left, symbols.next[left], candidates);
+            if (symbols.next(left) >= 0) {
+                offer(ids, left, symbols.next(left), candidates);
             }
         }
-        for (int i = 0; i >= 0; i = symbols.next[i]) {
-            emit(symbols, i, out);
+        for (int i = 0; i >= 0; i = symbols.next(i)) {
+            emit(ids[i], symbols.piece(i), out);
         }
     }
 
-    private void offer(Symbols symbols, int left, int right, LongHeap candidates) {
-        int rank = rankOf(symbols.id[left], symbols.id[right]);
+    private void offer(int[] ids, int left, int right, LongHeap candidates) {
+        int rank = ranks.rank(ids[left], ids[right]);
         if (rank >= 0) {
             candidates.add(((long) rank << 32) | left);
         }
-    }
-
-    private int rankOf(int left, int right) {
-        if (left < 0 || right < 0) {
-            return -1;
-        }
-        Integer rank = ranks.get(pair(left, right));
-        return rank == null ? -1 : rank;
     }
 
     /**
      * A merged piece the vocabulary lacks (a trimmed vocabulary keeps merges whose results it dropped)
      * is spelled as llama.cpp does: only its single-byte characters that are tokens are kept.
      */
-    private void emit(Symbols symbols, int i, IntList out) {
-        if (symbols.id[i] >= 0 && symbols.id[i] < vocabSize) {
-            out.add(symbols.id[i]);
+    private void emit(int id, String piece, IntList out) {
+        if (id >= 0 && id < vocabSize) {
+            out.add(id);
             return;
         }
-        for (int c = symbols.start[i]; c < symbols.start[i] + symbols.length[i]; c++) {
-            char ch = symbols.text.charAt(c);
-            Integer id = ch < 0x80 ? pieceIds.get(String.valueOf(ch)) : null;
-            if (id != null && id < vocabSize) {
-                out.add(id);
-            }
-        }
-    }
-
-    /** The word's current pieces as a doubly linked list over its characters. */
-    private final class Symbols {
-        final String text;
-        final int[] id;
-        final int[] start;
-        final int[] length;
-        final int[] prev;
-        final int[] next;
-
-        Symbols(String text) {
-            this.text = text;
-            int n = text.length();
-            id = new int[n];
-            start = new int[n];
-            length = new int[n];
-            prev = new int[n];
-            next = new int[n];
-            for (int i = 0; i < n; i++) {
-                id[i] = pieceIds.getOrDefault(String.valueOf(text.charAt(i)), -1);
-                start[i] = i;
-                length[i] = 1;
-                prev[i] = i - 1;
-                next[i] = i + 1 < n ? i + 1 : -1;
-            }
-        }
-
-        boolean removed(int i) {
-            return length[i] == 0;
-        }
-
-        void merge(int left, int right, int mergedId) {
-            id[left] = mergedId;
-            length[left] += length[right];
-            length[right] = 0;
-            next[left] = next[right];
-            if (next[right] >= 0) {
-                prev[next[right]] = left;
+        for (int c = 0; c < piece.length(); c++) {
+            char ch = piece.charAt(c);
+            int single = ch < 0x80 ? byteCharIds[ch] : -1;
+            if (single >= 0 && single < vocabSize) {
+                out.add(single);
             }
         }
     }

@@ -38,56 +38,35 @@ final class SpmEncoder implements FragmentEncoder {
 
     @Override
     public void encode(String rawText, IntList out) {
-        String text = rawText.replace(' ', SPACE_MARK);
-        int n = text.length();
-        int[] start = new int[n];
-        int[] length = new int[n];
-        int[] prev = new int[n];
-        int[] next = new int[n];
-        int count = 0;
-        for (int i = 0; i < n; i += length[count - 1]) {
-            start[count] = i;
-            length[count] = Character.charCount(text.codePointAt(i));
-            prev[count] = count - 1;
-            next[count] = -1;
-            if (count > 0) {
-                next[count - 1] = count;
-            }
-            count++;
-        }
+        SymbolList symbols = new SymbolList(rawText.replace(' ', SPACE_MARK));
         PriorityQueue<Candidate> queue = new PriorityQueue<>((a, b) -> a.score != b.score
                 ? Float.compare(b.score, a.score) : Integer.compare(a.left, b.left));
-        for (int i = 0; i + 1 < count; i++) {
-            offer(text, start, length, i, i + 1, queue);
+        for (int i = 0; i + 1 < symbols.count(); i++) {
+            offer(symbols, i, i + 1, queue);
         }
         while (!queue.isEmpty()) {
             Candidate c = queue.poll();
-            if (length[c.left] == 0 || length[c.right] == 0 || length[c.left] + length[c.right] != c.length) {
+            if (symbols.removed(c.left) || symbols.removed(c.right)
+                    || symbols.length(c.left) + symbols.length(c.right) != c.length) {
                 continue; // stale: one side changed since this pair was queued
             }
-            length[c.left] += length[c.right];
-            length[c.right] = 0;
-            next[c.left] = next[c.right];
-            if (next[c.right] >= 0) {
-                prev[next[c.right]] = c.left;
+            symbols.merge(c.left, c.right);
+            if (symbols.prev(c.left) >= 0) {
+                offer(symbols, symbols.prev(c.left), c.left, queue);
             }
-            if (prev[c.left] >= 0) {
-                offer(text, start, length, prev[c.left], c.left, queue);
-            }
-            if (next[c.left] >= 0) {
-                offer(text, start, length, c.left, next[c.left], queue);
+            if (symbols.next(c.left) >= 0) {
+                offer(symbols, c.left, symbols.next(c.left), queue);
             }
         }
-        for (int i = 0; i >= 0 && count > 0; i = next[i]) {
-            emit(text.substring(start[i], start[i] + length[i]), out);
+        for (int i = 0; i >= 0 && symbols.count() > 0; i = symbols.next(i)) {
+            emit(symbols.piece(i), out);
         }
     }
 
-    private void offer(String text, int[] start, int[] length, int left, int right, PriorityQueue<Candidate> queue) {
-        int total = length[left] + length[right];
-        Integer id = ids.get(text.substring(start[left], start[left] + total));
+    private void offer(SymbolList symbols, int left, int right, PriorityQueue<Candidate> queue) {
+        Integer id = ids.get(symbols.pair(left, right));
         if (id != null) {
-            queue.add(new Candidate(vocab.score(id), left, right, total));
+            queue.add(new Candidate(vocab.score(id), left, right, symbols.length(left) + symbols.length(right)));
         }
     }
 

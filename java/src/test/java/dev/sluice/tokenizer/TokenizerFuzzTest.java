@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Predicate;
 
 /**
  * encode/decode never throw on any input, and decode(encode(s)) == s for well-formed text. Without
@@ -13,21 +14,22 @@ import java.nio.charset.StandardCharsets;
 class TokenizerFuzzTest {
     @FuzzTest(maxDuration = "20s")
     void llama3(FuzzedDataProvider data) {
-        check(GoldenVocabularies.llama3(), data);
+        check(GoldenVocabularies.llama3(), data, text -> true);
     }
 
+    /** SentencePiece writes spaces as ▁, so a ▁ in the input comes back as a space (as in SentencePiece itself). */
     @FuzzTest(maxDuration = "20s")
     void sentencePiece(FuzzedDataProvider data) {
-        check(GoldenVocabularies.sentencePiece(), data);
+        check(GoldenVocabularies.sentencePiece(), data, text -> text.indexOf('\u2581') < 0);
     }
 
-    private static void check(Tokenizer tokenizer, FuzzedDataProvider data) {
+    private static void check(Tokenizer tokenizer, FuzzedDataProvider data, Predicate<String> roundTrips) {
         boolean parseSpecial = data.consumeBoolean();
         int[] randomIds = data.consumeInts(8);
         String text = data.consumeRemainingAsString();
         int[] ids = tokenizer.encode(text, data.consumeBoolean(), parseSpecial);
         String decoded = tokenizer.decode(ids, parseSpecial);
-        if (isWellFormed(text) && !parseSpecial) {
+        if (isWellFormed(text) && !parseSpecial && roundTrips.test(text)) {
             assertEquals(text, decoded);
         }
         int size = tokenizer.vocabulary().size();
