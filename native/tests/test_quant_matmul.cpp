@@ -166,7 +166,9 @@ void check_q8_path(std::mt19937& rng, sl_type type, const Case& c) {
 
 void check_all_types(std::mt19937& rng) {
     const Case cases[] = {{7, 512, 1, 0, 7},  {7, 512, 3, 1, 6},   {5, 256, 4, 0, 5},  {6, 512, 7, 2, 5},
-                          {4, 256, 16, 1, 4}, {3, 256, 5, 2, 3},   {3, 2048, 1, 0, 3}, {2, 1024, 33, 0, 2}};
+                          {4, 256, 16, 1, 4}, {3, 256, 5, 2, 3},   {3, 2048, 1, 0, 3}, {2, 1024, 33, 0, 2},
+                          // batches over several row panels and column chunks, the last ones partial
+                          {9, 2304, 7, 0, 9}};
     for (sl_type type : kWeightTypes) {
         for (const Case& c : cases) {
             check_float_path(rng, type, c);
@@ -182,6 +184,7 @@ void check_all_types(std::mt19937& rng) {
     for (sl_type type : {SL_TYPE_F32, SL_TYPE_F16, SL_TYPE_BF16}) {
         check_float_path(rng, type, {3, 77, 1, 0, 3});
         check_float_path(rng, type, {3, 77, 6, 1, 3});
+        check_float_path(rng, type, {6, 1100, 5, 0, 6});
     }
 }
 

@@ -8,9 +8,11 @@
 // copy the linker keeps for the scalar path.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <type_traits>
 
 #include "cpu/quant/block_layouts.h"
+#include "cpu/quant/levels_avx2.h"
 #include "cpu/quant/kernels.h"
 #include "cpu/quant/quant.h"
 #include "cpu/quant/scratch.h"
@@ -102,61 +104,151 @@ void run_rows(const void* W, int64_t cols, int64_t n_tok, int64_t r0, int64_t r1
 
 // ---- Float activations ----------------------------------------------------------------------
 
-// Decoded weights w[i..i+8) of one block as floats: scale * q - min.
-template <class D>
-__m256 weights8(const typename RowBlocks<D>::Block& w, int i) {
-    const __m128i q8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(w.q + i));
-    const __m256 values = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q8)), _mm256_set1_ps(w.scale[i / D::kSubLen]));
-    return D::kHasMin ? _mm256_sub_ps(values, _mm256_set1_ps(w.min[i / D::kSubLen])) : values;
+// Per token, the sum of x over each sub-block of kSubLen elements: a block's offset term is then
+// sum_s offset[s] * xsum[s], one multiply per sub-block instead of an add per weight.
+template <int kSubLen>
+void sub_block_sums(const float* x, int64_t cols, float* out) {
+    for (int64_t s = 0; s < cols / kSubLen; ++s) {
+        __m256 sum = _mm256_loadu_ps(x + s * kSubLen);
+        for (int i = 8; i < kSubLen; i += 8) sum = _mm256_add_ps(sum, _mm256_loadu_ps(x + s * kSubLen + i));
+        out[s] = horizontal_sum(sum);
+    }
 }
 
+// Up to four tokens against one row, each block decoded on the fly: per sub-block, sum level * x
+// in float, then apply the scale once; the offsets meet the precomputed sub-block sums of x.
 template <class D>
 struct QuantFloatTiles {
     template <int NT>
     struct Tile {
-        static void run(int64_t t0, const RowBlocks<D>& blocks, int64_t n_blocks, int64_t r, const float* X,
-                        int64_t ldx, float* Y, int64_t ldy) {
-            constexpr int C = NT == 1 ? 2 : 1;  // a lone token gets two accumulator chains
+        static void run(int64_t t0, const uint8_t* row, int64_t n_blocks, int64_t r, const float* X, int64_t ldx,
+                        const float* sums, float* Y, int64_t ldy) {
+            using Levels = avx2::BlockLevels<D>;
+            constexpr int C = NT == 1 ? 2 : 1;  // a lone token alternates two chains between sub-blocks
+            constexpr bool kVectorOffsets = D::kSubs % 8 == 0;
             const float* x[NT];
-            for (int t = 0; t < NT; ++t) x[t] = X + (t0 + t) * ldx;
-            __m256 acc[NT][C];
-            for (int t = 0; t < NT; ++t)
+            const float* xsum[NT];
+            for (int t = 0; t < NT; ++t) x[t] = X + (t0 + t) * ldx, xsum[t] = sums + (t0 + t) * n_blocks * D::kSubs;
+            __m256 acc[NT][C], offsets[NT];
+            float scalar_offsets[NT];
+            for (int t = 0; t < NT; ++t) {
                 for (int c = 0; c < C; ++c) acc[t][c] = _mm256_setzero_ps();
-            typename RowBlocks<D>::Buffer buffer;
+                offsets[t] = _mm256_setzero_ps();
+                scalar_offsets[t] = 0.0f;
+            }
+            Levels levels;
             for (int64_t b = 0; b < n_blocks; ++b) {
-                const auto w = blocks.get(b, buffer);
+                levels.load(row + b * sizeof(typename D::Block));
                 const int64_t base = b * D::kElems;
-                // Per sub-block: sum q * x (and x for the min) in float, then apply scale and min
-                // once, rather than dequantizing every weight.
 #pragma GCC unroll 16
                 for (int s = 0; s < D::kSubs; ++s) {
-                    __m256 qx[NT], xs[NT];
-                    for (int t = 0; t < NT; ++t) qx[t] = xs[t] = _mm256_setzero_ps();
+                    __m256 qx[NT];
+                    for (int t = 0; t < NT; ++t) qx[t] = _mm256_setzero_ps();
 #pragma GCC unroll 4
                     for (int i = s * D::kSubLen; i < (s + 1) * D::kSubLen; i += 8) {
-                        const __m128i q8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(w.q + i));
-                        const __m256 q = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q8));
-                        for (int t = 0; t < NT; ++t) {
-                            const __m256 xv = _mm256_loadu_ps(x[t] + base + i);
-                            qx[t] = _mm256_fmadd_ps(q, xv, qx[t]);
-                            if constexpr (D::kHasMin) xs[t] = _mm256_add_ps(xs[t], xv);
-                        }
+                        const __m256 q = levels.levels8(i);
+                        for (int t = 0; t < NT; ++t) qx[t] = _mm256_fmadd_ps(q, _mm256_loadu_ps(x[t] + base + i), qx[t]);
                     }
+                    for (int t = 0; t < NT; ++t)
+                        acc[t][s % C] = _mm256_fmadd_ps(qx[t], _mm256_set1_ps(levels.scale[s]), acc[t][s % C]);
+                }
+                if constexpr (Levels::kHasOffset) {
                     for (int t = 0; t < NT; ++t) {
-                        acc[t][s % C] = _mm256_fmadd_ps(qx[t], _mm256_set1_ps(w.scale[s]), acc[t][s % C]);
-                        if constexpr (D::kHasMin) acc[t][s % C] = _mm256_fnmadd_ps(xs[t], _mm256_set1_ps(w.min[s]), acc[t][s % C]);
+                        const float* block_sums = xsum[t] + b * D::kSubs;
+                        if constexpr (kVectorOffsets) {
+                            for (int s = 0; s < D::kSubs; s += 8) {
+                                offsets[t] = _mm256_fmadd_ps(_mm256_loadu_ps(levels.offset + s),
+                                                             _mm256_loadu_ps(block_sums + s), offsets[t]);
+                            }
+                        } else {
+                            for (int s = 0; s < D::kSubs; ++s) scalar_offsets[t] += levels.offset[s] * block_sums[s];
+                        }
                     }
                 }
             }
             for (int t = 0; t < NT; ++t) {
                 for (int c = 1; c < C; ++c) acc[t][0] = _mm256_add_ps(acc[t][0], acc[t][c]);
-                Y[(t0 + t) * ldy + r] = horizontal_sum(acc[t][0]);
+                Y[(t0 + t) * ldy + r] = horizontal_sum(acc[t][0]) - (horizontal_sum(offsets[t]) + scalar_offsets[t]);
             }
         }
     };
 };
 
-// F32 / F16 / BF16 rows: converted to float (F32 used in place), then dotted with each token.
+// ---- Float activations, batches: a small GEMM over decoded weight panels ------------------------
+
+// Rows go in panels of kPanelRows and columns in chunks of kChunk: a panel's chunk is decoded to
+// floats once (16 KiB, it stays in L1) and multiplied with every token's chunk of x (256 KiB at
+// 64 tokens, it stays in L2 across panels). The register tile is kPanelRows x kPanelTokens
+// accumulators plus the tokens' x vectors and one weight vector: 16 ymm registers.
+constexpr int kPanelRows = 4;
+constexpr int kPanelTokens = 3;
+constexpr int64_t kChunk = 1024;
+
+// Y[t][r + i] (+)= dot(w[i][0, len), x_t[k0, k0 + len)) for R rows and T tokens from t0;
+// `first` stores instead of accumulating (the first chunk of columns).
+template <int R, int T>
+void panel_tile(const float* const* w, const float* X, int64_t ldx, int64_t t0, int64_t k0, int64_t len, float* Y,
+                int64_t ldy, int64_t r, bool first) {
+    const float* x[T];
+    for (int t = 0; t < T; ++t) x[t] = X + (t0 + t) * ldx + k0;
+    __m256 acc[R][T];
+    for (int i = 0; i < R; ++i)
+        for (int t = 0; t < T; ++t) acc[i][t] = _mm256_setzero_ps();
+    int64_t k = 0;
+    for (; k + 8 <= len; k += 8) {
+        __m256 xv[T];
+        for (int t = 0; t < T; ++t) xv[t] = _mm256_loadu_ps(x[t] + k);
+        for (int i = 0; i < R; ++i) {
+            const __m256 wv = _mm256_loadu_ps(w[i] + k);
+            for (int t = 0; t < T; ++t) acc[i][t] = _mm256_fmadd_ps(wv, xv[t], acc[i][t]);
+        }
+    }
+    for (int i = 0; i < R; ++i) {
+        for (int t = 0; t < T; ++t) {
+            float sum = horizontal_sum(acc[i][t]);
+            for (int64_t j = k; j < len; ++j) sum += w[i][j] * x[t][j];
+            float& y = Y[(t0 + t) * ldy + r + i];
+            y = first ? sum : y + sum;
+        }
+    }
+}
+
+template <int R>
+void panel_tokens(const float* const* w, const float* X, int64_t ldx, int64_t n_tok, int64_t k0, int64_t len,
+                  float* Y, int64_t ldy, int64_t r, bool first) {
+    int64_t t = 0;
+    for (; t + kPanelTokens <= n_tok; t += kPanelTokens) panel_tile<R, kPanelTokens>(w, X, ldx, t, k0, len, Y, ldy, r, first);
+    switch (n_tok - t) {
+        case 2: panel_tile<R, 2>(w, X, ldx, t, k0, len, Y, ldy, r, first); break;
+        case 1: panel_tile<R, 1>(w, X, ldx, t, k0, len, Y, ldy, r, first); break;
+        default: break;
+    }
+}
+
+// slice(r, k0, len, buffer) returns len floats of row r from column k0 (decoded into buffer, or
+// in place for F32 weights).
+template <class Slice>
+void panel_matmul(const Slice& slice, int64_t cols, const float* X, int64_t ldx, int64_t n_tok, float* Y,
+                  int64_t ldy, int64_t r0, int64_t r1) {
+    auto* buffer = static_cast<float*>(thread_scratch(ScratchSlot::kRowValues, kPanelRows * kChunk * sizeof(float)));
+    for (int64_t k0 = 0; k0 < cols; k0 += kChunk) {
+        const int64_t len = std::min(kChunk, cols - k0);
+        for (int64_t r = r0; r < r1; r += kPanelRows) {
+            const int rows = int(std::min<int64_t>(kPanelRows, r1 - r));
+            const float* w[kPanelRows];
+            for (int i = 0; i < rows; ++i) w[i] = slice(r + i, k0, len, buffer + i * kChunk);
+            const bool first = k0 == 0;
+            switch (rows) {
+                case 4: panel_tokens<4>(w, X, ldx, n_tok, k0, len, Y, ldy, r, first); break;
+                case 3: panel_tokens<3>(w, X, ldx, n_tok, k0, len, Y, ldy, r, first); break;
+                case 2: panel_tokens<2>(w, X, ldx, n_tok, k0, len, Y, ldy, r, first); break;
+                default: panel_tokens<1>(w, X, ldx, n_tok, k0, len, Y, ldy, r, first); break;
+            }
+        }
+    }
+}
+
+// F32 / F16 / BF16 rows: converted to float (F32 used in place).
 void convert_f16(const uint16_t* src, int64_t n, float* out) {
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -174,83 +266,54 @@ void convert_bf16(const uint16_t* src, int64_t n, float* out) {
     for (; i < n; ++i) out[i] = _mm_cvtss_f32(_mm_castsi128_ps(_mm_cvtsi32_si128(int(src[i]) << 16)));
 }
 
-// dot(w, x_t) for NT tokens; U independent accumulators per token hide the FMA latency.
-template <int NT>
-struct FloatRowTile {
-    static void run(int64_t t0, const float* w, int64_t n, int64_t r, const float* X, int64_t ldx, float* Y,
-                    int64_t ldy) {
-        constexpr int U = NT == 1 ? 4 : 2;
-        const float* x[NT];
-        for (int t = 0; t < NT; ++t) x[t] = X + (t0 + t) * ldx;
-        __m256 acc[NT][U];
-        for (int t = 0; t < NT; ++t)
-            for (int u = 0; u < U; ++u) acc[t][u] = _mm256_setzero_ps();
-        int64_t i = 0;
-        for (; i + 8 * U <= n; i += 8 * U) {
-            for (int u = 0; u < U; ++u) {
-                const __m256 wv = _mm256_loadu_ps(w + i + 8 * u);
-                for (int t = 0; t < NT; ++t) acc[t][u] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x[t] + i + 8 * u), acc[t][u]);
-            }
-        }
-        for (; i + 8 <= n; i += 8) {
-            const __m256 wv = _mm256_loadu_ps(w + i);
-            for (int t = 0; t < NT; ++t) acc[t][0] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x[t] + i), acc[t][0]);
-        }
-        for (int t = 0; t < NT; ++t) {
-            for (int u = 1; u < U; ++u) acc[t][0] = _mm256_add_ps(acc[t][0], acc[t][u]);
-            float sum = horizontal_sum(acc[t][0]);
-            for (int64_t j = i; j < n; ++j) sum += w[j] * x[t][j];
-            Y[(t0 + t) * ldy + r] = sum;
-        }
-    }
-};
-
-// Each row decoded to floats once (by to_floats, which returns the row's floats), then swept by
-// FloatRowTile four tokens at a time.
-template <class ToFloats>
-void float_rows(const ToFloats& to_floats, int64_t cols, const float* X, int64_t ldx, int64_t n_tok, float* Y,
-                int64_t ldy, int64_t r0, int64_t r1) {
-    auto* converted = static_cast<float*>(thread_scratch(ScratchSlot::kRowValues, size_t(cols) * sizeof(float)));
-    for (int64_t r = r0; r < r1; ++r) {
-        const float* w = to_floats(r, converted);
-        for_token_tiles<FloatRowTile>(n_tok, w, cols, r, X, ldx, Y, ldy);
-    }
-}
-
 void float_weights(sl_type type, const void* W, int64_t cols, const float* X, int64_t ldx, int64_t n_tok, float* Y,
                    int64_t ldy, int64_t r0, int64_t r1) {
     const uint64_t stride = row_bytes(type, cols);
-    const auto to_floats = [&](int64_t r, float* converted) {
-        const void* row = static_cast<const uint8_t*>(W) + r * stride;
-        if (type == SL_TYPE_F32) return static_cast<const float*>(row);
-        if (type == SL_TYPE_F16) convert_f16(static_cast<const uint16_t*>(row), cols, converted);
-        else convert_bf16(static_cast<const uint16_t*>(row), cols, converted);
-        return static_cast<const float*>(converted);
+    const auto slice = [&](int64_t r, int64_t k0, int64_t len, float* buffer) {
+        const uint8_t* row = static_cast<const uint8_t*>(W) + r * stride;
+        if (type == SL_TYPE_F32) return reinterpret_cast<const float*>(row) + k0;
+        const auto* halves = reinterpret_cast<const uint16_t*>(row) + k0;
+        if (type == SL_TYPE_F16) convert_f16(halves, len, buffer);
+        else convert_bf16(halves, len, buffer);
+        return static_cast<const float*>(buffer);
     };
-    float_rows(to_floats, cols, X, ldx, n_tok, Y, ldy, r0, r1);
+    panel_matmul(slice, cols, X, ldx, n_tok, Y, ldy, r0, r1);
 }
 
-// Quantized weights: a tile of tokens decodes each block on the fly; a larger batch decodes each
-// row to floats once and sweeps it.
+// Quantized weights: a few tokens decode each block on the fly; a batch goes through the panels.
 template <class D>
 struct QuantFloatKernel {
     static void run(const void* W, int64_t cols, const float* X, int64_t ldx, int64_t n_tok, float* Y, int64_t ldy,
                     int64_t r0, int64_t r1) {
-        if (n_tok <= kTokenTile) {
-            run_rows<D, QuantFloatTiles<D>::template Tile>(W, cols, n_tok, r0, r1, X, ldx, Y, ldy);
+        const auto* rows = static_cast<const uint8_t*>(W);
+        const int64_t n_blocks = cols / D::kElems;
+        const size_t stride = size_t(n_blocks) * sizeof(typename D::Block);
+        if (n_tok > kTokenTile) {
+            const auto slice = [&](int64_t r, int64_t k0, int64_t len, float* buffer) {
+                avx2::BlockLevels<D> levels;
+                for (int64_t b = 0; b < len / D::kElems; ++b) {
+                    levels.load(rows + r * stride + (k0 / D::kElems + b) * sizeof(typename D::Block));
+                    for (int i = 0; i < D::kElems; i += 8) {
+                        const __m256 q = levels.levels8(i), scale = _mm256_set1_ps(levels.scale[i / D::kSubLen]);
+                        _mm256_storeu_ps(buffer + b * D::kElems + i,
+                                         avx2::BlockLevels<D>::kHasOffset
+                                             ? _mm256_fmsub_ps(q, scale, _mm256_set1_ps(levels.offset[i / D::kSubLen]))
+                                             : _mm256_mul_ps(q, scale));
+                    }
+                }
+                return static_cast<const float*>(buffer);
+            };
+            panel_matmul(slice, cols, X, ldx, n_tok, Y, ldy, r0, r1);
             return;
         }
-        const int64_t n_blocks = cols / D::kElems;
-        const auto to_floats = [&](int64_t r, float* converted) {
-            const RowBlocks<D> blocks{static_cast<const uint8_t*>(W) + r * n_blocks * sizeof(typename D::Block), {}};
-            typename RowBlocks<D>::Buffer buffer;
-            for (int64_t b = 0; b < n_blocks; ++b) {
-                const auto w = blocks.get(b, buffer);
-                for (int i = 0; i < D::kElems; i += 8) _mm256_storeu_ps(converted + b * D::kElems + i, weights8<D>(w, i));
-            }
-            return static_cast<const float*>(converted);
-        };
-        float_rows(to_floats, cols, X, ldx, n_tok, Y, ldy, r0, r1);
+        const int64_t n_subs = cols / D::kSubLen;
+        auto* sums = static_cast<float*>(thread_scratch(ScratchSlot::kSubBlockSums, size_t(n_tok * n_subs) * sizeof(float)));
+        if constexpr (avx2::BlockLevels<D>::kHasOffset) {
+            for (int64_t t = 0; t < n_tok; ++t) sub_block_sums<D::kSubLen>(X + t * ldx, cols, sums + t * n_subs);
+        }
+        for (int64_t r = r0; r < r1; ++r)
+            for_token_tiles<QuantFloatTiles<D>::template Tile>(n_tok, rows + r * stride, n_blocks, r, X, ldx,
+                                                                static_cast<const float*>(sums), Y, ldy);
     }
 };
 

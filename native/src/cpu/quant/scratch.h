@@ -7,7 +7,7 @@
 
 namespace sl::cpu {
 
-enum class ScratchSlot { kRowValues, kRowScales, kRowMins, kCount };
+enum class ScratchSlot { kRowValues, kRowScales, kRowMins, kSubBlockSums, kCount };
 
 // At least `bytes` bytes, 64-byte aligned, owned by the calling thread; valid until its next call
 // with the same slot. Raises SL_ERR_OUT_OF_MEMORY when it cannot grow.

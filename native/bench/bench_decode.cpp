@@ -1,0 +1,214 @@
+// End-to-end CPU speed on Llama-3.2-1B shapes (16 layers, 2048/8192, 32/8 heads, 128256 vocab,
+// untied output): prompt processing of 64 tokens and token generation, with float and with 8-bit
+// activations, beside the plain memory read bandwidth measured in the same run.
+//   sluice_bench_decode TYPE [threads, default 2] [repetitions, default 5]
+// TYPE: q8_0, q4_0 or q4_k_m (Q4_K with Q6_K where llama-quantize puts it). The random-weight model
+// is written once to /tmp/sluice_bench_1b_TYPE.bin (raw tensors at known offsets, as the tests do)
+// and reused by later runs.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "sluice/sluice.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int32_t kPromptTokens = 64;
+constexpr int32_t kGenTokens = 16;
+// Distinct random rows per tensor, tiled over its rows: contents do not matter for speed, and
+// quantizing 1.5B Gaussian floats would take minutes.
+constexpr int64_t kDistinctRows = 32;
+
+sl_hparams llama_1b() {
+    sl_hparams hp{};
+    hp.n_vocab = 128256, hp.n_ctx_train = 4096, hp.n_embd = 2048, hp.n_layer = 16, hp.n_head = 32;
+    hp.n_head_kv = 8, hp.n_ff = 8192, hp.head_dim = 64, hp.n_rot = 64, hp.rope_freq_base = 500000.0f;
+    hp.rope_freq_scale = 1.0f, hp.rms_eps = 1e-5f, hp.tied_output = 0;
+    return hp;
+}
+
+// llama-quantize's use_more_bits: the layers whose attn_v and ffn_down Q4_K_M keeps in Q6_K.
+bool use_more_bits(int32_t layer, int32_t n_layer) {
+    return layer < n_layer / 8 || layer >= 7 * n_layer / 8 || (layer - n_layer / 8) % 3 == 2;
+}
+
+struct Mix {
+    const char* name;
+    sl_type base;
+    sl_type more_bits;  // output, and attn_v / ffn_down of the use_more_bits layers
+};
+
+const Mix kMixes[] = {{"q8_0", SL_TYPE_Q8_0, SL_TYPE_Q8_0},
+                      {"q4_0", SL_TYPE_Q4_0, SL_TYPE_Q4_0},
+                      {"q4_k_m", SL_TYPE_Q4_K, SL_TYPE_Q6_K}};
+
+sl_type type_of(const Mix& mix, int32_t role, int32_t layer, int32_t n_layer) {
+    if (role == SL_ROLE_OUTPUT) return mix.more_bits;
+    if ((role == SL_ROLE_ATTN_V || role == SL_ROLE_FFN_DOWN) && use_more_bits(layer, n_layer)) return mix.more_bits;
+    return mix.base;
+}
+
+// The tensor table of the model, with offsets as write_model lays the file out.
+std::vector<sl_tensor_desc> tensor_table(const sl_hparams& hp, const Mix& mix) {
+    std::vector<sl_tensor_desc> table;
+    uint64_t offset = 0;
+    const auto add = [&](int32_t role, int32_t layer, sl_type type, int64_t cols, int64_t rows) {
+        uint64_t size = 0;
+        sl_type_size(type, cols * rows, &size);
+        table.push_back({role, layer, type, rows > 1 ? 2 : 1, {cols, rows, 1, 1}, offset, size});
+        offset = (offset + size + 31) / 32 * 32;
+    };
+    const int64_t embd = hp.n_embd, kv = int64_t{hp.n_head_kv} * hp.head_dim;
+    add(SL_ROLE_TOKEN_EMBD, -1, mix.base, embd, hp.n_vocab);
+    add(SL_ROLE_OUTPUT_NORM, -1, SL_TYPE_F32, embd, 1);
+    add(SL_ROLE_OUTPUT, -1, type_of(mix, SL_ROLE_OUTPUT, -1, hp.n_layer), embd, hp.n_vocab);
+    for (int32_t l = 0; l < hp.n_layer; ++l) {
+        const auto matrix = [&](int32_t role, int64_t cols, int64_t rows) {
+            add(role, l, type_of(mix, role, l, hp.n_layer), cols, rows);
+        };
+        add(SL_ROLE_ATTN_NORM, l, SL_TYPE_F32, embd, 1);
+        matrix(SL_ROLE_ATTN_Q, embd, embd);
+        matrix(SL_ROLE_ATTN_K, embd, kv);
+        matrix(SL_ROLE_ATTN_V, embd, kv);
+        matrix(SL_ROLE_ATTN_OUTPUT, embd, embd);
+        add(SL_ROLE_FFN_NORM, l, SL_TYPE_F32, embd, 1);
+        matrix(SL_ROLE_FFN_GATE, embd, hp.n_ff);
+        matrix(SL_ROLE_FFN_UP, embd, hp.n_ff);
+        matrix(SL_ROLE_FFN_DOWN, hp.n_ff, embd);
+    }
+    return table;
+}
+
+// Norms are ones; matrices are Gaussian with std 0.5 / sqrt(fan_in), quantized.
+bool write_model(const std::string& path, const std::vector<sl_tensor_desc>& table) {
+    std::ofstream file(path, std::ios::binary);
+    std::mt19937 rng(42);
+    std::vector<float> rows;
+    std::vector<uint8_t> bytes;
+    for (const sl_tensor_desc& t : table) {
+        const int64_t cols = t.ne[0], rows_total = t.ne[1];
+        bytes.resize(t.size);
+        if (t.type == SL_TYPE_F32) {
+            const std::vector<float> ones(size_t(cols), 1.0f);
+            std::memcpy(bytes.data(), ones.data(), t.size);
+        } else {
+            const int64_t distinct = std::min(rows_total, kDistinctRows);
+            std::normal_distribution<float> normal(0.0f, 0.5f / std::sqrt(float(cols)));
+            rows.resize(size_t(cols * distinct));
+            for (float& v : rows) v = normal(rng);
+            const uint64_t distinct_bytes = t.size / uint64_t(rows_total) * uint64_t(distinct);
+            if (sl_quantize(t.type, rows.data(), cols * distinct, bytes.data(), distinct_bytes) != SL_OK) return false;
+            for (uint64_t done = distinct_bytes; done < t.size; done += distinct_bytes)
+                std::memcpy(bytes.data() + done, bytes.data(), std::min(distinct_bytes, t.size - done));
+        }
+        file.seekp(std::streamoff(t.offset));
+        file.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(t.size));
+    }
+    return bool(file);
+}
+
+struct Stats {
+    double best, median;
+};
+
+Stats stats(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return {v.back(), v[v.size() / 2]};
+}
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+struct Speeds {
+    Stats pp, tg;  // tok/s
+};
+
+// pp: one batch of kPromptTokens; tg: kGenTokens single-token decodes after it. Each repetition
+// starts from an empty cache.
+bool measure(sl_model* model, int32_t n_vocab, int reps, Speeds* out) {
+    sl_session* session = nullptr;
+    if (sl_session_create(model, kPromptTokens + kGenTokens, &session) != SL_OK) return false;
+    std::vector<int32_t> tokens(kPromptTokens + kGenTokens);
+    for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = int32_t(i * 7919 % size_t(n_vocab));
+    std::vector<float> logits(static_cast<size_t>(n_vocab));
+    std::vector<double> pp, tg;
+    bool ok = true;
+    for (int rep = 0; rep < reps && ok; ++rep) {
+        ok = sl_session_truncate(session, 0) == SL_OK;
+        auto start = Clock::now();
+        ok = ok && sl_session_decode(session, tokens.data(), kPromptTokens, logits.data(), 0) == SL_OK;
+        pp.push_back(kPromptTokens / seconds_since(start));
+        start = Clock::now();
+        for (int32_t t = kPromptTokens; t < kPromptTokens + kGenTokens && ok; ++t)
+            ok = sl_session_decode(session, &tokens[size_t(t)], 1, logits.data(), 0) == SL_OK;
+        tg.push_back(kGenTokens / seconds_since(start));
+    }
+    sl_session_free(session);
+    if (ok) *out = {stats(pp), stats(tg)};
+    return ok;
+}
+
+int fail(const char* what) {
+    std::fprintf(stderr, "error: %s: %s\n", what, sl_last_error());
+    return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const Mix* mix = nullptr;
+    for (const Mix& m : kMixes)
+        if (argc > 1 && std::strcmp(argv[1], m.name) == 0) mix = &m;
+    if (!mix) {
+        std::fprintf(stderr, "usage: sluice_bench_decode q8_0|q4_0|q4_k_m [threads] [repetitions]\n");
+        return 2;
+    }
+    const int32_t threads = argc > 2 ? std::atoi(argv[2]) : 2;
+    const int reps = argc > 3 ? std::max(1, std::atoi(argv[3])) : 5;
+
+    const sl_hparams hp = llama_1b();
+    const std::vector<sl_tensor_desc> table = tensor_table(hp, *mix);
+    const std::string path = std::string("/tmp/sluice_bench_1b_") + mix->name + ".bin";
+    struct stat st;
+    const uint64_t file_size = table.back().offset + table.back().size;
+    if ((stat(path.c_str(), &st) != 0 || uint64_t(st.st_size) < file_size) && !write_model(path, table)) {
+        return fail("writing the model");
+    }
+    // Bytes one generated token reads: every matrix and norm, and one row of the embedding table.
+    double token_bytes = 0;
+    for (const sl_tensor_desc& t : table)
+        token_bytes += t.role == SL_ROLE_TOKEN_EMBD ? double(t.size) / double(t.ne[1]) : double(t.size);
+
+    // The best of a few probes: the machine is shared, and a probe slowed by a neighbour would
+    // flatter the fractions below.
+    double read_bps = 0;
+    for (int probe = 0; probe < 3; ++probe) {
+        double bps = 0;
+        if (sl_measure_host_bandwidth(256ull << 20, threads, &bps) != SL_OK) return fail("bandwidth");
+        read_bps = std::max(read_bps, bps);
+    }
+    std::printf("%s, %d threads, best/median of %d; %.3f GB per token; plain read %.1f GB/s -> roofline %.1f tok/s\n",
+                mix->name, threads, reps, token_bytes / 1e9, read_bps / 1e9, read_bps / token_bytes);
+    for (int32_t q8 : {0, 1}) {
+        const sl_model_params params{path.c_str(), SL_BACKEND_CPU, 0, threads, nullptr, q8};
+        sl_model* model = nullptr;
+        if (sl_model_load(&params, &hp, table.data(), int32_t(table.size()), &model) != SL_OK) return fail("loading");
+        Speeds s{};
+        const bool ok = measure(model, hp.n_vocab, reps, &s);
+        sl_model_free(model);
+        if (!ok) return fail("decoding");
+        std::printf("  %-5s activations: pp%d %6.1f / %6.1f tok/s   tg %5.2f / %5.2f tok/s (%.0f%% of read bandwidth)\n",
+                    q8 ? "8-bit" : "float", kPromptTokens, s.pp.best, s.pp.median, s.tg.best, s.tg.median,
+                    100.0 * s.tg.best * token_bytes / read_bps);
+    }
+    return 0;
+}
