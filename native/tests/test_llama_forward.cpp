@@ -327,6 +327,18 @@ void bad_descriptions_are_rejected() {
         {"bogus tier", [&](auto&, auto&, auto& p) { p.layer_tier = bogus_tier; }, SL_ERR_INVALID_ARGUMENT,
          "layer_tier[1] = 7"},
         {"negative threads", [](auto&, auto&, auto& p) { p.n_threads = -1; }, SL_ERR_INVALID_ARGUMENT, "n_threads"},
+        {"NVMe drive named badly", [](auto&, auto&, auto& p) { p.nvme_bdf = "nvme0"; }, SL_ERR_INVALID_ARGUMENT,
+         "'nvme0' is not a PCI address"},
+        {"NVMe drive absent", [](auto&, auto&, auto& p) { p.nvme_bdf = "0000:99:00.0"; }, SL_ERR_INVALID_ARGUMENT,
+         "no PCI device 0000:99:00.0"},
+        {"NVMe bogus IOMMU mode", [](auto&, auto&, auto& p) {
+             p.nvme_bdf = "0000:99:00.0";
+             p.nvme_iommu = 5;
+         }, SL_ERR_INVALID_ARGUMENT, "iommu must be"},
+        {"NVMe no-IOMMU without a window", [](auto&, auto&, auto& p) {
+             p.nvme_bdf = "0000:99:00.0";
+             p.nvme_iommu = SL_NVME_NO_IOMMU;
+         }, SL_ERR_INVALID_ARGUMENT, "DMA window"},
     };
     for (const BadCase& c : cases) {
         sl_hparams hp = m->hp;

@@ -38,7 +38,7 @@ load vfio-pci
 [ -e "/sys/bus/pci/drivers/vfio-pci/$bdf" ] || echo "$bdf" > /sys/bus/pci/drivers_probe
 ls -l /dev/vfio
 
-/guest_test vfio "$bdf" "$MODE" /models/model.gguf /models/other.gguf "$LBA" "$SERIAL" "$BLOCKS" $WINDOW
+/guest_test vfio "$bdf" "$MODE" /models/model.gguf /models/other.gguf /models/prompt.json "$LBA" "$SERIAL" "$BLOCKS" $WINDOW
 
 # Hand the controller back to the kernel's nvme driver and read the model through it.
 echo "$bdf" > /sys/bus/pci/drivers/vfio-pci/unbind

@@ -1,8 +1,8 @@
 // The checks that run inside the QEMU guest against QEMU's emulated NVMe controller, plus the two
-// host-side helpers the driver script needs. Built statically from the driver's own sources.
+// host-side helpers the driver script needs. Linked statically against a CPU-only sluice_core.
 //
 //   guest_test write-image IMAGE GGUF LBA           write GGUF with its Sluice header (as `sluice nvme write`)
-//   guest_test vfio BDF iommu|noiommu MODEL OTHER_MODEL LBA SERIAL BLOCKS [WINDOW_PHYS WINDOW_BYTES]
+//   guest_test vfio BDF iommu|noiommu MODEL OTHER_MODEL PROMPT_JSON LBA SERIAL BLOCKS [WINDOW_PHYS WINDOW_BYTES]
 //   guest_test block DEVICE MODEL LBA               after rebinding to the kernel: the block device reads back
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "golden_files.h"
 #include "io/nvme/controller.h"
 #include "io/nvme/dma.h"
 #include "io/nvme/image_writer.h"
@@ -228,16 +229,91 @@ void check_native_driver(const std::string& bdf, sl::nvme::IommuMode mode, uint6
     }
 }
 
+// The model loaded through sl_model_load twice, weights mapped from the file and read from the
+// drive, decoding the golden prompt: the logits must be bit-identical. A drive holding another
+// model is refused at load.
+struct ModelLoad {
+    sl_model* model = nullptr;
+    sl_status status = SL_OK;
+    std::string message;
+};
+
+ModelLoad load_model(const std::string& path, const char* bdf, uint64_t lba, int iommu, uint64_t window_phys,
+                     uint64_t window_bytes) {
+    ModelLoad load;
+    auto file = sltest::golden::GgufReader(path).read_llama();
+    if (!file) {
+        load.status = SL_ERR_FORMAT;
+        load.message = path + " is not a GGUF file";
+        return load;
+    }
+    sl_model_params params{};
+    params.path = path.c_str();
+    params.backend = SL_BACKEND_CPU;
+    params.n_threads = 2;
+    params.nvme_bdf = bdf;
+    params.nvme_lba = lba;
+    params.nvme_iommu = iommu;
+    params.nvme_dma_window_phys = window_phys;
+    params.nvme_dma_window_bytes = window_bytes;
+    load.status = sl_model_load(&params, &file->hp, file->tensors.data(), static_cast<int32_t>(file->tensors.size()),
+                                &load.model);
+    load.message = sl_last_error();
+    return load;
+}
+
+std::vector<float> decode_all(sl_model* model, const std::vector<int32_t>& tokens, int32_t n_vocab) {
+    std::vector<float> logits(tokens.size() * static_cast<size_t>(n_vocab));
+    sl_session* session = nullptr;
+    bool ok = sl_session_create(model, static_cast<int32_t>(tokens.size()), &session) == SL_OK &&
+              sl_session_decode(session, tokens.data(), static_cast<int32_t>(tokens.size()), logits.data(), 1) == SL_OK;
+    if (!ok) std::printf("decode failed: %s\n", sl_last_error());
+    sl_session_free(session);
+    return ok ? logits : std::vector<float>{};
+}
+
+void check_model_from_drive(const std::string& bdf, int iommu, uint64_t window_phys, uint64_t window_bytes,
+                            const std::string& model_path, const std::string& other_path, const std::string& prompt_path,
+                            uint64_t lba) {
+    std::vector<int32_t> tokens;
+    for (double t : sltest::golden::json_numbers(prompt_path, "tokens")) tokens.push_back(static_cast<int32_t>(t));
+    const int32_t n_vocab = sltest::golden::GgufReader(model_path).read_llama()->hp.n_vocab;
+
+    ModelLoad other = load_model(other_path, bdf.c_str(), lba, iommu, window_phys, window_bytes);
+    check(other.status == SL_ERR_FORMAT && other.message.find("does not hold model file '" + other_path + "'") != std::string::npos &&
+              other.message.find("sluice nvme write") != std::string::npos,
+          "loading another model's file against the drive refused -> " + std::string(sl_status_name(other.status)) + ": " +
+              other.message);
+    sl_model_free(other.model);
+
+    ModelLoad mapped = load_model(model_path, nullptr, 0, 0, 0, 0);
+    check(mapped.status == SL_OK, "model loads with weights mapped from the file" + (mapped.message.empty() ? "" : ": " + mapped.message));
+    auto t0 = std::chrono::steady_clock::now();
+    ModelLoad drive = load_model(model_path, bdf.c_str(), lba, iommu, window_phys, window_bytes);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    check(drive.status == SL_OK, "model loads with weights read from the drive" + (drive.message.empty() ? "" : ": " + drive.message));
+    std::printf("sanity: model load from the drive under emulation (not meaningful): %.2f s\n", seconds);
+    if (mapped.model && drive.model) {
+        std::vector<float> from_file = decode_all(mapped.model, tokens, n_vocab);
+        std::vector<float> from_drive = decode_all(drive.model, tokens, n_vocab);
+        check(!from_file.empty() && from_file.size() == from_drive.size() &&
+                  std::memcmp(from_file.data(), from_drive.data(), from_file.size() * sizeof(float)) == 0,
+              "logits of the " + std::to_string(tokens.size()) + "-token prompt bit-identical from the drive and from the file");
+    }
+    sl_model_free(mapped.model);
+    sl_model_free(drive.model);  // shuts the controller down: the checks after this open it again
+}
+
 int run_vfio(int argc, char** argv) {
-    if (argc < 9) return std::fprintf(stderr, "usage: see the top of guest_test.cpp\n"), 2;
+    if (argc < 10) return std::fprintf(stderr, "usage: see the top of guest_test.cpp\n"), 2;
     std::string bdf = argv[2];
     bool no_iommu = std::string(argv[3]) == "noiommu";
-    std::string model_path = argv[4], other_path = argv[5];
-    uint64_t lba = std::strtoull(argv[6], nullptr, 0);
-    std::string serial = argv[7];
-    uint64_t blocks = std::strtoull(argv[8], nullptr, 0);
-    uint64_t window_phys = argc > 10 ? std::strtoull(argv[9], nullptr, 0) : 0;
-    uint64_t window_bytes = argc > 10 ? std::strtoull(argv[10], nullptr, 0) : 0;
+    std::string model_path = argv[4], other_path = argv[5], prompt_path = argv[6];
+    uint64_t lba = std::strtoull(argv[7], nullptr, 0);
+    std::string serial = argv[8];
+    uint64_t blocks = std::strtoull(argv[9], nullptr, 0);
+    uint64_t window_phys = argc > 11 ? std::strtoull(argv[10], nullptr, 0) : 0;
+    uint64_t window_bytes = argc > 11 ? std::strtoull(argv[11], nullptr, 0) : 0;
     int mode = no_iommu ? SL_NVME_NO_IOMMU : SL_NVME_IOMMU;
     std::vector<uint8_t> model = slurp(model_path);
     check(!model.empty(), "model file loaded (" + std::to_string(model.size()) + " bytes)");
@@ -276,6 +352,7 @@ int run_vfio(int argc, char** argv) {
         check(sl_nvme_read(nvme, 0, model.size(), again.data()) == SL_OK && again == model, "whole model after re-open");
         check_status(sl_nvme_close(nvme), SL_OK, "second clean shutdown");
     }
+    check_model_from_drive(bdf, mode, window_phys, window_bytes, model_path, other_path, prompt_path, lba);
     uint64_t model_start = lba * 512 + sl::nvme::kModelHeaderBytes;
     check_native_driver(bdf, no_iommu ? sl::nvme::IommuMode::kNoIommu : sl::nvme::IommuMode::kIommu, window_phys,
                         window_bytes, model, model_start);

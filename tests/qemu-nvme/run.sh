@@ -18,6 +18,7 @@ WORK=$ROOT/target/qemu-nvme
 GOLDEN=${SLUICE_GOLDEN_DIR:-$ROOT/../shared/golden}
 MODEL=$GOLDEN/models/tiny-spm-Q4_0.gguf
 OTHER_MODEL=$GOLDEN/models/tiny-spm-Q8_0.gguf
+PROMPT=$GOLDEN/logits/tiny-spm-Q4_0.p1.json
 BOOT_TIMEOUT=${QEMU_NVME_BOOT_TIMEOUT:-360}  # seconds per boot
 SERIAL=SLUICEQEMU01
 IMAGE_MB=64
@@ -82,12 +83,12 @@ build_noiommu_vfio() {
     rm -rf "$src"
 }
 
-build_guest_test() {
+build_guest_test() {  # a CPU-only sluice_core (no CUDA in the guest), built by CMake and kept between runs
     log "building the static guest test program"
-    local sources=("$HERE/guest_test.cpp" "$ROOT"/native/src/io/nvme/*.cpp "$ROOT/native/src/api/nvme.cpp"
-                   "$ROOT/native/src/core/status.cpp")
+    cmake -S "$ROOT" -B "$WORK/core-build" -DSLUICE_CUDA=OFF -DSLUICE_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=Release > /dev/null
+    cmake --build "$WORK/core-build" --target sluice_core -j2 > /dev/null
     g++ -std=c++20 -O2 -static -Wall -Wextra -Wno-unused-parameter -I"$ROOT/native/include" -I"$ROOT/native/src" \
-        "${sources[@]}" -o "$WORK/guest_test" -lpthread
+        -I"$ROOT/native/tests" "$HERE/guest_test.cpp" "$WORK/core-build/libsluice_core.a" -o "$WORK/guest_test" -lpthread
 }
 
 make_image() {
@@ -107,6 +108,7 @@ make_initramfs() {  # variant
     cp "$WORK/guest_test" "$root/guest_test"
     cp "$MODEL" "$root/models/model.gguf"
     cp "$OTHER_MODEL" "$root/models/other.gguf"
+    cp "$PROMPT" "$root/models/prompt.json"
     sed -e "s/@MODE@/$variant/" -e "s/@LBA@/$LBA/" -e "s/@SERIAL@/$SERIAL/" \
         -e "s/@BLOCKS@/$((IMAGE_MB * 2048))/" -e "s/@WINDOW@/$window/" "$HERE/guest_init.sh" > "$root/init"
     chmod +x "$root/init"
@@ -144,7 +146,7 @@ count_phase() {  # variant phase
 }
 
 mkdir -p "$WORK"
-[ -f "$MODEL" ] && [ -f "$OTHER_MODEL" ] || { echo "error: golden models not found under $GOLDEN/models" >&2; exit 1; }
+[ -f "$MODEL" ] && [ -f "$OTHER_MODEL" ] && [ -f "$PROMPT" ] || { echo "error: golden models or prompt not found under $GOLDEN" >&2; exit 1; }
 start=$SECONDS
 install_tools
 fetch_kernel

@@ -155,12 +155,25 @@ typedef struct sl_model_params {
                                   the CPU backend takes only SL_TIER_RESIDENT */
     int32_t activation_q8;     /* 1: quantize activations to 8 bits inside quantized matmuls (faster,
                                   as llama.cpp does); 0: float activations (exact) */
+    /* Where the weight bytes come from. nvme_bdf NULL: the mapped file at path. Otherwise the PCI
+     * address ("0000:01:00.0") of an NVMe controller bound to vfio-pci whose namespace 1 holds this
+     * very file behind a Sluice header at block nvme_lba (put there by `sluice nvme write`); the
+     * file at path still supplies the size and the header check, the drive supplies the weights. */
+    const char* nvme_bdf;
+    uint64_t nvme_lba;
+    int32_t nvme_iommu;             /* sl_nvme_iommu; SL_NVME_NO_IOMMU also needs the window below */
+    uint64_t nvme_dma_window_phys;  /* no-IOMMU only: physical memory reserved at boot (memmap=) */
+    uint64_t nvme_dma_window_bytes;
 } sl_model_params;
 
-/* Maps the file at params->path and checks hparams and the tensor table against it (offsets and
- * sizes inside the file, shapes, types, every required tensor present once; norms and rope_freqs
- * must be F32; output must be absent exactly when tied_output is 1). The tensor array is only read
- * during the call. Weights are read in place from the mapping. */
+/* Checks hparams and the tensor table against the file at params->path (offsets and sizes inside
+ * the file, shapes, types, every required tensor present once; norms and rope_freqs must be F32;
+ * output must be absent exactly when tied_output is 1). The tensor array is only read during the
+ * call. From a file, weights are read in place from its mapping. From an NVMe drive, the drive's
+ * Sluice header must match the file (same size, same hash of the GGUF header and tensor table;
+ * SL_ERR_FORMAT otherwise), then every resident tensor is read through the userspace driver, many
+ * commands in flight, into one host buffer; the controller is shut down (CC.SHN) by sl_model_free,
+ * or at once when the load fails. */
 SL_API sl_status sl_model_load(const sl_model_params* params, const sl_hparams* hparams,
                                const sl_tensor_desc* tensors, int32_t n_tensors, sl_model** model);
 SL_API void sl_model_free(sl_model* model);

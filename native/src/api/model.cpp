@@ -1,9 +1,12 @@
-// sl_model_load / sl_model_free: check the call, pick the backend, hand over to model::Model.
+// sl_model_load / sl_model_free: check the call, pick the backend and the weight source, hand over
+// to model::Model.
 #include <memory>
 #include <span>
 
 #include "core/status.h"
 #include "cpu/cpu_backend.h"
+#include "io/nvme/nvme_weight_source.h"
+#include "io/weight_source.h"
 #include "model/model.h"
 #include "sluice/sluice.h"
 
@@ -24,6 +27,17 @@ std::unique_ptr<sl::Backend> make_backend(const sl_model_params& params) {
         sl::cpu::CpuBackendOptions{params.n_threads, params.activation_q8 != 0});
 }
 
+// The mapped file, or the NVMe drive the caller named, with the driver's defaults otherwise.
+std::unique_ptr<sl::io::WeightSource> open_weight_source(const sl_model_params& params) {
+    if (!params.nvme_bdf) return sl::io::make_mapped_weight_source(params.path);
+    sl_nvme_options options;
+    sl_nvme_options_init(&options);
+    options.iommu = params.nvme_iommu;
+    options.dma_window_phys = params.nvme_dma_window_phys;
+    options.dma_window_bytes = params.nvme_dma_window_bytes;
+    return sl::nvme::make_nvme_weight_source(params.path, params.nvme_bdf, params.nvme_lba, options);
+}
+
 }  // namespace
 
 extern "C" {
@@ -38,7 +52,7 @@ sl_status sl_model_load(const sl_model_params* params, const sl_hparams* hparams
         if (!params->path) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_model_load: params->path is NULL");
         if (n_tensors < 0) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_model_load: n_tensors = %d", n_tensors);
         std::unique_ptr<sl::Backend> backend = make_backend(*params);
-        *model = new sl_model(params->path, *hparams, std::span(tensors, static_cast<size_t>(n_tensors)),
+        *model = new sl_model(open_weight_source(*params), *hparams, std::span(tensors, static_cast<size_t>(n_tensors)),
                               params->layer_tier, std::move(backend));
         return SL_OK;
     });

@@ -1,5 +1,7 @@
 #include "model/model.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "core/status.h"
@@ -9,16 +11,16 @@
 namespace sl::model {
 namespace {
 
-// Binds table entries to their bytes in the mapping and marks where the weights live.
+// Binds table entries to their bytes in the weight source and marks where the weights live.
+// Streamed tiers get no address: the executor points them at the staging slot before each use.
 class WeightBinder {
 public:
-    WeightBinder(const TensorTable& table, const io::MappedFile& file) : table_(table), file_(file) {}
+    WeightBinder(const TensorTable& table, const io::WeightSource& source) : table_(table), source_(source) {}
 
     WeightRef bind(sl_tensor_role role, int32_t layer, sl_tier tier) const {
         const sl_tensor_desc& t = *table_.find(role, layer);
-        // Resident weights are read every token: start paging them in now.
-        if (tier == SL_TIER_RESIDENT) file_.prefetch(t.offset, t.size);
-        return WeightRef{file_.data() + t.offset, static_cast<sl_type>(t.type), t.ne[0], t.ne[1], tier};
+        const void* data = tier == SL_TIER_RESIDENT ? source_.at(t.offset) : nullptr;
+        return WeightRef{data, static_cast<sl_type>(t.type), t.ne[0], t.ne[1], tier};
     }
 
     LayerWeights bind_layer(int32_t layer, sl_tier tier) const {
@@ -30,12 +32,24 @@ public:
 
 private:
     const TensorTable& table_;
-    const io::MappedFile& file_;
+    const io::WeightSource& source_;
 };
 
-LlamaWeights bind_weights(const sl_hparams& hp, const TensorTable& table, const io::MappedFile& file,
+// Brings the bytes of every resident tensor (whole-model tensors and resident layers) into memory.
+void load_resident(io::WeightSource& source, std::span<const sl_tensor_desc> tensors,
+                   const std::vector<sl_tier>& layer_tiers) {
+    uint64_t begin = UINT64_MAX, end = 0;
+    for (const sl_tensor_desc& t : tensors) {
+        if (t.layer >= 0 && layer_tiers[static_cast<size_t>(t.layer)] != SL_TIER_RESIDENT) continue;
+        begin = std::min(begin, t.offset);
+        end = std::max(end, t.offset + t.size);
+    }
+    if (begin < end) source.load_resident(begin, end);
+}
+
+LlamaWeights bind_weights(const sl_hparams& hp, const TensorTable& table, const io::WeightSource& source,
                           const std::vector<sl_tier>& layer_tiers) {
-    const WeightBinder binder(table, file);
+    const WeightBinder binder(table, source);
     LlamaWeights w;
     w.token_embd = binder.bind(SL_ROLE_TOKEN_EMBD, -1, SL_TIER_RESIDENT);
     w.output_norm = binder.bind(SL_ROLE_OUTPUT_NORM, -1, SL_TIER_RESIDENT);
@@ -77,11 +91,13 @@ std::vector<sl_tier> checked_tiers(const int32_t* layer_tier, int32_t n_layer, c
 
 }  // namespace
 
-Model::Model(const char* path, const sl_hparams& hp, std::span<const sl_tensor_desc> tensors,
+Model::Model(std::unique_ptr<io::WeightSource> source, const sl_hparams& hp, std::span<const sl_tensor_desc> tensors,
              const int32_t* layer_tier, std::unique_ptr<Backend> backend)
-    : hparams_(checked(hp)), file_(path), backend_(std::move(backend)) {
-    const TensorTable table(hp, tensors, file_.size(), [this](sl_type type) { return backend_->supports(type); });
-    weights_ = bind_weights(hp, table, file_, checked_tiers(layer_tier, hp.n_layer, *backend_));
+    : hparams_(checked(hp)), source_(std::move(source)), backend_(std::move(backend)) {
+    const TensorTable table(hp, tensors, source_->size(), [this](sl_type type) { return backend_->supports(type); });
+    const std::vector<sl_tier> tiers = checked_tiers(layer_tier, hp.n_layer, *backend_);
+    load_resident(*source_, tensors, tiers);
+    weights_ = bind_weights(hp, table, *source_, tiers);
 }
 
 }  // namespace sl::model

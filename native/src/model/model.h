@@ -1,4 +1,4 @@
-// A loaded Llama model: hyperparameters, the mapped file, the weights of every layer as the
+// A loaded Llama model: hyperparameters, the source of its weight bytes, the weights of every layer as the
 // backend addresses them, and the backend that runs it.
 #pragma once
 
@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/backend.h"
-#include "io/mapped_file.h"
+#include "io/weight_source.h"
 #include "sluice/sluice.h"
 
 namespace sl::model {
@@ -29,9 +29,10 @@ struct LlamaWeights {
 
 class Model {
 public:
-    // Maps the file and checks hparams, tier plan and tensors against it and the backend (raises on
-    // the first problem). layer_tier: n_layer sl_tier values, or null for all resident.
-    Model(const char* path, const sl_hparams& hp, std::span<const sl_tensor_desc> tensors,
+    // Checks hparams, tier plan and tensors against the source and the backend (raises on the first
+    // problem), then loads the resident weights from the source. layer_tier: n_layer sl_tier
+    // values, or null for all resident.
+    Model(std::unique_ptr<io::WeightSource> source, const sl_hparams& hp, std::span<const sl_tensor_desc> tensors,
           const int32_t* layer_tier, std::unique_ptr<Backend> backend);
 
     const sl_hparams& hparams() const { return hparams_; }
@@ -42,7 +43,7 @@ public:
 
 private:
     sl_hparams hparams_;
-    io::MappedFile file_;
+    std::unique_ptr<io::WeightSource> source_;
     std::unique_ptr<Backend> backend_;
     LlamaWeights weights_;
     std::mutex decode_mutex_;

@@ -3,6 +3,7 @@ package dev.sluice.cli;
 import dev.sluice.engine.Backend;
 import dev.sluice.engine.Model;
 import dev.sluice.engine.ModelOptions;
+import dev.sluice.engine.NvmeWeights;
 import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -28,12 +29,18 @@ final class ModelArgs {
             description = "Quantize activations to 8 bits in quantized matmuls (faster on the CPU, as llama.cpp does)")
     boolean q8Activations;
 
+    @Option(names = "--weights-from", paramLabel = "nvme:BDF[@LBA]", converter = WeightsFromConverter.class,
+            description = "Read the weights from this NVMe drive (bound to vfio-pci, written with `sluice nvme write`)"
+                    + " through the userspace driver; the model file still supplies metadata and the tensor table")
+    NvmeWeights weightsFrom;
+
     ModelOptions options() {
         return ModelOptions.builder()
                 .backend(backend)
                 .threads(threads)
                 .contextLength(contextLength)
                 .q8Activations(q8Activations)
+                .weightsFrom(weightsFrom)
                 .build();
     }
 
@@ -50,6 +57,18 @@ final class ModelArgs {
             } catch (IllegalArgumentException e) {
                 throw new picocli.CommandLine.TypeConversionException(
                         "unknown backend '" + value + "' (expected auto, cpu or cuda)");
+            }
+        }
+    }
+
+    /** Parses {@code nvme:BDF[@LBA]}; a bad spec is a usage error that says the expected form. */
+    static final class WeightsFromConverter implements picocli.CommandLine.ITypeConverter<NvmeWeights> {
+        @Override
+        public NvmeWeights convert(String value) {
+            try {
+                return NvmeWeights.parse(value);
+            } catch (dev.sluice.SluiceException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
             }
         }
     }

@@ -10,20 +10,10 @@ import java.util.stream.Stream;
 
 /** The kernel's block device for an NVMe controller, found through sysfs, and proof it is not in use. */
 final class NvmeBlockDevice {
-    private static final Pattern BDF = Pattern.compile("[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]");
     // nvme0n1, or the multipath path name nvme0c0n1 of the same namespace.
     private static final Pattern NAMESPACE_1 = Pattern.compile("(nvme\\d+)(c\\d+)?n1");
 
     private NvmeBlockDevice() {}
-
-    /** "0000:01:00.0" for "01:00.0" or "0000:01:00.0"; anything else is refused. */
-    static String normalizeBdf(String bdf) {
-        String full = bdf.length() == 7 ? "0000:" + bdf : bdf;
-        if (!BDF.matcher(full).matches()) {
-            throw new SluiceException("'" + bdf + "' is not a PCI address such as 0000:01:00.0");
-        }
-        return full.toLowerCase(java.util.Locale.ROOT);
-    }
 
     /** /dev/nvmeXn1 of the controller at {@code bdf}, which must still be on the kernel's nvme driver. */
     static Path namespaceOne(Path sysfs, String bdf) throws IOException {

@@ -1,6 +1,7 @@
 package dev.sluice.cli;
 
 import dev.sluice.SluiceException;
+import dev.sluice.engine.PciAddress;
 import dev.sluice.nativeapi.NativeNvme;
 import java.io.IOException;
 import java.io.InputStream;
@@ -56,7 +57,7 @@ final class NvmeCommand {
 
         @Override
         public Integer call() throws IOException {
-            String bdf = NvmeBlockDevice.normalizeBdf(device);
+            String bdf = PciAddress.parse(device).value();
             if (!yes) {
                 throw new SluiceException("writing overwrites data on " + bdf + "; pass --yes to confirm");
             }
@@ -90,7 +91,7 @@ final class NvmeCommand {
 
         @Override
         public Integer call() throws IOException {
-            String bdf = NvmeBlockDevice.normalizeBdf(device);
+            String bdf = PciAddress.parse(device).value();
             try (NativeNvme.Controller nvme = NativeNvme.open(bdf, dmaMode())) {
                 NativeNvme.ControllerInfo info = nvme.info();
                 System.out.printf("%s: %s (serial %s, firmware %s), %s in %d-byte blocks, %d queues x %d%s%n", bdf,

@@ -9,8 +9,10 @@ package dev.sluice.engine;
  *                       at {@link #DEFAULT_MAX_CONTEXT}
  * @param q8Activations  quantize activations to 8 bits inside quantized matmuls (faster, as llama.cpp
  *                       does) instead of computing in float (exact)
+ * @param weightsFrom    the NVMe drive the weights are read from, or null to read them from the mapped file
  */
-public record ModelOptions(Backend backend, int threads, int contextLength, boolean q8Activations) {
+public record ModelOptions(Backend backend, int threads, int contextLength, boolean q8Activations,
+        NvmeWeights weightsFrom) {
     /** Sessions default to at most this many positions, so a 128k-context model does not take GBs of KV cache. */
     public static final int DEFAULT_MAX_CONTEXT = 4096;
 
@@ -34,12 +36,16 @@ public record ModelOptions(Backend backend, int threads, int contextLength, bool
         return new Builder();
     }
 
-    /** Builder with the defaults: AUTO backend, all physical cores, the model's context (capped), float activations. */
+    /**
+     * Builder with the defaults: AUTO backend, all physical cores, the model's context (capped), float activations,
+     * weights from the file.
+     */
     public static final class Builder {
         private Backend backend = Backend.AUTO;
         private int threads;
         private int contextLength;
         private boolean q8Activations;
+        private NvmeWeights weightsFrom;
 
         public Builder backend(Backend backend) {
             this.backend = backend;
@@ -61,8 +67,13 @@ public record ModelOptions(Backend backend, int threads, int contextLength, bool
             return this;
         }
 
+        public Builder weightsFrom(NvmeWeights weightsFrom) {
+            this.weightsFrom = weightsFrom;
+            return this;
+        }
+
         public ModelOptions build() {
-            return new ModelOptions(backend, threads, contextLength, q8Activations);
+            return new ModelOptions(backend, threads, contextLength, q8Activations, weightsFrom);
         }
     }
 }

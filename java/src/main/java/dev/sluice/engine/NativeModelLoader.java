@@ -10,14 +10,19 @@ import java.nio.file.Path;
 import java.util.List;
 import org.bytedeco.javacpp.BytePointer;
 
-/** Hands a validated model description to {@code sl_model_load}: hyperparameters, tensor table, options. */
+/**
+ * Hands a validated model description to {@code sl_model_load}: hyperparameters, tensor table, options, and the
+ * NVMe drive the weights come from when one is named.
+ */
 final class NativeModelLoader {
     private NativeModelLoader() {}
 
     static SluiceNative.Model load(Path path, long dataOffset, ModelConfig config, TensorTable table,
             ModelOptions options) {
         List<ModelTensor> entries = table.tensors();
+        NvmeWeights drive = options.weightsFrom();
         try (BytePointer nativePath = new BytePointer(path.toAbsolutePath().toString(), StandardCharsets.UTF_8);
+                BytePointer nativeBdf = drive == null ? null : new BytePointer(drive.device().value());
                 SluiceNative.ModelParams params = new SluiceNative.ModelParams();
                 SluiceNative.Hparams hparams = hparams(config);
                 SluiceNative.TensorDesc tensors = new SluiceNative.TensorDesc(entries.size())) {
@@ -26,7 +31,9 @@ final class NativeModelLoader {
                     .device(0)
                     .n_threads(options.threads())
                     .layer_tier(null)
-                    .activation_q8(options.q8Activations() ? 1 : 0);
+                    .activation_q8(options.q8Activations() ? 1 : 0)
+                    .nvme_bdf(nativeBdf)
+                    .nvme_lba(drive == null ? 0 : drive.lba());
             for (int i = 0; i < entries.size(); i++) {
                 describe(tensors.position(i), entries.get(i), dataOffset);
             }

@@ -356,7 +356,7 @@ public final class SluiceNative {
         public native TensorDesc size(@Cast("uint64_t") long v);
     }
 
-    /** {@code sl_model_params}; the path and tier arrays must outlive the load call. */
+    /** {@code sl_model_params}; the path, NVMe address and tier arrays must outlive the load call. */
     @Name("sl_model_params")
     public static final class ModelParams extends Pointer {
         static {
@@ -387,5 +387,11 @@ public final class SluiceNative {
 
         @MemberSetter
         public native ModelParams activation_q8(int v);
+
+        @MemberSetter
+        public native ModelParams nvme_bdf(@Cast("const char*") BytePointer v);
+
+        @MemberSetter
+        public native ModelParams nvme_lba(@Cast("uint64_t") long v);
     }
 }
