@@ -50,7 +50,8 @@ final class GgufHeaderParser {
         }
         long version = in.u32("version");
         if (version != 2 && version != 3) {
-            String hint = Long.reverseBytes(version) >>> 32 <= 3 ? " (a big-endian file?)" : "";
+            long swapped = Long.reverseBytes(version) >>> 32;
+            String hint = swapped == 2 || swapped == 3 ? " (a big-endian file?)" : "";
             throw new GgufFormatException("unsupported GGUF version " + version + hint + "; Sluice reads versions 2 and 3");
         }
         long tensorCount = count("tensor count", MIN_TENSOR_INFO_BYTES);
