@@ -12,6 +12,7 @@ import java.util.Locale;
  */
 final class SpmEncoder implements FragmentEncoder {
     static final char SPACE_MARK = '\u2581';
+    private static final long NO_TOKEN = Long.MAX_VALUE;
 
     private final Vocabulary vocab;
     private final PieceIndex pieces;
@@ -64,8 +65,6 @@ final class SpmEncoder implements FragmentEncoder {
             queue.add(key);
         }
     }
-
-    private static final long NO_TOKEN = Long.MAX_VALUE;
 
     /** Orders pairs by score descending, then position ascending, as one long; NO_TOKEN if the pair is no token. */
     private long pairKey(String text, SymbolList symbols, int left) {
