@@ -59,10 +59,6 @@ public enum GgmlType {
         return blockBytes;
     }
 
-    public boolean isQuantized() {
-        return blockElements > 1;
-    }
-
     public static Optional<GgmlType> fromId(int id) {
         return Optional.ofNullable(BY_ID.get(id));
     }

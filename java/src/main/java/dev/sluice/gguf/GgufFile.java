@@ -2,6 +2,7 @@ package dev.sluice.gguf;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
@@ -43,9 +44,14 @@ public final class GgufFile {
      */
     public static GgufFile read(Path path) throws IOException {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = channel.size();
-            return GgufHeaderParser.parse(new HeaderInput(channel, size), size);
+            return read(channel);
         }
+    }
+
+    /** Reads from any channel positioned anywhere (the header is read from offset 0). */
+    static GgufFile read(SeekableByteChannel channel) throws IOException {
+        long size = channel.size();
+        return GgufHeaderParser.parse(new HeaderInput(channel, size), size);
     }
 
     public int version() {

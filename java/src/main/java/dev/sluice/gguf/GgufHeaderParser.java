@@ -2,6 +2,7 @@ package dev.sluice.gguf;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -49,7 +50,8 @@ final class GgufHeaderParser {
         }
         long version = in.u32("version");
         if (version != 2 && version != 3) {
-            String hint = Long.reverseBytes(version) >>> 32 <= 3 ? " (a big-endian file?)" : "";
+            long swapped = Long.reverseBytes(version) >>> 32;
+            String hint = swapped == 2 || swapped == 3 ? " (a big-endian file?)" : "";
             throw new GgufFormatException("unsupported GGUF version " + version + hint + "; Sluice reads versions 2 and 3");
         }
         long tensorCount = count("tensor count", MIN_TENSOR_INFO_BYTES);
@@ -68,7 +70,7 @@ final class GgufHeaderParser {
         long n = in.u64(what);
         if (n < 0 || n > in.remaining() / minBytes) {
             throw new GgufFormatException(what + " " + Long.toUnsignedString(n) + " at offset " + at
-                    + " cannot fit in the " + in.remaining() + " bytes that remain");
+                    + " cannot fit in the " + in.remaining() + " bytes that remain (truncated or corrupt file?)");
         }
         return n;
     }
@@ -137,8 +139,9 @@ final class GgufHeaderParser {
             throw new GgufFormatException(what + " has " + count + " elements, above the limit of " + MAX_VALUES);
         }
         List<GgufValue> elements = new ArrayList<>((int) count);
+        String elementWhat = "an element of " + what; // the offset in any error locates the element
         for (long i = 0; i < count; i++) {
-            elements.add(readValue(elementType, what + "[" + i + "]", depth + 1));
+            elements.add(readValue(elementType, elementWhat, depth + 1));
         }
         return new GgufValue.ArrayValue(elementType, elements);
     }
@@ -193,9 +196,10 @@ final class GgufHeaderParser {
         }
         long typeAt = in.position();
         long typeId = in.u32("type of " + what);
-        GgmlType type = GgmlType.fromId((int) Math.min(typeId, Integer.MAX_VALUE)).orElseThrow(() ->
-                new GgufFormatException(what + " has type " + GgmlType.nameOf((int) Math.min(typeId, Integer.MAX_VALUE))
-                        + " (ggml type id " + typeId + ", at offset " + typeAt + "), which Sluice does not support"));
+        int id = (int) Math.min(typeId, Integer.MAX_VALUE);
+        GgmlType type = GgmlType.fromId(id).orElseThrow(() -> new GgufFormatException(what + " has type "
+                + GgmlType.nameOf(id) + " (ggml type id " + typeId + ", at offset " + typeAt
+                + "), which Sluice does not support"));
         long offsetAt = in.position();
         long offset = in.u64("data offset of " + what);
         if (offset < 0) {
@@ -213,7 +217,7 @@ final class GgufHeaderParser {
         try {
             return type.byteSize(shape);
         } catch (ArithmeticException e) {
-            throw new GgufFormatException(what + " of shape " + java.util.Arrays.toString(shape) + " and type " + type
+            throw new GgufFormatException(what + " of shape " + Arrays.toString(shape) + " and type " + type
                     + " is larger than 2^63 bytes");
         }
     }

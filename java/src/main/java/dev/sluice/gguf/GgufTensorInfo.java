@@ -26,10 +26,6 @@ public record GgufTensorInfo(String name, GgmlType type, long[] shape, long offs
         return shape.length;
     }
 
-    public long dim(int i) {
-        return shape[i];
-    }
-
     public long elementCount() {
         long n = 1;
         for (long d : shape) {

@@ -3,8 +3,9 @@ package dev.sluice.gguf;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
@@ -18,16 +19,22 @@ final class HeaderInput {
     static final long MAX_HEADER_BYTES = 256L << 20;
     private static final int BUFFER_BYTES = 1 << 16;
 
-    private final FileChannel channel;
+    private final SeekableByteChannel channel;
     private final long limit;
     private final boolean limitedByHeaderCap;
-    private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN).limit(0);
+    private final ByteBuffer buffer;
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
     private long bufferStart;
 
-    HeaderInput(FileChannel channel, long fileSize) {
+    HeaderInput(SeekableByteChannel channel, long fileSize) {
         this.channel = channel;
         this.limit = Math.min(fileSize, MAX_HEADER_BYTES);
         this.limitedByHeaderCap = fileSize > MAX_HEADER_BYTES;
+        // small files get a small buffer; 16 bytes hold the widest field
+        int capacity = (int) Math.max(16, Math.min(BUFFER_BYTES, limit));
+        this.buffer = ByteBuffer.allocate(capacity).order(ByteOrder.LITTLE_ENDIAN).limit(0);
     }
 
     /** Absolute offset of the next byte. */
@@ -81,15 +88,12 @@ final class HeaderInput {
         byte[] bytes = new byte[(int) length];
         int done = 0;
         while (done < bytes.length) {
-            int n = Math.min(bytes.length - done, BUFFER_BYTES);
+            int n = Math.min(bytes.length - done, buffer.capacity());
             fill(n, what).get(bytes, done, n);
             done += n;
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
+            return utf8.decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
             throw new GgufFormatException(what + " at offset " + start + " is not valid UTF-8");
         }
@@ -110,7 +114,8 @@ final class HeaderInput {
         bufferStart = position();
         buffer.compact();
         while (buffer.position() < n) {
-            int read = channel.read(buffer, bufferStart + buffer.position());
+            channel.position(bufferStart + buffer.position());
+            int read = channel.read(buffer);
             if (read < 0) {
                 buffer.flip();
                 throw truncated(n, what);

@@ -47,10 +47,6 @@ final class HeaderOutput {
         }
     }
 
-    int size() {
-        return bytes.size();
-    }
-
     ByteBuffer toBuffer() {
         return ByteBuffer.wrap(bytes.toByteArray());
     }

@@ -48,6 +48,12 @@ public final class TensorTable {
 
     /** @throws ModelFormatException naming the tensor that is unknown, missing or of the wrong shape */
     public static TensorTable of(ModelConfig config, GgufFile file) {
+        // checked before anything is sized by the (untrusted) block count
+        long perLayerRoles = Arrays.stream(TensorRole.values()).filter(TensorRole::perLayer).count();
+        if ((long) config.nLayer() * perLayerRoles > file.tensors().size()) {
+            throw new ModelFormatException("the model declares " + config.nLayer() + " blocks, which need "
+                    + perLayerRoles + " tensors each, but the file holds " + file.tensors().size() + " tensors");
+        }
         List<ModelTensor> tensors = new ArrayList<>(file.tensors().size());
         for (GgufTensorInfo info : file.tensors()) {
             ModelTensor tensor = classify(info, config.nLayer());

@@ -1,0 +1,141 @@
+package dev.sluice.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.gguf.GgufFile;
+import dev.sluice.gguf.GgufMetadata;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@code sluice info} through {@link SluiceCli#run}, as a script would see it: stdout, stderr, exit code.
+ * Stderr is checked for its {@code error: } lines only: a Java agent in the test JVM (Jazzer's, when the
+ * fuzz test ran first) may log there too.
+ */
+class InfoCommandTest {
+    private static final Path GOLDEN = Path.of(System.getProperty("sluice.golden"));
+
+    @TempDir
+    Path dir;
+
+    record Result(int exitCode, String out, String err) {}
+
+    static Stream<Path> goldenModels() throws IOException {
+        try (Stream<Path> files = Files.list(GOLDEN.resolve("models"))) {
+            return files.filter(p -> p.toString().endsWith(".gguf")).sorted().toList().stream();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("goldenModels")
+    void jsonDescribesEachGoldenModel(Path model) throws IOException {
+        Result r = run("info", "--json", "-m", model.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(List.of(), errorLines(r), r.err());
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        GgufFile gguf = GgufFile.read(model);
+        GgufMetadata m = gguf.metadata();
+        assertEquals("llama", json.get("architecture").asText());
+        assertEquals(m.requireStringArray("tokenizer.ggml.tokens").size(), json.get("n_vocab").asInt());
+        assertEquals(m.requireLong("llama.context_length"), json.get("n_ctx_train").asLong());
+        assertEquals(m.requireLong("llama.embedding_length"), json.get("n_embd").asLong());
+        assertEquals(m.requireLong("llama.block_count"), json.get("n_layer").asLong());
+        assertEquals(m.requireLong("llama.attention.head_count"), json.get("n_head").asLong());
+        assertEquals(m.requireLong("llama.attention.head_count_kv"), json.get("n_head_kv").asLong());
+        assertEquals(m.requireLong("llama.feed_forward_length"), json.get("n_ff").asLong());
+        assertEquals(m.requireLong("tokenizer.ggml.bos_token_id"), json.get("bos_token_id").asLong());
+        assertEquals(gguf.tensors().size(), json.get("tensor_count").asInt());
+        assertEquals(Files.size(model), json.get("file_size").asLong());
+
+        long tensorBytes = json.get("tensor_bytes").asLong();
+        long mixTensors = 0;
+        long mixBytes = 0;
+        for (JsonNode usage : json.get("quant_mix")) {
+            mixTensors += usage.get("tensors").asLong();
+            mixBytes += usage.get("bytes").asLong();
+        }
+        assertEquals(gguf.tensors().size(), mixTensors);
+        assertEquals(tensorBytes, mixBytes);
+        long layerBytes = StreamSupport.stream(json.get("bytes_per_layer").spliterator(), false).mapToLong(JsonNode::asLong).sum();
+        assertEquals(tensorBytes, layerBytes + json.get("non_layer_bytes").asLong());
+        assertEquals(Files.size(model) - gguf.dataOffset(), tensorBytes);
+    }
+
+    @Test
+    void textOutputNamesTheModel() {
+        Result r = run("info", "-m", GOLDEN.resolve("models/tiny-llama3-Q4_K_M.gguf").toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("architecture   llama"), r.out());
+        assertTrue(r.out().contains("scaling llama3"), r.out());
+        assertTrue(r.out().contains("Q6_K"), r.out());
+    }
+
+    @Test
+    void truncatedModelIsOneErrorLine() throws IOException {
+        byte[] model = Files.readAllBytes(GOLDEN.resolve("models/tiny-spm-Q8_0.gguf"));
+        Path cut = Files.write(dir.resolve("cut.gguf"), Arrays.copyOf(model, 5000));
+        assertOneErrorLine(run("info", "-m", cut.toString()), "truncated");
+    }
+
+    @Test
+    void nonGgufFileIsOneErrorLine() throws IOException {
+        Path text = Files.writeString(dir.resolve("notes.gguf"), "hello, this is not a model\n");
+        assertOneErrorLine(run("info", "--json", "-m", text.toString()), "not a GGUF file");
+    }
+
+    @Test
+    void vocabularyOnlyFileIsOneErrorLine() {
+        assertOneErrorLine(run("info", "-m", GOLDEN.resolve("tokenizer/llama3-vocab.gguf").toString()),
+                "missing metadata key 'llama.embedding_length'");
+    }
+
+    @Test
+    void missingFileIsOneErrorLine() {
+        assertOneErrorLine(run("info", "-m", dir.resolve("absent.gguf").toString()), "no such file");
+    }
+
+    private static void assertOneErrorLine(Result r, String expected) {
+        assertNotEquals(0, r.exitCode());
+        assertEquals("", r.out());
+        List<String> errors = errorLines(r);
+        assertEquals(1, errors.size(), r.err());
+        assertTrue(errors.getFirst().contains(expected), r.err());
+        assertTrue(r.err().lines().noneMatch(line -> line.startsWith("\tat ")), () -> "stack trace on stderr: " + r.err());
+    }
+
+    private static List<String> errorLines(Result r) {
+        return r.err().lines().filter(line -> line.startsWith("error: ")).toList();
+    }
+
+    private static Result run(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+        ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
+            int exitCode = SluiceCli.run(args);
+            return new Result(exitCode, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+}
