@@ -2,7 +2,7 @@ package dev.sluice.tokenizer;
 
 import java.util.Arrays;
 
-/** A binary min-heap of longs, so merge candidates (rank, position) are queued without boxing. */
+/** A binary min-heap of longs, so merge candidates packed as (priority, position) are queued without boxing. */
 final class LongHeap {
     private long[] heap = new long[16];
     private int size;

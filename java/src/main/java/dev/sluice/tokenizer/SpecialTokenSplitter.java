@@ -1,13 +1,19 @@
 package dev.sluice.tokenizer;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
- * Cuts text at occurrences of special tokens, longest token text first, as llama.cpp does. Control
- * and unknown tokens are only recognised when special parsing is on; user-defined tokens always are.
+ * Cuts text at occurrences of special tokens with llama.cpp's precedence: longest token text first,
+ * each taken left to right where it does not overlap a longer one already cut out. Control and
+ * unknown tokens are only recognised when special parsing is on; user-defined tokens always are.
+ * One pass over the text with a trie finds every occurrence, so the cost does not grow with the
+ * number of special tokens (Llama-3 has 256).
  */
 final class SpecialTokenSplitter {
     /** A piece of the input: a token id found verbatim, or a span of ordinary text ({@code token == -1}). */
@@ -17,8 +23,16 @@ final class SpecialTokenSplitter {
         }
     }
 
+    /** Trie over special-token texts; {@code precedence} indexes {@link #specialsLongestFirst} where a text ends. */
+    private static final class Node {
+        final Map<Character, Node> children = new HashMap<>();
+        int precedence = -1;
+    }
+
     private final Vocabulary vocab;
     private final int[] specialsLongestFirst;
+    private final Node root = new Node();
+    private final boolean[] startsASpecial = new boolean[Character.MAX_VALUE + 1];
 
     SpecialTokenSplitter(Vocabulary vocab) {
         this.vocab = vocab;
@@ -28,6 +42,17 @@ final class SpecialTokenSplitter {
                 .sorted(Comparator.comparingInt((Integer id) -> vocab.token(id).length()).reversed())
                 .mapToInt(Integer::intValue)
                 .toArray();
+        for (int precedence = 0; precedence < specialsLongestFirst.length; precedence++) {
+            String text = vocab.token(specialsLongestFirst[precedence]);
+            startsASpecial[text.charAt(0)] = true;
+            Node node = root;
+            for (int i = 0; i < text.length(); i++) {
+                node = node.children.computeIfAbsent(text.charAt(i), c -> new Node());
+            }
+            if (node.precedence < 0) {
+                node.precedence = precedence;
+            }
+        }
     }
 
     /** The text's fragments in order; empty text has none (so not even SentencePiece's dummy prefix is added). */
@@ -35,42 +60,79 @@ final class SpecialTokenSplitter {
         if (text.isEmpty()) {
             return List.of();
         }
-        List<Fragment> fragments = new ArrayList<>(List.of(new Fragment(-1, 0, text.length())));
-        for (int id : specialsLongestFirst) {
-            if (parseSpecial || vocab.type(id) == TokenType.USER_DEFINED) {
-                fragments = cut(text, fragments, id);
+        List<Fragment> cuts = new ArrayList<>();
+        boolean[] taken = new boolean[text.length()];
+        IntList[] occurrences = findOccurrences(text, parseSpecial);
+        for (int precedence = 0; precedence < occurrences.length; precedence++) {
+            if (occurrences[precedence] != null) {
+                cut(occurrences[precedence].toArray(), specialsLongestFirst[precedence], taken, cuts);
             }
         }
-        return fragments;
+        return withTextBetween(text, cuts);
     }
 
-    private List<Fragment> cut(String text, List<Fragment> fragments, int id) {
-        String special = vocab.token(id);
-        List<Fragment> out = null;
-        for (int f = 0; f < fragments.size(); f++) {
-            Fragment fragment = fragments.get(f);
-            int at = fragment.isText() ? text.indexOf(special, fragment.start(), fragment.end()) : -1;
-            if (at < 0) {
-                if (out != null) {
-                    out.add(fragment);
-                }
+    /** Start positions of each special token's occurrences, ascending, indexed by precedence. */
+    private IntList[] findOccurrences(String text, boolean parseSpecial) {
+        IntList[] occurrences = new IntList[specialsLongestFirst.length];
+        for (int start = 0; start < text.length(); start++) {
+            if (!startsASpecial[text.charAt(start)]) {
                 continue;
             }
-            if (out == null) {
-                out = new ArrayList<>(fragments.subList(0, f));
-            }
-            int from = fragment.start();
-            for (; at >= 0; at = text.indexOf(special, from, fragment.end())) {
-                if (at > from) {
-                    out.add(new Fragment(-1, from, at));
+            Node node = root;
+            for (int i = start; i < text.length() && (node = node.children.get(text.charAt(i))) != null; i++) {
+                if (node.precedence >= 0 && recognised(specialsLongestFirst[node.precedence], parseSpecial)) {
+                    if (occurrences[node.precedence] == null) {
+                        occurrences[node.precedence] = new IntList();
+                    }
+                    occurrences[node.precedence].add(start);
                 }
-                out.add(new Fragment(id, at, at + special.length()));
-                from = at + special.length();
-            }
-            if (from < fragment.end()) {
-                out.add(new Fragment(-1, from, fragment.end()));
             }
         }
-        return out == null ? fragments : out;
+        return occurrences;
+    }
+
+    private boolean recognised(int id, boolean parseSpecial) {
+        return parseSpecial || vocab.type(id) == TokenType.USER_DEFINED;
+    }
+
+    /** Takes the occurrences that overlap neither an earlier one of the same token nor a longer token's. */
+    private void cut(int[] starts, int id, boolean[] taken, List<Fragment> cuts) {
+        int length = vocab.token(id).length();
+        int previousEnd = 0;
+        for (int start : starts) {
+            int end = start + length;
+            if (start < previousEnd || anyTaken(taken, start, end)) {
+                continue;
+            }
+            Arrays.fill(taken, start, end, true);
+            cuts.add(new Fragment(id, start, end));
+            previousEnd = end;
+        }
+    }
+
+    private static boolean anyTaken(boolean[] taken, int start, int end) {
+        for (int i = start; i < end; i++) {
+            if (taken[i]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static List<Fragment> withTextBetween(String text, List<Fragment> cuts) {
+        cuts.sort(Comparator.comparingInt(Fragment::start));
+        List<Fragment> fragments = new ArrayList<>(2 * cuts.size() + 1);
+        int position = 0;
+        for (Fragment cut : cuts) {
+            if (cut.start() > position) {
+                fragments.add(new Fragment(-1, position, cut.start()));
+            }
+            fragments.add(cut);
+            position = cut.end();
+        }
+        if (position < text.length()) {
+            fragments.add(new Fragment(-1, position, text.length()));
+        }
+        return fragments;
     }
 }

@@ -56,13 +56,16 @@ final class SymbolList {
         return length[i];
     }
 
-    String piece(int i) {
-        return text.substring(start[i], start[i] + length[i]);
+    int start(int i) {
+        return start[i];
     }
 
-    /** The text of symbol {@code left} followed by its neighbour {@code right}. */
-    String pair(int left, int right) {
-        return text.substring(start[left], start[right] + length[right]);
+    int end(int i) {
+        return start[i] + length[i];
+    }
+
+    String piece(int i) {
+        return text.substring(start[i], start[i] + length[i]);
     }
 
     void merge(int left, int right) {
