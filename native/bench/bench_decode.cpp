@@ -4,8 +4,10 @@
 //   sluice_bench_decode TYPE [threads, default 2] [repetitions, default 5]
 // TYPE: q8_0, q4_0 or q4_k_m (Q4_K with Q6_K where llama-quantize puts it). The random-weight model
 // is written once to /tmp/sluice_bench_1b_TYPE.bin (raw tensors at known offsets, as the tests do)
-// and reused by later runs.
+// and reused by later runs. Speeds are best / median of the repetitions, in wall time and in CPU
+// time (what the threads would reach with a core each: the development machine is shared).
 #include <sys/stat.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -128,32 +130,46 @@ Stats stats(std::vector<double> v) {
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
+// Seconds of CPU time the whole process has used.
+double process_cpu_seconds() {
+    timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+}
+
 struct Speeds {
-    Stats pp, tg;  // tok/s
+    Stats pp, tg;  // tok/s of wall time
+    // tok/s if every thread had a core to itself: tokens / (CPU seconds / threads). The machine
+    // is shared, so wall time also counts the time our threads waited for a core.
+    Stats pp_cpu, tg_cpu;
 };
 
 // pp: one batch of kPromptTokens; tg: kGenTokens single-token decodes after it. Each repetition
 // starts from an empty cache.
-bool measure(sl_model* model, int32_t n_vocab, int reps, Speeds* out) {
+bool measure(sl_model* model, int32_t n_vocab, int32_t threads, int reps, Speeds* out) {
     sl_session* session = nullptr;
     if (sl_session_create(model, kPromptTokens + kGenTokens, &session) != SL_OK) return false;
     std::vector<int32_t> tokens(kPromptTokens + kGenTokens);
     for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = int32_t(i * 7919 % size_t(n_vocab));
     std::vector<float> logits(static_cast<size_t>(n_vocab));
-    std::vector<double> pp, tg;
+    std::vector<double> pp, tg, pp_cpu, tg_cpu;
     bool ok = true;
     for (int rep = 0; rep < reps && ok; ++rep) {
         ok = sl_session_truncate(session, 0) == SL_OK;
         auto start = Clock::now();
+        double cpu_start = process_cpu_seconds();
         ok = ok && sl_session_decode(session, tokens.data(), kPromptTokens, logits.data(), 0) == SL_OK;
         pp.push_back(kPromptTokens / seconds_since(start));
+        pp_cpu.push_back(kPromptTokens * threads / (process_cpu_seconds() - cpu_start));
         start = Clock::now();
+        cpu_start = process_cpu_seconds();
         for (int32_t t = kPromptTokens; t < kPromptTokens + kGenTokens && ok; ++t)
             ok = sl_session_decode(session, &tokens[size_t(t)], 1, logits.data(), 0) == SL_OK;
         tg.push_back(kGenTokens / seconds_since(start));
+        tg_cpu.push_back(kGenTokens * threads / (process_cpu_seconds() - cpu_start));
     }
     sl_session_free(session);
-    if (ok) *out = {stats(pp), stats(tg)};
+    if (ok) *out = {stats(pp), stats(tg), stats(pp_cpu), stats(tg_cpu)};
     return ok;
 }
 
@@ -203,12 +219,14 @@ int main(int argc, char** argv) {
         sl_model* model = nullptr;
         if (sl_model_load(&params, &hp, table.data(), int32_t(table.size()), &model) != SL_OK) return fail("loading");
         Speeds s{};
-        const bool ok = measure(model, hp.n_vocab, reps, &s);
+        const bool ok = measure(model, hp.n_vocab, threads, reps, &s);
         sl_model_free(model);
         if (!ok) return fail("decoding");
-        std::printf("  %-5s activations: pp%d %6.1f / %6.1f tok/s   tg %5.2f / %5.2f tok/s (%.0f%% of read bandwidth)\n",
+        std::printf("  %-5s activations: pp%d %6.1f / %6.1f tok/s   tg %5.2f / %5.2f tok/s (%.0f%% of read bandwidth)"
+                    "   per CPU time: pp %6.1f / %6.1f  tg %5.2f / %5.2f\n",
                     q8 ? "8-bit" : "float", kPromptTokens, s.pp.best, s.pp.median, s.tg.best, s.tg.median,
-                    100.0 * s.tg.best * token_bytes / read_bps);
+                    100.0 * s.tg.best * token_bytes / read_bps, s.pp_cpu.best, s.pp_cpu.median, s.tg_cpu.best,
+                    s.tg_cpu.median);
     }
     return 0;
 }

@@ -1,6 +1,9 @@
 // Decode-speed benchmark of the CPU quant kernels: GB/s of weights streamed by matmul_rows and
-// matmul_rows_q8 at one token, against a plain memory read of the same size in the same run.
+// matmul_rows_q8 at one token, against a plain memory read of the same size in the same run; then
+// the float path's compute cost per weight at 1 to 64 tokens.
 //   sluice_bench_quant [MiB per matrix, default 64] [repetitions, default 10]
+#include <time.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -107,6 +110,41 @@ void bench_type(sl_type type, size_t mib, int reps, double read1, double read2) 
     }
 }
 
+double thread_cpu_seconds() {
+    timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+}
+
+// The compute side alone: matmul_rows over a matrix that stays in L2 (64 rows of 2048), timed in
+// CPU time of the calling thread so that time spent waiting for a shared core does not count.
+void bench_compute(sl_type type, int reps) {
+    const int64_t rows = 64, cols = 2048;
+    const uint64_t stride = row_bytes(type, cols);
+    std::vector<uint8_t> W(stride * rows);
+    std::mt19937 rng(2);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<float> row(cols);
+    for (int64_t r = 0; r < rows; ++r) {
+        for (float& v : row) v = normal(rng);
+        quantize_row(type, row.data(), W.data() + r * stride, cols);
+    }
+    std::printf("%-5s ns per weight per token (1 thread, CPU time):", type_traits(type)->name);
+    for (int64_t n_tok : {1, 2, 4, 64}) {
+        std::vector<float> X(size_t(cols * n_tok)), Y(size_t(rows * n_tok));
+        for (float& v : X) v = normal(rng);
+        const int calls = int(256 / n_tok) + 1;
+        double best = 1e30;
+        for (int rep = 0; rep < reps; ++rep) {
+            const double start = thread_cpu_seconds();
+            for (int c = 0; c < calls; ++c) matmul_rows(type, W.data(), cols, X.data(), cols, n_tok, Y.data(), rows, 0, rows);
+            best = std::min(best, thread_cpu_seconds() - start);
+        }
+        std::printf("  %lld tok %.3f", (long long)n_tok, best * 1e9 / (double(rows * cols) * double(calls * n_tok)));
+    }
+    std::printf("\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -117,5 +155,6 @@ int main(int argc, char** argv) {
     std::printf("kernels: %s; %zu MiB per matrix, best of %d; one token\n", active_kernels_name(), mib, reps);
     std::printf("plain memory read: %.2f GB/s (1 thread), %.2f GB/s (2 threads)\n", read1, read2);
     for (sl_type type : {SL_TYPE_Q4_0, SL_TYPE_Q8_0, SL_TYPE_Q4_K, SL_TYPE_Q6_K}) bench_type(type, mib, reps, read1, read2);
+    for (sl_type type : {SL_TYPE_Q4_0, SL_TYPE_Q8_0, SL_TYPE_Q4_K, SL_TYPE_Q6_K}) bench_compute(type, reps);
     return 0;
 }

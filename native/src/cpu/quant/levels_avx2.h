@@ -25,10 +25,10 @@ inline __m256 nibbles8(const uint8_t* p) {
     return _mm256_cvtepi32_ps(nibbles);
 }
 
-// Called after a block's levels, scales and offsets are written: without it the compiler keeps
-// them in registers and pulls out every 8 levels and every scale with shuffles, which compete with
-// the conversions for the two shuffle ports; read back from L1 they cost only loads
-// (pmovsx and broadcast take their operand from memory).
+// Called once a block's scales, offsets (and unpacked levels) are written: without it the compiler
+// keeps them in registers and pulls out every 8 levels and every scale with shuffles, which compete
+// with the conversions for the shuffle ports; read back from L1 they cost only loads (pmovsx and
+// broadcast take their operand from memory).
 inline void keep_in_memory() { asm volatile("" ::: "memory"); }
 
 // Any format: the block unpacked to int8 levels first.

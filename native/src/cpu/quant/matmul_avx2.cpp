@@ -1,8 +1,8 @@
 // The AVX2 + FMA + F16C fast path. Each kernel is compiled per weight type with its decoder
-// inlined (unpack_avx2.h). A weight block is decoded once and applied to every token of the call:
-// up to four tokens decode each block on the fly; larger batches decode the whole row once into
-// per-thread scratch (floats, or the unpacked int8 form for the 8-bit path; it stays in L1/L2)
-// and sweep it four tokens at a time, so either way every weight byte is read from memory once.
+// inlined (unpack_avx2.h, levels_avx2.h). A weight block is decoded once and applied to every token
+// of the call: up to four tokens decode each block on the fly; larger float batches decode panels of
+// rows to floats for a small GEMM, larger 8-bit batches unpack each row once into per-thread scratch
+// and sweep it four tokens at a time, so every weight byte is read from memory once.
 // Only intrinsics, avx2:: helpers and functions defined out of line elsewhere are used here: an
 // inline function shared with the scalar files, compiled with -mavx2 in this file, could be the
 // copy the linker keeps for the scalar path.
@@ -280,6 +280,23 @@ void float_weights(sl_type type, const void* W, int64_t cols, const float* X, in
     panel_matmul(slice, cols, X, ldx, n_tok, Y, ldy, r0, r1);
 }
 
+// Weights [k0, k0 + len) of a quantized row as floats in out (k0 and len whole blocks).
+template <class D>
+const float* decode_slice(const uint8_t* row, int64_t k0, int64_t len, float* out) {
+    using Levels = avx2::BlockLevels<D>;
+    Levels levels;
+    for (int64_t b = 0; b < len / D::kElems; ++b) {
+        levels.load(row + (k0 / D::kElems + b) * sizeof(typename D::Block));
+        for (int i = 0; i < D::kElems; i += 8) {
+            const __m256 q = levels.levels8(i), scale = _mm256_set1_ps(levels.scale[i / D::kSubLen]);
+            const __m256 w = Levels::kHasOffset ? _mm256_fmsub_ps(q, scale, _mm256_set1_ps(levels.offset[i / D::kSubLen]))
+                                                : _mm256_mul_ps(q, scale);
+            _mm256_storeu_ps(out + b * D::kElems + i, w);
+        }
+    }
+    return out;
+}
+
 // Quantized weights: a few tokens decode each block on the fly; a batch goes through the panels.
 template <class D>
 struct QuantFloatKernel {
@@ -290,18 +307,7 @@ struct QuantFloatKernel {
         const size_t stride = size_t(n_blocks) * sizeof(typename D::Block);
         if (n_tok > kTokenTile) {
             const auto slice = [&](int64_t r, int64_t k0, int64_t len, float* buffer) {
-                avx2::BlockLevels<D> levels;
-                for (int64_t b = 0; b < len / D::kElems; ++b) {
-                    levels.load(rows + r * stride + (k0 / D::kElems + b) * sizeof(typename D::Block));
-                    for (int i = 0; i < D::kElems; i += 8) {
-                        const __m256 q = levels.levels8(i), scale = _mm256_set1_ps(levels.scale[i / D::kSubLen]);
-                        _mm256_storeu_ps(buffer + b * D::kElems + i,
-                                         avx2::BlockLevels<D>::kHasOffset
-                                             ? _mm256_fmsub_ps(q, scale, _mm256_set1_ps(levels.offset[i / D::kSubLen]))
-                                             : _mm256_mul_ps(q, scale));
-                    }
-                }
-                return static_cast<const float*>(buffer);
+                return decode_slice<D>(rows + r * stride, k0, len, buffer);
             };
             panel_matmul(slice, cols, X, ldx, n_tok, Y, ldy, r0, r1);
             return;
