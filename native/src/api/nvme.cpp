@@ -1,6 +1,5 @@
 // The C ABI of the userspace NVMe driver: an sl_nvme handle owns the VFIO device, its DMA space,
 // the controller and its queues (a Drive) and one reader over all I/O queues.
-#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
