@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.bytedeco.javacpp.BytePointer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code sluice nvme list|write|verify}: preparing a dedicated drive for the userspace NVMe driver. */
@@ -43,29 +44,23 @@ final class NvmeCommand {
             description = "Write a model and its Sluice header to a drive, through the kernel driver (before binding"
                     + " it to vfio-pci). Overwrites what the drive holds at that place.")
     static final class WriteCommand implements Callable<Integer> {
-        @Option(names = "--device", required = true, paramLabel = "BDF", description = "the controller's PCI address")
-        String device;
-
-        @Option(names = "--file", required = true, paramLabel = "MODEL", description = "GGUF model file")
-        Path file;
-
-        @Option(names = "--lba", paramLabel = "N", defaultValue = "0", description = "first block (default: 0)")
-        long lba;
+        @Mixin
+        Placement model;
 
         @Option(names = "--yes", description = "confirm that the drive's data at that place may be overwritten")
         boolean yes;
 
         @Override
         public Integer call() throws IOException {
-            String bdf = PciAddress.parse(device).value();
+            String bdf = PciAddress.parse(model.device).value();
             if (!yes) {
                 throw new SluiceException("writing overwrites data on " + bdf + "; pass --yes to confirm");
             }
             Path block = NvmeBlockDevice.namespaceOne(SYSFS, bdf);
             NvmeBlockDevice.requireUnused(block, PROC);
-            NativeNvme.ModelHeader header = NativeNvme.writeModel(block, file, lba);
-            System.out.printf("wrote %s (%s) to %s at LBA %d, header hash %016x%n", file, Sizes.human(header.modelSize()),
-                    block, lba, header.prefixHash());
+            NativeNvme.ModelHeader header = NativeNvme.writeModel(block, model.file, model.lba);
+            System.out.printf("wrote %s (%s) to %s at LBA %d, header hash %016x%n", model.file, Sizes.human(header.modelSize()),
+                    block, model.lba, header.prefixHash());
             return 0;
         }
     }
@@ -73,14 +68,8 @@ final class NvmeCommand {
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = "Check through the userspace driver that a drive holds the given model.")
     static final class VerifyCommand implements Callable<Integer> {
-        @Option(names = "--device", required = true, paramLabel = "BDF", description = "the controller's PCI address")
-        String device;
-
-        @Option(names = "--file", required = true, paramLabel = "MODEL", description = "GGUF model file")
-        Path file;
-
-        @Option(names = "--lba", paramLabel = "N", defaultValue = "0", description = "first block (default: 0)")
-        long lba;
+        @Mixin
+        Placement model;
 
         @Option(names = "--full", description = "also compare every byte of the model (reads it all)")
         boolean full;
@@ -91,17 +80,17 @@ final class NvmeCommand {
 
         @Override
         public Integer call() throws IOException {
-            String bdf = PciAddress.parse(device).value();
+            String bdf = PciAddress.parse(model.device).value();
             try (NativeNvme.Controller nvme = NativeNvme.open(bdf, dmaMode())) {
                 NativeNvme.ControllerInfo info = nvme.info();
                 System.out.printf("%s: %s (serial %s, firmware %s), %s in %d-byte blocks, %d queues x %d%s%n", bdf,
                         info.model(), info.serial(), info.firmware(), Sizes.human(info.capacityBytes()),
                         info.blockSize(), info.queues(), info.queueDepth(), info.iommu() ? "" : ", NO IOMMU");
-                nvme.attachModel(lba, file);
-                System.out.println("header matches " + file);
+                nvme.attachModel(model.lba, model.file);
+                System.out.println("header matches " + model.file);
                 if (full) {
                     compareAll(nvme);
-                    System.out.println("all " + Sizes.human(Files.size(file)) + " match");
+                    System.out.println("all " + Sizes.human(Files.size(model.file)) + " match");
                 }
             }
             return 0;
@@ -123,22 +112,34 @@ final class NvmeCommand {
         }
 
         private void compareAll(NativeNvme.Controller nvme) throws IOException {
-            long size = Files.size(file);
+            long size = Files.size(model.file);
             byte[] expected = new byte[VERIFY_CHUNK];
             byte[] actual = new byte[VERIFY_CHUNK];
-            try (InputStream in = Files.newInputStream(file); BytePointer buffer = new BytePointer(VERIFY_CHUNK)) {
+            try (InputStream in = Files.newInputStream(model.file); BytePointer buffer = new BytePointer(VERIFY_CHUNK)) {
                 for (long at = 0; at < size; at += VERIFY_CHUNK) {
                     int n = (int) Math.min(VERIFY_CHUNK, size - at);
                     if (in.readNBytes(expected, 0, n) != n) {
-                        throw new SluiceException(file + " changed while being verified");
+                        throw new SluiceException(model.file + " changed while being verified");
                     }
                     nvme.read(at, n, buffer);
                     buffer.position(0).get(actual, 0, n);
                     if (Arrays.mismatch(expected, 0, n, actual, 0, n) >= 0) {
-                        throw new SluiceException("the drive differs from " + file + " in the 16 MiB at byte " + at);
+                        throw new SluiceException("the drive differs from " + model.file + " in the 16 MiB at byte " + at);
                     }
                 }
             }
         }
+    }
+
+    /** Where a model sits: the drive, the local GGUF file it holds, and its first block. */
+    static final class Placement {
+        @Option(names = "--device", required = true, paramLabel = "BDF", description = "the controller's PCI address")
+        String device;
+
+        @Option(names = "--file", required = true, paramLabel = "MODEL", description = "GGUF model file")
+        Path file;
+
+        @Option(names = "--lba", paramLabel = "N", defaultValue = "0", description = "first block (default: 0)")
+        long lba;
     }
 }

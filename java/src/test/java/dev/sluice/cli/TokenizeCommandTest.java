@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,25 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 class TokenizeCommandTest {
     private static final Path GOLDEN = Path.of(System.getProperty("sluice.golden", "../shared/golden"));
     private static final String LLAMA3 = GOLDEN.resolve("models/tiny-llama3-Q4_K_M.gguf").toString();
-
-    /** Exit code, stdout and stderr of one command line. */
-    record Result(int exitCode, String out, String err) {}
-
-    private static Result run(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-            int code = SluiceCli.run(args);
-            return new Result(code, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
 
     /** The golden prompt and its llama.cpp ids (BOS included). */
     private static JsonNode goldenPrompt() throws IOException {
@@ -59,45 +37,45 @@ class TokenizeCommandTest {
     @Test
     void printsLlamaCppIdsAsOneJsonLine() throws IOException {
         JsonNode record = goldenPrompt();
-        Result result = run("tokenize", "-m", LLAMA3, "-p", record.get("prompt").asText());
-        assertEquals(0, result.exitCode(), result.err());
-        assertEquals(1, result.out().lines().count());
-        assertEquals(promptIds(record), parse(result.out()));
+        CliRunner result = CliRunner.run("tokenize", "-m", LLAMA3, "-p", record.get("prompt").asText());
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertEquals(1, result.stdout().lines().count());
+        assertEquals(promptIds(record), parse(result.stdout()));
     }
 
     @Test
     void readsFilesAndHonoursNoBos(@TempDir Path dir) throws IOException {
         JsonNode record = goldenPrompt();
         Path file = Files.writeString(dir.resolve("prompt.txt"), record.get("prompt").asText());
-        Result result = run("tokenize", "-m", LLAMA3, "-f", file.toString(), "--no-bos");
+        CliRunner result = CliRunner.run("tokenize", "-m", LLAMA3, "-f", file.toString(), "--no-bos");
         List<Integer> expected = promptIds(record);
-        assertEquals(expected.subList(1, expected.size()), parse(result.out()));
+        assertEquals(expected.subList(1, expected.size()), parse(result.stdout()));
     }
 
     @Test
     void specialTokensAreParsedUnlessTurnedOff() throws IOException {
-        assertEquals(List.of(2048, 2057), parse(run("tokenize", "-m", LLAMA3, "-p", "<|eot_id|>").out()));
-        assertTrue(parse(run("tokenize", "-m", LLAMA3, "-p", "<|eot_id|>", "--no-parse-special").out()).size() > 2);
+        assertEquals(List.of(2048, 2057), parse(CliRunner.run("tokenize", "-m", LLAMA3, "-p", "<|eot_id|>").stdout()));
+        assertTrue(parse(CliRunner.run("tokenize", "-m", LLAMA3, "-p", "<|eot_id|>", "--no-parse-special").stdout()).size() > 2);
     }
 
     @Test
     void vocabularyOnlyFileIsEnough() throws IOException {
         String vocab = GOLDEN.resolve("tokenizer/llama-spm-vocab.gguf").toString();
         // "Hello world" without BOS is a llama.cpp test vector: 15043 3186
-        assertEquals(List.of(1, 15043, 3186), parse(run("tokenize", "-m", vocab, "-p", "Hello world").out()));
+        assertEquals(List.of(1, 15043, 3186), parse(CliRunner.run("tokenize", "-m", vocab, "-p", "Hello world").stdout()));
     }
 
     @Test
     void errorsAreOneLineAndNonZero(@TempDir Path dir) throws IOException {
-        Result missing = run("tokenize", "-m", dir.resolve("nope.gguf").toString(), "-p", "x");
+        CliRunner missing = CliRunner.run("tokenize", "-m", dir.resolve("nope.gguf").toString(), "-p", "x");
         assertEquals(1, missing.exitCode());
-        assertTrue(missing.err().startsWith("error: no such file"), missing.err());
+        assertTrue(missing.stderr().startsWith("error: no such file"), missing.stderr());
 
         Path binary = Files.write(dir.resolve("bad.txt"), new byte[] {(byte) 0xC3, 0x28});
-        Result badText = run("tokenize", "-m", LLAMA3, "-f", binary.toString());
+        CliRunner badText = CliRunner.run("tokenize", "-m", LLAMA3, "-f", binary.toString());
         assertEquals(1, badText.exitCode());
-        assertTrue(badText.err().contains("not valid UTF-8"), badText.err());
+        assertTrue(badText.stderr().contains("not valid UTF-8"), badText.stderr());
 
-        assertEquals(ErrorReporter.EXIT_USAGE, run("tokenize", "-m", LLAMA3, "-p", "x", "-f", "y").exitCode());
+        assertEquals(ErrorReporter.EXIT_USAGE, CliRunner.run("tokenize", "-m", LLAMA3, "-p", "x", "-f", "y").exitCode());
     }
 }
