@@ -77,7 +77,7 @@ public final class Model implements AutoCloseable {
 
     /** CPU threads the model runs with: the option, or one per physical core. */
     public int threads() {
-        return options.threads() > 0 ? options.threads() : NativeDevices.list().get(0).cores();
+        return options.threads() > 0 ? options.threads() : NativeDevices.cpu().cores();
     }
 
     /** The model's tokenizer, built from its metadata on first use. */

@@ -24,6 +24,14 @@ public final class NativeDevices {
         return devices;
     }
 
+    /** The CPU alone (device 0), without initialising CUDA to enumerate the GPUs. */
+    public static Device cpu() {
+        try (SluiceNative.DeviceInfo info = new SluiceNative.DeviceInfo()) {
+            NativeStatus.check(SluiceNative.sl_device_get(0, info));
+            return toDevice(info);
+        }
+    }
+
     /** Why the CUDA backend cannot run on this machine, or empty when it can. */
     public static Optional<String> cudaUnavailableReason() {
         return Optional.ofNullable(SluiceNative.sl_cuda_unavailable_reason());

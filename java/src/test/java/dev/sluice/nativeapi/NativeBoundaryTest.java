@@ -39,6 +39,7 @@ class NativeBoundaryTest {
         List<Device> devices = NativeDevices.list();
         Device cpu = devices.get(0);
         assertEquals("cpu", cpu.backend());
+        assertEquals(cpu.name(), NativeDevices.cpu().name());
         assertTrue(cpu.cores() >= 1);
         assertTrue(cpu.totalMemory() > 0);
         assertFalse(cpu.name().isBlank());
