@@ -149,9 +149,9 @@ private:
     // The bytes of a tensor: its row size times rows for the types whose blocks the test knows,
     // otherwise the distance to the next tensor (its padding included, so validation rejects it).
     static uint64_t exact_size(const sl_tensor_desc& d, uint64_t span) {
-        const sl::cpu::TypeTraits* traits = sl::cpu::type_traits(d.type);
+        const sl::TypeTraits* traits = sl::type_traits(d.type);
         if (!traits) return span;
-        return sl::cpu::row_bytes(traits->type, d.ne[0]) * static_cast<uint64_t>(d.ne[1] * d.ne[2] * d.ne[3]);
+        return sl::row_bytes(traits->type, d.ne[0]) * static_cast<uint64_t>(d.ne[1] * d.ne[2] * d.ne[3]);
     }
 
     std::ifstream in_;

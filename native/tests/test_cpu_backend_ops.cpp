@@ -50,10 +50,10 @@ void rms_norm_matches(sl::Backend& backend, int64_t n_tok, int64_t width) {
 // rel_tol: 1e-5 for float activations; the 8-bit activation path rounds x too (about 1%).
 void matmul_matches(sl::Backend& backend, sl_type type, int64_t rows, int64_t cols, int64_t n_tok, double rel_tol) {
     const std::vector<float> w = sltest::ref::random_floats(rng, static_cast<size_t>(rows * cols), -1, 1);
-    std::vector<uint8_t> stored(sl::cpu::row_bytes(type, cols) * static_cast<uint64_t>(rows));
+    std::vector<uint8_t> stored(sl::row_bytes(type, cols) * static_cast<uint64_t>(rows));
     std::vector<float> exact(w.size());  // the weights as stored (F16 rounds them)
     for (int64_t r = 0; r < rows; ++r) {
-        uint8_t* row = stored.data() + r * sl::cpu::row_bytes(type, cols);
+        uint8_t* row = stored.data() + r * sl::row_bytes(type, cols);
         sl::cpu::quantize_row(type, w.data() + r * cols, row, cols);
         sl::cpu::dequantize_row(type, row, exact.data() + r * cols, cols);
     }

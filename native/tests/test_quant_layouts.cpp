@@ -269,17 +269,17 @@ void block_geometry() {
                               {SL_TYPE_Q3_K, 256, 110}, {SL_TYPE_Q4_K, 256, 144}, {SL_TYPE_Q5_K, 256, 176},
                               {SL_TYPE_Q6_K, 256, 210}, {SL_TYPE_Q8_K, 256, 292}};
     for (const Expected& e : table) {
-        const sl::cpu::TypeTraits* t = sl::cpu::type_traits(e.type);
+        const sl::TypeTraits* t = sl::type_traits(e.type);
         CHECK(t != nullptr);
         if (!t) continue;
         CHECK_EQ(t->block_elems, e.elems);
         CHECK_EQ(t->block_bytes, e.bytes);
-        CHECK_EQ(sl::cpu::row_bytes(e.type, e.elems * 8), e.bytes * 8);
+        CHECK_EQ(sl::row_bytes(e.type, e.elems * 8), e.bytes * 8);
     }
-    CHECK(sl::cpu::type_traits(SL_TYPE_Q8_1) == nullptr);
-    CHECK(sl::cpu::type_traits(4) == nullptr);
-    CHECK(sl::cpu::type_traits(-1) == nullptr);
-    CHECK(!sl::cpu::type_traits(SL_TYPE_Q8_K)->is_weight_type);
+    CHECK(sl::type_traits(SL_TYPE_Q8_1) == nullptr);
+    CHECK(sl::type_traits(4) == nullptr);
+    CHECK(sl::type_traits(-1) == nullptr);
+    CHECK(!sl::type_traits(SL_TYPE_Q8_K)->is_weight_type);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 
 namespace {
 
+using namespace sl;
 using namespace sl::cpu;
 
 const sl_type kWeightTypes[] = {SL_TYPE_F32,  SL_TYPE_F16,  SL_TYPE_BF16, SL_TYPE_Q4_0, SL_TYPE_Q4_1,

@@ -13,6 +13,7 @@
 
 namespace {
 
+using namespace sl;
 using namespace sl::cpu;
 
 std::vector<uint8_t> quantized(sl_type type, const std::vector<float>& x) {

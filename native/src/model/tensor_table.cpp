@@ -4,7 +4,7 @@
 #include <string>
 
 #include "core/status.h"
-#include "cpu/quant/quant.h"
+#include "formats/types.h"
 
 namespace sl::model {
 namespace {
@@ -61,7 +61,7 @@ void check_placement(const sl_hparams& hp, const sl_tensor_desc& t, int32_t inde
 }
 
 void check_type(const sl_tensor_desc& t, const std::string& name, const std::function<bool(sl_type)>& backend_supports) {
-    const cpu::TypeTraits* traits = cpu::type_traits(t.type);
+    const TypeTraits* traits = type_traits(t.type);
     if (!traits) raise(SL_ERR_UNSUPPORTED, "tensor %s has type id %d, which Sluice does not support", name.c_str(), t.type);
     if (!traits->is_weight_type || !backend_supports(traits->type))
         raise(SL_ERR_UNSUPPORTED, "tensor %s has type %s, which this backend cannot use for weights", name.c_str(),
@@ -87,11 +87,11 @@ void check_shape(const sl_hparams& hp, const sl_tensor_desc& t, const std::strin
 }
 
 void check_extent(const sl_tensor_desc& t, const std::string& name, uint64_t file_size) {
-    const cpu::TypeTraits* traits = cpu::type_traits(t.type);
+    const TypeTraits* traits = type_traits(t.type);
     if (t.ne[0] % traits->block_elems != 0)
         raise(SL_ERR_FORMAT, "tensor %s: row length %" PRId64 " is not a multiple of the %s block size %" PRId64,
               name.c_str(), t.ne[0], traits->name, traits->block_elems);
-    const uint64_t expected = cpu::row_bytes(traits->type, t.ne[0]) * static_cast<uint64_t>(t.ne[1]);
+    const uint64_t expected = row_bytes(traits->type, t.ne[0]) * static_cast<uint64_t>(t.ne[1]);
     if (t.size != expected)
         raise(SL_ERR_FORMAT, "tensor %s: size %" PRIu64 " bytes, but its shape and type need %" PRIu64, name.c_str(),
               t.size, expected);

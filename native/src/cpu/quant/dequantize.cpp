@@ -4,7 +4,7 @@
 
 #include "core/half.h"
 #include "core/status.h"
-#include "cpu/quant/block_layouts.h"
+#include "formats/block_layouts.h"
 #include "cpu/quant/quant.h"
 #include "cpu/quant/unpack.h"
 

@@ -11,7 +11,7 @@
 #include <algorithm>
 #include <type_traits>
 
-#include "cpu/quant/block_layouts.h"
+#include "formats/block_layouts.h"
 #include "cpu/quant/levels_avx2.h"
 #include "cpu/quant/kernels.h"
 #include "cpu/quant/quant.h"

@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "core/half.h"
-#include "cpu/quant/block_layouts.h"
+#include "formats/block_layouts.h"
 #include "cpu/quant/kernels.h"
 #include "cpu/quant/quant.h"
 #include "cpu/quant/scratch.h"

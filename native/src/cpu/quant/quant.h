@@ -5,22 +5,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "formats/types.h"
 #include "sluice/sluice.h"
 
 namespace sl::cpu {
-
-struct TypeTraits {
-    sl_type type;
-    const char* name;
-    int64_t block_elems;
-    size_t block_bytes;
-    bool is_weight_type;  // false for the activation-only formats (Q8_K)
-};
-
-// nullptr for an unknown or unsupported id.
-const TypeTraits* type_traits(int32_t type);
-// Bytes of n elements; n must be a multiple of block_elems.
-uint64_t row_bytes(sl_type type, int64_t n);
 
 // ---- Scalar references: plain C++, the truth every fast path and GPU kernel is tested against ----
 void dequantize_row(sl_type type, const void* src, float* dst, int64_t n);

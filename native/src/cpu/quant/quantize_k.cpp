@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "cpu/quant/block_layouts.h"
+#include "formats/block_layouts.h"
 #include "cpu/quant/block_positions.h"
 #include "cpu/quant/quantize_blocks.h"
 #include "cpu/quant/quantize_fit.h"

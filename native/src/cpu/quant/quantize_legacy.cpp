@@ -1,7 +1,7 @@
 // Encoders of the 32-element legacy blocks: one fp16 scale (and min) per block, round to nearest.
 #include <cstring>
 
-#include "cpu/quant/block_layouts.h"
+#include "formats/block_layouts.h"
 #include "cpu/quant/quantize_blocks.h"
 #include "cpu/quant/quantize_fit.h"
 

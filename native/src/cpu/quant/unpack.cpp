@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "core/half.h"
-#include "cpu/quant/block_layouts.h"
+#include "formats/block_layouts.h"
 #include "cpu/quant/block_positions.h"
 
 namespace sl::cpu {

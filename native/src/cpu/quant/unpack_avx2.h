@@ -6,7 +6,7 @@
 
 #include <immintrin.h>
 
-#include "cpu/quant/block_layouts.h"
+#include "formats/block_layouts.h"
 #include "sluice/sluice.h"
 
 namespace sl::cpu::avx2 {

@@ -1,10 +1,11 @@
 // ggml's block layouts, byte for byte: a GGUF tensor of these types is an array of these structs.
+// Shared by every backend (the .cu files include it too).
 // Every multi-byte field is little-endian; fp16 fields are stored as raw uint16_t bits.
 #pragma once
 
 #include <cstdint>
 
-namespace sl::cpu {
+namespace sl {
 
 inline constexpr int kQK = 32;          // elements per legacy block (Q4_0 ... Q8_0)
 inline constexpr int kQK_K = 256;       // elements per K-quant super-block
@@ -72,4 +73,4 @@ static_assert(sizeof(BlockQ5_1) == 24 && sizeof(BlockQ8_0) == 34);
 static_assert(sizeof(BlockQ2_K) == 84 && sizeof(BlockQ3_K) == 110 && sizeof(BlockQ4_K) == 144);
 static_assert(sizeof(BlockQ5_K) == 176 && sizeof(BlockQ6_K) == 210 && sizeof(BlockQ8_K) == 292);
 
-}  // namespace sl::cpu
+}  // namespace sl

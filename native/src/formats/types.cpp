@@ -1,8 +1,9 @@
-// The table of supported tensor types: block geometry and which activation format pairs with each.
-#include "cpu/quant/block_layouts.h"
-#include "cpu/quant/quant.h"
+// The table of supported tensor types and their block geometry.
+#include "formats/types.h"
 
-namespace sl::cpu {
+#include "formats/block_layouts.h"
+
+namespace sl {
 namespace {
 
 constexpr TypeTraits kTraits[] = {
@@ -36,23 +37,4 @@ uint64_t row_bytes(sl_type type, int64_t n) {
     return traits ? uint64_t(n / traits->block_elems) * traits->block_bytes : 0;
 }
 
-sl_type activation_type(sl_type weight_type) {
-    switch (weight_type) {
-        case SL_TYPE_Q4_0:
-        case SL_TYPE_Q4_1:
-        case SL_TYPE_Q5_0:
-        case SL_TYPE_Q5_1:
-        case SL_TYPE_Q8_0:
-            return SL_TYPE_Q8_0;
-        case SL_TYPE_Q2_K:
-        case SL_TYPE_Q3_K:
-        case SL_TYPE_Q4_K:
-        case SL_TYPE_Q5_K:
-        case SL_TYPE_Q6_K:
-            return SL_TYPE_Q8_K;
-        default:
-            return SL_TYPE_F32;
-    }
-}
-
-}  // namespace sl::cpu
+}  // namespace sl
