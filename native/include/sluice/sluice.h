@@ -152,7 +152,7 @@ typedef struct sl_model_params {
     int32_t device;            /* ordinal within the backend */
     int32_t n_threads;         /* CPU threads; 0 = one per physical core */
     const int32_t* layer_tier; /* n_layer entries (sl_tier), or NULL: every layer resident;
-                                  the CPU backend takes only SL_TIER_RESIDENT */
+                                  both backends take only SL_TIER_RESIDENT until streaming lands */
     int32_t activation_q8;     /* 1: quantize activations to 8 bits inside quantized matmuls (faster,
                                   as llama.cpp does); 0: float activations (exact) */
     /* Where the weight bytes come from. nvme_bdf NULL: the mapped file at path. Otherwise the PCI
@@ -177,10 +177,13 @@ typedef struct sl_model_params {
 SL_API sl_status sl_model_load(const sl_model_params* params, const sl_hparams* hparams,
                                const sl_tensor_desc* tensors, int32_t n_tensors, sl_model** model);
 SL_API void sl_model_free(sl_model* model);
+/* Bytes of backend memory the model and its sessions hold now: on CUDA the VRAM of weights, KV
+ * caches and scratch; on the CPU the host memory of caches and scratch (weights stay mapped). */
+SL_API uint64_t sl_model_memory_in_use(const sl_model* model);
 
 /* ---- Sessions (one KV cache each) ---------------------------------------------------------- */
 
-/* A session holds an F32 KV cache of n_ctx positions. Sessions of one model may be used from
+/* A session holds a KV cache of n_ctx positions (F32 on the CPU, F16 on CUDA). Sessions of one model may be used from
  * different threads; their decodes take turns. Free every session before its model. */
 SL_API sl_status sl_session_create(sl_model* model, int32_t n_ctx, sl_session** session);
 SL_API void sl_session_free(sl_session* session);
@@ -190,6 +193,13 @@ SL_API void sl_session_free(sl_session* session);
  * in the n_ctx positions; on any failure the session is unchanged. */
 SL_API sl_status sl_session_decode(sl_session* session, const int32_t* tokens, int32_t n_tokens,
                                    float* logits, int32_t all_logits);
+/* The largest k of sl_session_decode_top_k. */
+#define SL_MAX_TOP_K 256
+/* As sl_session_decode, but hands back only the k (1..SL_MAX_TOP_K) largest logits of the last
+ * token, descending (ties: lower id first), as ids and values: k numbers cross from the device
+ * instead of n_vocab. */
+SL_API sl_status sl_session_decode_top_k(sl_session* session, const int32_t* tokens, int32_t n_tokens, int32_t k,
+                                         int32_t* ids, float* logits);
 /* Tokens held in the KV cache. */
 SL_API int32_t sl_session_position(const sl_session* session);
 /* Forgets every position >= n_past (0 clears the cache); n_past must be at most the position. */
@@ -207,6 +217,9 @@ SL_API sl_status sl_quantize(int32_t type, const float* src, int64_t n, void* ds
 /* Host memory read bandwidth in bytes/s: best of a few passes over `bytes` with n_threads threads
  * (0 = one per physical core). */
 SL_API sl_status sl_measure_host_bandwidth(uint64_t bytes, int32_t n_threads, double* bytes_per_second);
+/* Device memory bandwidth of CUDA device `device` (ordinal) in bytes/s, counting bytes read plus bytes
+ * written: best of a few device-to-device copies of `bytes`. SL_ERR_UNSUPPORTED without a GPU. */
+SL_API sl_status sl_measure_device_bandwidth(int32_t device, uint64_t bytes, double* bytes_per_second);
 
 /* ---- NVMe (userspace driver) ------------------------------------------------------------ */
 

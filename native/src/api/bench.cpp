@@ -1,5 +1,11 @@
 // Measurements `sluice bench` reports beside its results, so each is read as a fraction of a roofline.
 #include "core/status.h"
+#ifdef SLUICE_WITH_CUDA
+#include <string>
+
+#include "cuda/cuda_backend.h"
+#include "cuda/cuda_devices.h"
+#endif
 #include "cpu/cpu_info.h"
 #include "cpu/memory_bandwidth.h"
 #include "sluice/sluice.h"
@@ -12,5 +18,20 @@ extern "C" sl_status sl_measure_host_bandwidth(uint64_t bytes, int32_t n_threads
         int threads = n_threads > 0 ? n_threads : sl::cpu::probe_cpu().physical_cores;
         *bytes_per_second = sl::cpu::measure_read_bandwidth(bytes, threads, 5);
         return SL_OK;
+    });
+}
+
+extern "C" sl_status sl_measure_device_bandwidth(int32_t device, uint64_t bytes, double* bytes_per_second) {
+    return sl::guarded([&] {
+        if (!bytes_per_second) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_measure_device_bandwidth: result is NULL");
+        if (bytes < (1u << 20)) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_measure_device_bandwidth: use at least 1 MiB");
+#ifdef SLUICE_WITH_CUDA
+        if (const std::string reason = sl::cuda::unavailable_reason(); !reason.empty())
+            return sl::fail(SL_ERR_UNSUPPORTED, "no CUDA device to measure: %s", reason.c_str());
+        *bytes_per_second = sl::cuda::measure_copy_bandwidth(device, bytes);
+        return SL_OK;
+#else
+        return sl::fail(SL_ERR_UNSUPPORTED, "this build of Sluice has no CUDA backend");
+#endif
     });
 }

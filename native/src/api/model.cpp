@@ -5,6 +5,9 @@
 
 #include "core/status.h"
 #include "cpu/cpu_backend.h"
+#ifdef SLUICE_WITH_CUDA
+#include "cuda/cuda_backend.h"
+#endif
 #include "io/nvme/nvme_weight_source.h"
 #include "io/weight_source.h"
 #include "model/model.h"
@@ -13,8 +16,13 @@
 namespace {
 
 std::unique_ptr<sl::Backend> make_backend(const sl_model_params& params) {
-    if (params.backend == SL_BACKEND_CUDA)
-        sl::raise(SL_ERR_UNSUPPORTED, "the CUDA backend cannot run models yet; load with backend = SL_BACKEND_CPU");
+    if (params.backend == SL_BACKEND_CUDA) {
+#ifdef SLUICE_WITH_CUDA
+        return sl::cuda::make_cuda_backend(params.device);
+#else
+        sl::raise(SL_ERR_UNSUPPORTED, "this build of Sluice has no CUDA backend (nvcc was not found when it was built)");
+#endif
+    }
     if (params.backend != SL_BACKEND_CPU)
         sl::raise(SL_ERR_INVALID_ARGUMENT, "sl_model_params.backend = %d is not an sl_backend", params.backend);
     if (params.device != 0)
@@ -59,5 +67,7 @@ sl_status sl_model_load(const sl_model_params* params, const sl_hparams* hparams
 }
 
 void sl_model_free(sl_model* model) { delete model; }
+
+uint64_t sl_model_memory_in_use(const sl_model* model) { return model ? model->backend().memory_in_use() : 0; }
 
 }  // extern "C"

@@ -1,4 +1,5 @@
 // sl_session_*: check the call, hand over to model::Session.
+#include <algorithm>
 #include <span>
 
 #include "core/status.h"
@@ -26,7 +27,24 @@ sl_status sl_session_decode(sl_session* session, const int32_t* tokens, int32_t 
         if (!session || !tokens) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_session_decode: session or tokens is NULL");
         if (n_tokens <= 0)
             return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_session_decode: n_tokens = %d must be positive", n_tokens);
-        session->decode(std::span(tokens, static_cast<size_t>(n_tokens)), logits, all_logits != 0);
+        session->decode(std::span(tokens, static_cast<size_t>(n_tokens)),
+                        sl::model::DecodeOutput{.logits = logits, .all_logits = all_logits != 0});
+        return SL_OK;
+    });
+}
+
+sl_status sl_session_decode_top_k(sl_session* session, const int32_t* tokens, int32_t n_tokens, int32_t k,
+                                  int32_t* ids, float* logits) {
+    return sl::guarded([&] {
+        if (!session || !tokens || !ids || !logits)
+            return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_session_decode_top_k: session, tokens, ids or logits is NULL");
+        if (n_tokens <= 0)
+            return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_session_decode_top_k: n_tokens = %d must be positive", n_tokens);
+        if (k < 1 || k > SL_MAX_TOP_K || k > session->n_vocab())
+            return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_session_decode_top_k: k = %d is outside [1, %d]", k,
+                            std::min<int32_t>(SL_MAX_TOP_K, session->n_vocab()));
+        session->decode(std::span(tokens, static_cast<size_t>(n_tokens)),
+                        sl::model::DecodeOutput{.top_k = k, .ids = ids, .values = logits});
         return SL_OK;
     });
 }

@@ -1,11 +1,17 @@
-// The operations the model graph runs, implemented once per backend (CPU today, CUDA next).
-// The graph only sees this interface: activations and KV caches live in backend memory (host RAM
-// for the CPU, VRAM for CUDA) and weights are reached through WeightRef, whatever tier holds them.
+// The operations the model graph runs, implemented once per backend (CPU, CUDA). The graph only
+// sees this interface: activations and KV caches live in backend memory (host RAM for the CPU,
+// VRAM for CUDA) and weights are reached through WeightRef, whatever tier holds them.
+//
+// Work is issued in order on the backend's one queue (a CUDA stream); only read(), top_k() and
+// synchronize() wait for it. Ops address the rows of the current window (begin_window): its tokens
+// and positions live in backend memory, so a recorded step replays correctly as positions advance.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <span>
 
 #include "sluice/sluice.h"
 
@@ -29,10 +35,12 @@ struct Activations {
     int64_t width;
 };
 
-// One layer of the KV cache in backend memory: n_ctx rows of `width` (n_head_kv * head_dim) floats.
+// One layer of the KV cache in backend memory: n_ctx rows of `width` (n_head_kv * head_dim) values
+// of `type` (F32 on the CPU, F16 on CUDA) for keys and for values.
 struct KvLayer {
-    float* k;
-    float* v;
+    void* k;
+    void* v;
+    sl_type type;
     int32_t n_ctx;
     int64_t width;
 };
@@ -52,11 +60,32 @@ struct AttentionShape {
     float scale;
 };
 
+enum class MemoryKind {
+    kDevice,  // where the backend's kernels read and write (VRAM for CUDA)
+    kPinned,  // page-locked host memory the device copies from at full speed (host RAM on the CPU)
+};
+
 // Backend memory freed when this object goes.
 class BackendBuffer {
 public:
     virtual ~BackendBuffer() = default;
-    virtual float* data() = 0;
+    virtual void* data() = 0;
+    virtual size_t bytes() const = 0;
+};
+
+// Resident weight bytes to make readable by the backend's kernels: *target receives the address the
+// kernels use (the host bytes themselves on the CPU; a copy in VRAM on CUDA).
+struct WeightUpload {
+    const uint8_t* host;
+    uint64_t bytes;
+    const void** target;
+};
+
+// Work captured once and run again (a CUDA graph; on the CPU, the work itself).
+class RecordedWork {
+public:
+    virtual ~RecordedWork() = default;
+    virtual void run() = 0;
 };
 
 class Backend {
@@ -68,27 +97,57 @@ public:
     virtual bool supports(sl_type type) const = 0;
     // Whether layers placed in this tier can run here.
     virtual bool runs_tier(sl_tier tier) const = 0;
-    // Zero-filled backend memory for n_floats floats; raises SL_ERR_OUT_OF_MEMORY.
-    virtual std::unique_ptr<BackendBuffer> allocate(size_t n_floats) = 0;
+    // Zero-filled backend memory; raises SL_ERR_OUT_OF_MEMORY naming what was asked and what is free.
+    virtual std::unique_ptr<BackendBuffer> allocate(size_t bytes, MemoryKind kind = MemoryKind::kDevice) = 0;
+    // The element type of the KV caches this backend attends over.
+    virtual sl_type kv_type() const = 0;
+    // Bytes of backend memory held now (weights, caches, scratch): what `bench` reports as VRAM used.
+    virtual uint64_t memory_in_use() const = 0;
+    virtual void upload_weights(std::span<const WeightUpload> uploads) = 0;
 
-    // out row t = dequantized row tokens[t] of table (tokens: host memory, already range-checked).
-    virtual void embed(const WeightRef& table, const int32_t* tokens, Activations out) = 0;
+    // The next rows to run: n host tokens (range-checked) at positions pos0 .. pos0 + n - 1. The ops
+    // below take row0, the index in this window of their first row.
+    virtual void begin_window(const int32_t* tokens, int32_t n, int32_t pos0) = 0;
+
+    // out row t = dequantized row (token row0 + t) of table.
+    virtual void embed(const WeightRef& table, int64_t row0, Activations out) = 0;
     // out = x / sqrt(mean(x^2) + eps) * weight, per row.
     virtual void rms_norm(Activations x, const WeightRef& weight, float eps, Activations out) = 0;
-    // y row t = W * x row t.
-    virtual void matmul(const WeightRef& w, Activations x, Activations y) = 0;
-    // Rotates adjacent pairs of the first n_rot dims of every head of x (row t is at position pos0 + t).
-    virtual void rope(Activations x, const RopeParams& params, int32_t pos0) = 0;
-    // Stores k, v rows at positions pos0.. of kv, then out row t = causal attention of q row t over
-    // positions [0, pos0 + t].
+    // y row t = W * x row t, or y row t += W * x row t when accumulate (the residual add folded in).
+    virtual void matmul(const WeightRef& w, Activations x, Activations y, bool accumulate = false) = 0;
+    // Rotates adjacent pairs of the first n_rot dims of every head of x, row t at the position of
+    // window row row0 + t.
+    virtual void rope(Activations x, const RopeParams& params, int64_t row0) = 0;
+    // Stores k, v rows at their positions in kv, then out row t = causal attention of q row t over
+    // positions [0, position of row t].
     virtual void attention(const AttentionShape& shape, Activations q, Activations k, Activations v,
-                           const KvLayer& kv, int32_t pos0, Activations out) = 0;
+                           const KvLayer& kv, int64_t row0, Activations out) = 0;
     // out = silu(gate) * up (out may alias gate).
     virtual void swiglu(Activations gate, Activations up, Activations out) = 0;
     // dst += src.
     virtual void add(Activations dst, Activations src) = 0;
-    // Copies the rows of x into host memory.
+    // The k largest values of the single row x, descending (ties: lower index first), into host
+    // ids and values; waits for the work before it.
+    virtual void top_k(Activations x, int k, int32_t* ids, float* values) = 0;
+    // Copies the rows of x into host memory, after the work before it.
     virtual void read(Activations x, float* host) = 0;
+    // Copies host floats into the rows of x.
+    virtual void write(Activations x, const float* host) = 0;
+    // Records the ops `work` issues so that run() repeats them; the buffers and weights they touch
+    // must outlive the recording, and the host values they take must not change between runs.
+    virtual std::unique_ptr<RecordedWork> record(std::function<void()> work) = 0;
+    // Waits until all issued work is done.
+    virtual void synchronize() = 0;
+};
+
+// The CPU's recording: nothing to capture, run() calls the work again.
+class ReplayedCall final : public RecordedWork {
+public:
+    explicit ReplayedCall(std::function<void()> work) : work_(std::move(work)) {}
+    void run() override { work_(); }
+
+private:
+    std::function<void()> work_;
 };
 
 }  // namespace sl

@@ -1,8 +1,10 @@
 #include "cpu/cpu_backend.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <numeric>
 
 #include "core/status.h"
 #include "cpu/cpu_info.h"
@@ -17,16 +19,23 @@ constexpr int64_t kInlineElements = 1 << 15;
 constexpr int64_t kRowGrain = 16;
 
 // calloc: large blocks come zeroed from mmap, so untouched KV cache rows cost no memory.
-class HostBuffer final : public BackendBuffer {
+class CpuBuffer final : public BackendBuffer {
 public:
-    explicit HostBuffer(size_t n_floats) : data_(static_cast<float*>(std::calloc(n_floats ? n_floats : 1, sizeof(float)))) {
-        if (!data_) raise(SL_ERR_OUT_OF_MEMORY, "cannot allocate %zu floats of host memory", n_floats);
+    CpuBuffer(size_t bytes, uint64_t& in_use) : data_(std::calloc(bytes ? bytes : 1, 1)), bytes_(bytes), in_use_(in_use) {
+        if (!data_) raise(SL_ERR_OUT_OF_MEMORY, "cannot allocate %zu bytes of host memory", bytes);
+        in_use_ += bytes_;
     }
-    ~HostBuffer() override { std::free(data_); }
-    float* data() override { return data_; }
+    ~CpuBuffer() override {
+        std::free(data_);
+        in_use_ -= bytes_;
+    }
+    void* data() override { return data_; }
+    size_t bytes() const override { return bytes_; }
 
 private:
-    float* data_;
+    void* data_;
+    size_t bytes_;
+    uint64_t& in_use_;
 };
 
 const uint8_t* weight_row(const WeightRef& w, int64_t row) {
@@ -79,7 +88,22 @@ bool CpuBackend::supports(sl_type type) const {
     return traits && traits->is_weight_type;
 }
 
-std::unique_ptr<BackendBuffer> CpuBackend::allocate(size_t n_floats) { return std::make_unique<HostBuffer>(n_floats); }
+std::unique_ptr<BackendBuffer> CpuBackend::allocate(size_t bytes, MemoryKind) {
+    return std::make_unique<CpuBuffer>(bytes, memory_in_use_);
+}
+
+void CpuBackend::upload_weights(std::span<const WeightUpload> uploads) {
+    for (const WeightUpload& u : uploads) *u.target = u.host;
+}
+
+void CpuBackend::begin_window(const int32_t* tokens, int32_t n, int32_t pos0) {
+    window_tokens_.assign(tokens, tokens + n);
+    window_pos0_ = pos0;
+}
+
+std::unique_ptr<RecordedWork> CpuBackend::record(std::function<void()> work) {
+    return std::make_unique<ReplayedCall>(std::move(work));
+}
 
 template <class Fn>
 void CpuBackend::for_rows(const Activations& x, Fn&& fn) {
@@ -90,7 +114,8 @@ void CpuBackend::for_rows(const Activations& x, Fn&& fn) {
     pool_.parallel_for(x.n_tok, 1, [&](int64_t t0, int64_t t1, int) { fn(t0, t1); });
 }
 
-void CpuBackend::embed(const WeightRef& table, const int32_t* tokens, Activations out) {
+void CpuBackend::embed(const WeightRef& table, int64_t row0, Activations out) {
+    const int32_t* tokens = window_tokens_.data() + row0;
     for_rows(out, [&](int64_t t0, int64_t t1) {
         for (int64_t t = t0; t < t1; ++t)
             dequantize_row(table.type, weight_row(table, tokens[t]), out.data + t * out.width, table.cols);
@@ -111,8 +136,15 @@ void CpuBackend::rms_norm(Activations x, const WeightRef& weight, float eps, Act
     });
 }
 
-void CpuBackend::matmul(const WeightRef& w, Activations x, Activations y) {
+void CpuBackend::matmul(const WeightRef& w, Activations x, Activations y, bool accumulate) {
     if (w.tier != SL_TIER_RESIDENT) raise(SL_ERR_INTERNAL, "CPU matmul reached a weight of non-resident tier %d", w.tier);
+    if (accumulate) {
+        product_.resize(static_cast<size_t>(y.n_tok * y.width));
+        const Activations product{product_.data(), y.n_tok, y.width};
+        matmul(w, x, product, false);
+        add(y, product);
+        return;
+    }
     if (activation_q8_ && activation_type(w.type) != SL_TYPE_F32) {
         matmul_q8(w, x, y);
         return;
@@ -137,7 +169,8 @@ void CpuBackend::matmul_q8(const WeightRef& w, Activations x, Activations y) {
     });
 }
 
-void CpuBackend::rope(Activations x, const RopeParams& p, int32_t pos0) {
+void CpuBackend::rope(Activations x, const RopeParams& p, int64_t row0) {
+    const int64_t pos0 = window_pos0_ + row0;
     const auto* factors = p.freq_factors ? static_cast<const float*>(p.freq_factors->data) : nullptr;
     const int64_t n_head = x.width / p.head_dim;
     for_rows(x, [&](int64_t t0, int64_t t1) {
@@ -162,10 +195,14 @@ void CpuBackend::rope(Activations x, const RopeParams& p, int32_t pos0) {
 }
 
 void CpuBackend::attention(const AttentionShape& shape, Activations q, Activations k, Activations v, const KvLayer& kv,
-                           int32_t pos0, Activations out) {
+                           int64_t row0, Activations out) {
+    if (kv.type != SL_TYPE_F32) raise(SL_ERR_INTERNAL, "the CPU attends over F32 KV caches, not type %d", kv.type);
+    const int32_t pos0 = window_pos0_ + static_cast<int32_t>(row0);
+    float* const cache_k = static_cast<float*>(kv.k);
+    float* const cache_v = static_cast<float*>(kv.v);
     for (int64_t t = 0; t < k.n_tok; ++t) {
-        std::memcpy(kv.k + (pos0 + t) * kv.width, k.data + t * k.width, static_cast<size_t>(kv.width) * sizeof(float));
-        std::memcpy(kv.v + (pos0 + t) * kv.width, v.data + t * v.width, static_cast<size_t>(kv.width) * sizeof(float));
+        std::memcpy(cache_k + (pos0 + t) * kv.width, k.data + t * k.width, static_cast<size_t>(kv.width) * sizeof(float));
+        std::memcpy(cache_v + (pos0 + t) * kv.width, v.data + t * v.width, static_cast<size_t>(kv.width) * sizeof(float));
     }
     const size_t max_positions = static_cast<size_t>(pos0 + q.n_tok);
     for (std::vector<float>& scores : attention_scores_)
@@ -179,7 +216,7 @@ void CpuBackend::attention(const AttentionShape& shape, Activations q, Activatio
             const int64_t t = task / shape.n_head;
             const int32_t h = static_cast<int32_t>(task % shape.n_head);
             const int64_t kv_offset = static_cast<int64_t>(h / group) * shape.head_dim;
-            attend_one(q.data + t * q.width + h * shape.head_dim, kv.k + kv_offset, kv.v + kv_offset, kv.width,
+            attend_one(q.data + t * q.width + h * shape.head_dim, cache_k + kv_offset, cache_v + kv_offset, kv.width,
                        pos0 + static_cast<int32_t>(t) + 1, shape.head_dim, shape.scale, scores,
                        out.data + t * out.width + h * shape.head_dim);
         }
@@ -201,8 +238,23 @@ void CpuBackend::add(Activations dst, Activations src) {
     });
 }
 
+void CpuBackend::top_k(Activations x, int k, int32_t* ids, float* values) {
+    std::vector<int32_t> order(static_cast<size_t>(x.width));
+    std::iota(order.begin(), order.end(), 0);
+    const auto first = [&](int32_t a, int32_t b) { return x.data[a] > x.data[b] || (x.data[a] == x.data[b] && a < b); };
+    std::partial_sort(order.begin(), order.begin() + k, order.end(), first);
+    for (int i = 0; i < k; ++i) {
+        ids[i] = order[static_cast<size_t>(i)];
+        values[i] = x.data[ids[i]];
+    }
+}
+
 void CpuBackend::read(Activations x, float* host) {
     std::memcpy(host, x.data, static_cast<size_t>(x.n_tok * x.width) * sizeof(float));
+}
+
+void CpuBackend::write(Activations x, const float* host) {
+    std::memcpy(x.data, host, static_cast<size_t>(x.n_tok * x.width) * sizeof(float));
 }
 
 }  // namespace sl::cpu

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "core/backend.h"
@@ -24,17 +25,26 @@ public:
     bool supports(sl_type type) const override;
     // Every weight is read from the mapped file: there is nothing to stream.
     bool runs_tier(sl_tier tier) const override { return tier == SL_TIER_RESIDENT; }
-    std::unique_ptr<BackendBuffer> allocate(size_t n_floats) override;
+    std::unique_ptr<BackendBuffer> allocate(size_t bytes, MemoryKind kind) override;
+    sl_type kv_type() const override { return SL_TYPE_F32; }
+    uint64_t memory_in_use() const override { return memory_in_use_; }
+    // The weights stay where they are (the mapped file or the source's host buffer).
+    void upload_weights(std::span<const WeightUpload> uploads) override;
+    void begin_window(const int32_t* tokens, int32_t n, int32_t pos0) override;
 
-    void embed(const WeightRef& table, const int32_t* tokens, Activations out) override;
+    void embed(const WeightRef& table, int64_t row0, Activations out) override;
     void rms_norm(Activations x, const WeightRef& weight, float eps, Activations out) override;
-    void matmul(const WeightRef& w, Activations x, Activations y) override;
-    void rope(Activations x, const RopeParams& params, int32_t pos0) override;
+    void matmul(const WeightRef& w, Activations x, Activations y, bool accumulate) override;
+    void rope(Activations x, const RopeParams& params, int64_t row0) override;
     void attention(const AttentionShape& shape, Activations q, Activations k, Activations v, const KvLayer& kv,
-                   int32_t pos0, Activations out) override;
+                   int64_t row0, Activations out) override;
     void swiglu(Activations gate, Activations up, Activations out) override;
     void add(Activations dst, Activations src) override;
+    void top_k(Activations x, int k, int32_t* ids, float* values) override;
     void read(Activations x, float* host) override;
+    void write(Activations x, const float* host) override;
+    std::unique_ptr<RecordedWork> record(std::function<void()> work) override;
+    void synchronize() override {}
 
     int n_threads() const { return pool_.size(); }
 
@@ -45,6 +55,10 @@ private:
     void matmul_q8(const WeightRef& w, Activations x, Activations y);
 
     bool activation_q8_;
+    uint64_t memory_in_use_ = 0;
+    std::vector<int32_t> window_tokens_;
+    int32_t window_pos0_ = 0;
+    std::vector<float> product_;  // W * x before it is added, for matmul with accumulate
     ThreadPool pool_;
     std::vector<std::vector<float>> attention_scores_;  // one per thread: a score per attended position
     std::vector<uint8_t> quantized_activations_;

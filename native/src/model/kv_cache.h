@@ -11,7 +11,7 @@ namespace sl::model {
 
 class KvCache {
 public:
-    // Keys and values in F32: n_layer * n_ctx * width floats each.
+    // Keys and values in the backend's KV type: n_layer * n_ctx * width values each.
     KvCache(Backend& backend, int32_t n_layer, int32_t n_ctx, int64_t width);
 
     KvLayer layer(int32_t index) const;
@@ -24,8 +24,10 @@ public:
     void truncate(int32_t n_past);
 
 private:
+    sl_type type_;
     int32_t n_ctx_;
     int64_t width_;
+    size_t value_bytes_;
     int32_t used_ = 0;
     std::unique_ptr<BackendBuffer> keys_;
     std::unique_ptr<BackendBuffer> values_;

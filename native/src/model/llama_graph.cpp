@@ -12,48 +12,66 @@ constexpr int64_t kMaxLogitRows = 64;
 
 }  // namespace
 
-LlamaGraph::LlamaGraph(Model& model, int32_t max_batch)
+LlamaGraph::LlamaGraph(Model& model, int32_t max_window, int32_t max_batch)
     : model_(model),
       backend_(model.backend()),
-      max_batch_(max_batch),
-      logit_rows_(std::min<int64_t>(kMaxLogitRows, max_batch)),
+      max_window_(max_window),
+      max_batch_(std::min(max_batch, max_window)),
+      logit_rows_(std::min<int64_t>(kMaxLogitRows, max_batch_)),
       rope_{model.hparams().n_rot, model.hparams().head_dim, model.hparams().rope_freq_base,
             model.hparams().rope_freq_scale,
             model.weights().rope_freqs ? &*model.weights().rope_freqs : nullptr},
       attention_{model.hparams().n_head, model.hparams().n_head_kv, model.hparams().head_dim,
                  1.0f / std::sqrt(static_cast<float>(model.hparams().head_dim))},
-      hidden_(backend_, max_batch, model.hparams().n_embd),
-      normed_(backend_, max_batch, model.hparams().n_embd),
-      q_(backend_, max_batch, int64_t{model.hparams().n_head} * model.hparams().head_dim),
-      k_(backend_, max_batch, int64_t{model.hparams().n_head_kv} * model.hparams().head_dim),
-      v_(backend_, max_batch, int64_t{model.hparams().n_head_kv} * model.hparams().head_dim),
-      attn_out_(backend_, max_batch, int64_t{model.hparams().n_head} * model.hparams().head_dim),
-      gate_(backend_, max_batch, model.hparams().n_ff),
-      up_(backend_, max_batch, model.hparams().n_ff),
+      hidden_(backend_, max_window, model.hparams().n_embd),
+      normed_(backend_, max_batch_, model.hparams().n_embd),
+      q_(backend_, max_batch_, int64_t{model.hparams().n_head} * model.hparams().head_dim),
+      k_(backend_, max_batch_, int64_t{model.hparams().n_head_kv} * model.hparams().head_dim),
+      v_(backend_, max_batch_, int64_t{model.hparams().n_head_kv} * model.hparams().head_dim),
+      attn_out_(backend_, max_batch_, int64_t{model.hparams().n_head} * model.hparams().head_dim),
+      gate_(backend_, max_batch_, model.hparams().n_ff),
+      up_(backend_, max_batch_, model.hparams().n_ff),
       logits_(backend_, logit_rows_, model.hparams().n_vocab) {}
 
-void LlamaGraph::decode(std::span<const int32_t> tokens, KvCache& kv, float* logits, bool all_logits) {
+void LlamaGraph::decode(std::span<const int32_t> tokens, KvCache& kv, const DecodeOutput& out) {
     const int64_t n_vocab = model_.hparams().n_vocab;
     const int32_t n_total = static_cast<int32_t>(tokens.size());
-    for (int32_t start = 0; start < n_total; start += max_batch_) {
-        const int32_t n_tok = std::min(max_batch_, n_total - start);
-        forward_batch(tokens.data() + start, n_tok, kv.used() + start, kv);
-        if (!logits) continue;
-        if (all_logits) project_logits(0, n_tok, logits + start * n_vocab);
-        else if (start + n_tok == n_total) project_logits(n_tok - 1, 1, logits);
+    for (int32_t start = 0; start < n_total; start += max_window_) {
+        const int32_t n_win = std::min(max_window_, n_total - start);
+        const bool last_window = start + n_win == n_total;
+        backend_.begin_window(tokens.data() + start, n_win, kv.used() + start);
+        if (n_win == 1 && !out.all_logits) {
+            // The same kernels with the same arguments every token: recorded once, then replayed.
+            if (!token_step_ || recorded_for_ != &kv) {
+                token_step_ = backend_.record([this, &kv] {
+                    forward_window(1, kv);
+                    project(0, 1);
+                });
+                recorded_for_ = &kv;
+            }
+            token_step_->run();
+            if (last_window) hand_back_last(logits_.first(1), out);
+            continue;
+        }
+        forward_window(n_win, kv);
+        if (out.all_logits && out.logits) project_logits(0, n_win, out.logits + start * n_vocab);
+        else if (last_window && out.wants_last_row()) hand_back_last(project(n_win - 1, 1), out);
     }
 }
 
-void LlamaGraph::forward_batch(const int32_t* tokens, int32_t n_tok, int32_t pos0, KvCache& kv) {
-    backend_.embed(model_.weights().token_embd, tokens, hidden_.first(n_tok));
+void LlamaGraph::forward_window(int32_t n_tok, KvCache& kv) {
+    backend_.embed(model_.weights().token_embd, 0, hidden_.first(n_tok));
     const std::vector<LayerWeights>& layers = model_.weights().layers;
-    for (size_t il = 0; il < layers.size(); ++il)
-        run_layer(layers[il], n_tok, pos0, kv.layer(static_cast<int32_t>(il)));
+    for (size_t il = 0; il < layers.size(); ++il) {
+        const KvLayer kv_layer = kv.layer(static_cast<int32_t>(il));
+        for (int64_t row0 = 0; row0 < n_tok; row0 += max_batch_)
+            run_layer(layers[il], row0, std::min<int64_t>(max_batch_, n_tok - row0), kv_layer);
+    }
 }
 
-void LlamaGraph::run_layer(const LayerWeights& w, int32_t n_tok, int32_t pos0, const KvLayer& kv) {
+void LlamaGraph::run_layer(const LayerWeights& w, int64_t row0, int64_t n_tok, const KvLayer& kv) {
     const float eps = model_.hparams().rms_eps;
-    const Activations x = hidden_.first(n_tok), xn = normed_.first(n_tok);
+    const Activations x = hidden_.rows(row0, n_tok), xn = normed_.first(n_tok);
     const Activations q = q_.first(n_tok), k = k_.first(n_tok), v = v_.first(n_tok);
     const Activations attn = attn_out_.first(n_tok), gate = gate_.first(n_tok), up = up_.first(n_tok);
 
@@ -61,30 +79,36 @@ void LlamaGraph::run_layer(const LayerWeights& w, int32_t n_tok, int32_t pos0, c
     backend_.matmul(w.attn_q, xn, q);
     backend_.matmul(w.attn_k, xn, k);
     backend_.matmul(w.attn_v, xn, v);
-    backend_.rope(q, rope_, pos0);
-    backend_.rope(k, rope_, pos0);
-    backend_.attention(attention_, q, k, v, kv, pos0, attn);
-    backend_.matmul(w.attn_output, attn, xn);
-    backend_.add(x, xn);
+    backend_.rope(q, rope_, row0);
+    backend_.rope(k, rope_, row0);
+    backend_.attention(attention_, q, k, v, kv, row0, attn);
+    backend_.matmul(w.attn_output, attn, x, /*accumulate=*/true);
 
     backend_.rms_norm(x, w.ffn_norm, eps, xn);
     backend_.matmul(w.ffn_gate, xn, gate);
     backend_.matmul(w.ffn_up, xn, up);
     backend_.swiglu(gate, up, gate);
-    backend_.matmul(w.ffn_down, gate, xn);
-    backend_.add(x, xn);
+    backend_.matmul(w.ffn_down, gate, x, /*accumulate=*/true);
+}
+
+Activations LlamaGraph::project(int64_t first, int64_t n) {
+    const LlamaWeights& w = model_.weights();
+    const Activations xn = normed_.first(n), logits = logits_.first(n);
+    backend_.rms_norm(hidden_.rows(first, n), w.output_norm, model_.hparams().rms_eps, xn);
+    backend_.matmul(w.output, xn, logits);
+    return logits;
+}
+
+void LlamaGraph::hand_back_last(Activations logits, const DecodeOutput& out) {
+    if (out.top_k > 0) backend_.top_k(logits, out.top_k, out.ids, out.values);
+    else if (out.logits) backend_.read(logits, out.logits);
 }
 
 void LlamaGraph::project_logits(int64_t first, int64_t n_rows, float* host) {
-    const LlamaWeights& w = model_.weights();
     const int64_t n_vocab = model_.hparams().n_vocab;
     for (int64_t done = 0; done < n_rows; done += logit_rows_) {
         const int64_t n = std::min(logit_rows_, n_rows - done);
-        const Activations x = hidden_.rows(first + done, n);
-        const Activations xn = normed_.first(n);
-        backend_.rms_norm(x, w.output_norm, model_.hparams().rms_eps, xn);
-        backend_.matmul(w.output, xn, logits_.first(n));
-        backend_.read(logits_.first(n), host + done * n_vocab);
+        backend_.read(project(first + done, n), host + done * n_vocab);
     }
 }
 

@@ -5,11 +5,15 @@
 #include <vector>
 
 #include "core/status.h"
+#include "formats/types.h"
 #include "model/hparams.h"
 #include "model/tensor_table.h"
 
 namespace sl::model {
 namespace {
+
+// Norms are tiny and every token needs them: they stay resident whatever their layer's tier.
+bool stays_resident(int32_t role) { return role == SL_ROLE_ATTN_NORM || role == SL_ROLE_FFN_NORM; }
 
 // Binds table entries to their bytes in the weight source and marks where the weights live.
 // Streamed tiers get no address: the executor points them at the staging slot before each use.
@@ -19,6 +23,7 @@ public:
 
     WeightRef bind(sl_tensor_role role, int32_t layer, sl_tier tier) const {
         const sl_tensor_desc& t = *table_.find(role, layer);
+        if (stays_resident(role)) tier = SL_TIER_RESIDENT;
         const void* data = tier == SL_TIER_RESIDENT ? source_.at(t.offset) : nullptr;
         return WeightRef{data, static_cast<sl_type>(t.type), t.ne[0], t.ne[1], tier};
     }
@@ -40,7 +45,8 @@ void load_resident(io::WeightSource& source, std::span<const sl_tensor_desc> ten
                    const std::vector<sl_tier>& layer_tiers) {
     uint64_t begin = UINT64_MAX, end = 0;
     for (const sl_tensor_desc& t : tensors) {
-        if (t.layer >= 0 && layer_tiers[static_cast<size_t>(t.layer)] != SL_TIER_RESIDENT) continue;
+        if (t.layer >= 0 && layer_tiers[static_cast<size_t>(t.layer)] != SL_TIER_RESIDENT && !stays_resident(t.role))
+            continue;
         begin = std::min(begin, t.offset);
         end = std::max(end, t.offset + t.size);
     }
@@ -53,13 +59,31 @@ LlamaWeights bind_weights(const sl_hparams& hp, const TensorTable& table, const 
     LlamaWeights w;
     w.token_embd = binder.bind(SL_ROLE_TOKEN_EMBD, -1, SL_TIER_RESIDENT);
     w.output_norm = binder.bind(SL_ROLE_OUTPUT_NORM, -1, SL_TIER_RESIDENT);
-    w.output = hp.tied_output ? w.token_embd : binder.bind(SL_ROLE_OUTPUT, -1, SL_TIER_RESIDENT);
+    if (!hp.tied_output) w.output = binder.bind(SL_ROLE_OUTPUT, -1, SL_TIER_RESIDENT);
     if (table.find(SL_ROLE_ROPE_FREQS, -1)) w.rope_freqs = binder.bind(SL_ROLE_ROPE_FREQS, -1, SL_TIER_RESIDENT);
     w.layers.reserve(static_cast<size_t>(hp.n_layer));
     for (int32_t layer = 0; layer < hp.n_layer; ++layer) {
         w.layers.push_back(binder.bind_layer(layer, layer_tiers[static_cast<size_t>(layer)]));
     }
     return w;
+}
+
+// Hands every resident weight to the backend, which places it where its kernels read (VRAM on
+// CUDA) and rebinds its address; a tied output then shares the placed embedding.
+void place_resident(LlamaWeights& w, bool tied_output, Backend& backend) {
+    std::vector<WeightRef*> refs{&w.token_embd, &w.output_norm};
+    if (!tied_output) refs.push_back(&w.output);
+    if (w.rope_freqs) refs.push_back(&*w.rope_freqs);
+    for (LayerWeights& l : w.layers)
+        for (WeightRef* r : {&l.attn_norm, &l.attn_q, &l.attn_k, &l.attn_v, &l.attn_output, &l.ffn_norm, &l.ffn_gate,
+                             &l.ffn_up, &l.ffn_down})
+            if (r->tier == SL_TIER_RESIDENT) refs.push_back(r);
+    std::vector<WeightUpload> uploads;
+    uploads.reserve(refs.size());
+    for (WeightRef* r : refs)
+        uploads.push_back({static_cast<const uint8_t*>(r->data), row_bytes(r->type, r->cols) * uint64_t(r->rows), &r->data});
+    backend.upload_weights(uploads);
+    if (tied_output) w.output = w.token_embd;
 }
 
 const sl_hparams& checked(const sl_hparams& hp) {
@@ -98,6 +122,7 @@ Model::Model(std::unique_ptr<io::WeightSource> source, const sl_hparams& hp, std
     const std::vector<sl_tier> tiers = checked_tiers(layer_tier, hp.n_layer, *backend_);
     load_resident(*source_, tensors, tiers);
     weights_ = bind_weights(hp, table, *source_, tiers);
+    place_resident(weights_, hp.tied_output != 0, *backend_);
 }
 
 }  // namespace sl::model

@@ -38,6 +38,7 @@ public:
     const sl_hparams& hparams() const { return hparams_; }
     const LlamaWeights& weights() const { return weights_; }
     Backend& backend() { return *backend_; }
+    const Backend& backend() const { return *backend_; }
     // Sessions of one model share its backend (thread pool, scratch); they decode one at a time.
     std::mutex& decode_mutex() { return decode_mutex_; }
 

@@ -15,10 +15,11 @@ class Session {
 public:
     Session(Model& model, int32_t n_ctx);
 
-    // Checks the tokens and the room left, then runs them as one batch (see LlamaGraph::decode).
+    // Checks the tokens and the room left, then runs them (see LlamaGraph::decode).
     // On failure the session is unchanged.
-    void decode(std::span<const int32_t> tokens, float* logits, bool all_logits);
+    void decode(std::span<const int32_t> tokens, const DecodeOutput& out);
     int32_t position() const { return kv_.used(); }
+    int32_t n_vocab() const { return model_.hparams().n_vocab; }
     void truncate(int32_t n_past) { kv_.truncate(n_past); }
 
 private:

@@ -1,0 +1,248 @@
+// The CUDA backend: the Backend ops as launches of the kernels in ops.h on one stream.
+#include "cuda/cuda_backend.h"
+
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "cuda/cuda_check.h"
+#include "cuda/cuda_devices.h"
+#include "cuda/device_memory.h"
+#include "cuda/graph_work.h"
+#include "cuda/ops.h"
+#include "cuda/weight_upload.h"
+#include "formats/types.h"
+
+namespace sl::cuda {
+namespace {
+
+// Bytes of fp16 weights dequantized at once for a prefill GEMM: bounds that scratch while keeping
+// each GEMM large enough to fill the GPU.
+constexpr size_t kDequantChunkBytes = size_t{64} << 20;
+
+bool is_float_type(sl_type t) { return t == SL_TYPE_F32 || t == SL_TYPE_F16 || t == SL_TYPE_BF16; }
+
+class CudaBackend final : public Backend {
+public:
+    explicit CudaBackend(int device)
+        : device_(device),
+          window_host_(device, in_use_, MemoryKind::kPinned),
+          window_device_(device, in_use_),
+          xq_(device, in_use_),
+          x_f16_(device, in_use_),
+          w_f16_(device, in_use_),
+          attention_workspace_(device, in_use_),
+          top_k_workspace_(device, in_use_),
+          top_k_device_(device, in_use_),
+          top_k_host_(device, in_use_, MemoryKind::kPinned) {
+        SL_CUDA(cudaSetDevice(device));
+        SL_CUDA(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+        SL_CUDA(cudaEventCreateWithFlags(&window_copied_, cudaEventDisableTiming));
+    }
+    ~CudaBackend() override {
+        cudaStreamSynchronize(stream_);
+        cudaEventDestroy(window_copied_);
+        cudaStreamDestroy(stream_);
+    }
+
+    const char* name() const override { return "cuda"; }
+    bool supports(sl_type type) const override {
+        const TypeTraits* traits = type_traits(type);
+        return traits && traits->is_weight_type;
+    }
+    // Streamed tiers come with the streaming executor; until then every layer is resident.
+    bool runs_tier(sl_tier tier) const override { return tier == SL_TIER_RESIDENT; }
+    std::unique_ptr<BackendBuffer> allocate(size_t bytes, MemoryKind kind) override {
+        SL_CUDA(cudaSetDevice(device_));
+        return std::make_unique<DeviceMemory>(bytes, kind, device_, in_use_);
+    }
+    sl_type kv_type() const override { return SL_TYPE_F16; }
+    uint64_t memory_in_use() const override { return in_use_; }
+
+    void upload_weights(std::span<const WeightUpload> uploads) override {
+        SL_CUDA(cudaSetDevice(device_));
+        weights_.push_back(sl::cuda::upload_weights(uploads, device_, stream_, in_use_));
+    }
+
+    void begin_window(const int32_t* tokens, int32_t n, int32_t pos0) override {
+        SL_CUDA(cudaSetDevice(device_));
+        const size_t bytes = 2 * static_cast<size_t>(n) * sizeof(int32_t);
+        // The pinned staging may still feed the previous window's copy.
+        SL_CUDA(cudaEventSynchronize(window_copied_));
+        auto* host = static_cast<int32_t*>(window_host_.get(bytes));
+        std::memcpy(host, tokens, static_cast<size_t>(n) * sizeof(int32_t));
+        for (int32_t i = 0; i < n; ++i) host[n + i] = pos0 + i;
+        auto* device = static_cast<int32_t*>(window_device_.get(bytes));
+        SL_CUDA(cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, stream_));
+        SL_CUDA(cudaEventRecord(window_copied_, stream_));
+        tokens_ = device;
+        positions_ = device + n;
+        window_pos0_ = pos0;
+        forget_quantized();
+    }
+
+    void embed(const WeightRef& table, int64_t row0, Activations out) override {
+        forget_quantized();
+        get_rows(table.type, table.data, table.cols, tokens_ + row0, out.n_tok, out.data, out.width, stream_);
+    }
+
+    void rms_norm(Activations x, const WeightRef& weight, float eps, Activations out) override {
+        forget_quantized();
+        cuda::rms_norm(x.data, static_cast<const float*>(weight.data), x.n_tok, x.width, eps, out.data, stream_);
+    }
+
+    void matmul(const WeightRef& w, Activations x, Activations y, bool accumulate) override {
+        if (w.tier != SL_TIER_RESIDENT) raise(SL_ERR_INTERNAL, "CUDA matmul reached a weight of non-resident tier %d", w.tier);
+        if (x.n_tok <= kMaxMatvecTokens) matvec_small_batch(w, x, y, accumulate);
+        else gemm_large_batch(w, x, y, accumulate);
+        if (y.data == quantized_.src) forget_quantized();
+    }
+
+    void rope(Activations x, const RopeParams& p, int64_t row0) override {
+        forget_quantized();
+        const RopeArgs args{p.n_rot, p.head_dim, p.freq_base, p.freq_scale,
+                            p.freq_factors ? static_cast<const float*>(p.freq_factors->data) : nullptr};
+        cuda::rope(x.data, x.n_tok, x.width, args, positions_ + row0, stream_);
+    }
+
+    void attention(const AttentionShape& shape, Activations q, Activations k, Activations v, const KvLayer& kv,
+                   int64_t row0, Activations out) override {
+        forget_quantized();
+        if (kv.type != SL_TYPE_F16) raise(SL_ERR_INTERNAL, "the CUDA backend attends over F16 KV caches, not type %d", kv.type);
+        auto* k_cache = static_cast<uint16_t*>(kv.k);
+        auto* v_cache = static_cast<uint16_t*>(kv.v);
+        store_kv(k.data, v.data, k.n_tok, kv.width, positions_ + row0, k_cache, v_cache, stream_);
+        const AttentionArgs args{shape.n_head, shape.n_head_kv, shape.head_dim, shape.scale, k_cache, v_cache, kv.width};
+        if (q.n_tok == 1) {
+            void* workspace = attention_workspace_.get(attention_decode_workspace_bytes(shape.n_head, shape.head_dim, kv.n_ctx));
+            attention_decode(args, q.data, positions_ + row0, kv.n_ctx, out.data, workspace, stream_);
+        } else {
+            attention_prefill(args, q.data, q.width, q.n_tok, window_pos0_ + static_cast<int32_t>(row0), out.data,
+                              out.width, stream_);
+        }
+    }
+
+    void swiglu(Activations gate, Activations up, Activations out) override {
+        forget_quantized();
+        cuda::swiglu(gate.data, up.data, gate.n_tok * gate.width, out.data, stream_);
+    }
+
+    void add(Activations dst, Activations src) override {
+        forget_quantized();
+        cuda::add(dst.data, src.data, dst.n_tok * dst.width, stream_);
+    }
+
+    void top_k(Activations x, int k, int32_t* ids, float* values) override {
+        void* workspace = top_k_workspace_.get(top_k_workspace_bytes(x.width, k));
+        const size_t bytes = static_cast<size_t>(k) * (sizeof(int32_t) + sizeof(float));
+        auto* device = static_cast<uint8_t*>(top_k_device_.get(bytes));
+        auto* device_ids = reinterpret_cast<int32_t*>(device);
+        auto* device_values = reinterpret_cast<float*>(device + static_cast<size_t>(k) * sizeof(int32_t));
+        cuda::top_k(x.data, x.width, k, device_ids, device_values, workspace, stream_);
+        auto* host = static_cast<uint8_t*>(top_k_host_.get(bytes));
+        SL_CUDA(cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, stream_));
+        synchronize();
+        std::memcpy(ids, host, static_cast<size_t>(k) * sizeof(int32_t));
+        std::memcpy(values, host + static_cast<size_t>(k) * sizeof(int32_t), static_cast<size_t>(k) * sizeof(float));
+    }
+
+    void read(Activations x, float* host) override {
+        SL_CUDA(cudaMemcpyAsync(host, x.data, static_cast<size_t>(x.n_tok * x.width) * sizeof(float),
+                                cudaMemcpyDeviceToHost, stream_));
+        synchronize();
+    }
+
+    void write(Activations x, const float* host) override {
+        SL_CUDA(cudaMemcpyAsync(x.data, host, static_cast<size_t>(x.n_tok * x.width) * sizeof(float),
+                                cudaMemcpyHostToDevice, stream_));
+        synchronize();
+    }
+
+    std::unique_ptr<RecordedWork> record(std::function<void()> work) override {
+        return std::make_unique<GraphWork>(std::move(work), stream_, [this] { forget_quantized(); });
+    }
+
+    void synchronize() override { SL_CUDA(cudaStreamSynchronize(stream_)); }
+
+private:
+    // The Q8_1 copy of an activation batch, kept while its source is unchanged: Q, K and V (and gate
+    // and up) read the same normed rows, which are then quantized once.
+    struct Quantized {
+        const float* src = nullptr;
+        int64_t n_tok = 0;
+        int64_t cols = 0;
+    };
+
+    void forget_quantized() { quantized_ = {}; }
+
+    const void* quantized(Activations x, int64_t cols) {
+        void* xq = xq_.get(static_cast<size_t>(q8_1_row_bytes(cols) * x.n_tok));
+        if (quantized_.src != x.data || quantized_.n_tok != x.n_tok || quantized_.cols != cols) {
+            quantize_q8_1(x.data, x.width, x.n_tok, cols, xq, stream_);
+            quantized_ = {x.data, x.n_tok, cols};
+        }
+        return xq;
+    }
+
+    void matvec_small_batch(const WeightRef& w, Activations x, Activations y, bool accumulate) {
+        const void* xq = matvec_reads_q8_1(w.type) ? quantized(x, w.cols) : nullptr;
+        matvec(w.type, w.data, w.rows, w.cols, x.data, x.width, xq, static_cast<int>(x.n_tok), y.data, y.width,
+               accumulate, stream_);
+    }
+
+    // Each weight is read once per batch: F32 in fp32, F16 as stored, the others dequantized to fp16
+    // in chunks of rows, all on the tensor cores but F32.
+    void gemm_large_batch(const WeightRef& w, Activations x, Activations y, bool accumulate) {
+        if (w.type == SL_TYPE_F32) {
+            gemm_f32(x.data, x.width, x.n_tok, static_cast<const float*>(w.data), w.cols, w.rows, w.cols, y.data,
+                     y.width, accumulate, stream_);
+            return;
+        }
+        auto* x16 = static_cast<uint16_t*>(x_f16_.get(static_cast<size_t>(x.n_tok * w.cols) * 2));
+        convert_f32_to_f16(x.data, x.width, x.n_tok, w.cols, x16, stream_);
+        forget_quantized();
+        if (w.type == SL_TYPE_F16) {
+            gemm_f16(x16, w.cols, x.n_tok, static_cast<const uint16_t*>(w.data), w.cols, w.rows, w.cols, y.data,
+                     y.width, accumulate, stream_);
+            return;
+        }
+        const int64_t chunk_rows = std::max<int64_t>(1, static_cast<int64_t>(kDequantChunkBytes / (w.cols * 2)));
+        const uint64_t w_row_bytes = row_bytes(w.type, w.cols);
+        for (int64_t r0 = 0; r0 < w.rows; r0 += chunk_rows) {
+            const int64_t n_rows = std::min(chunk_rows, w.rows - r0);
+            auto* w16 = static_cast<uint16_t*>(w_f16_.get(static_cast<size_t>(n_rows * w.cols) * 2));
+            dequantize_rows_f16(w.type, static_cast<const uint8_t*>(w.data) + r0 * w_row_bytes, n_rows, w.cols, w16,
+                                stream_);
+            gemm_f16(x16, w.cols, x.n_tok, w16, w.cols, n_rows, w.cols, y.data + r0, y.width, accumulate, stream_);
+        }
+    }
+
+    int device_;
+    uint64_t in_use_ = 0;
+    cudaStream_t stream_ = nullptr;
+    cudaEvent_t window_copied_ = nullptr;
+    std::vector<std::unique_ptr<DeviceMemory>> weights_;
+    GrowingScratch window_host_, window_device_, xq_, x_f16_, w_f16_, attention_workspace_, top_k_workspace_,
+        top_k_device_, top_k_host_;
+    const int32_t* tokens_ = nullptr;
+    const int32_t* positions_ = nullptr;
+    int32_t window_pos0_ = 0;
+    Quantized quantized_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cuda_backend(int device) {
+    const std::string reason = unavailable_reason();
+    if (!reason.empty()) raise(SL_ERR_UNSUPPORTED, "the CUDA backend cannot run here: %s", reason.c_str());
+    const int count = static_cast<int>(discover_devices().size());
+    if (device < 0 || device >= count)
+        raise(SL_ERR_INVALID_ARGUMENT, "CUDA device %d does not exist (%d found)", device, count);
+    return std::make_unique<CudaBackend>(device);
+}
+
+}  // namespace sl::cuda

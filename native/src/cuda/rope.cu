@@ -1,0 +1,67 @@
+// RoPE on adjacent pairs (llama.cpp's LLM_ARCH_LLAMA) and the KV-cache store, positions read from
+// device memory so a captured decode step stays valid as the position advances.
+#include <cuda_fp16.h>
+
+#include "cuda/cuda_check.h"
+#include "cuda/ops.h"
+
+namespace sl::cuda {
+namespace {
+
+constexpr int kThreads = 256;
+
+// One thread per (token, head, pair). theta = pos * scale * base^(-2i/n_rot) / factor_i, computed
+// in double like the CPU reference so both sides round the same angle.
+__global__ void rope_kernel(float* __restrict__ x, int64_t n_tok, int64_t width, RopeArgs a,
+                            const int32_t* __restrict__ pos) {
+    const int64_t pairs_per_head = a.n_rot / 2;
+    const int64_t n_head = width / a.head_dim;
+    const int64_t total = n_tok * n_head * pairs_per_head;
+    const int64_t idx = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+    if (idx >= total) return;
+    const int64_t i = idx % pairs_per_head;
+    const int64_t h = (idx / pairs_per_head) % n_head;
+    const int64_t t = idx / (pairs_per_head * n_head);
+    double theta = static_cast<double>(pos[t]) * a.freq_scale *
+                   pow(static_cast<double>(a.freq_base), -2.0 * static_cast<double>(i) / a.n_rot);
+    if (a.factors) theta /= a.factors[i];
+    double s, c;
+    sincos(theta, &s, &c);
+    float* pair = x + t * width + h * a.head_dim + 2 * i;
+    const float x0 = pair[0], x1 = pair[1];
+    const float cf = static_cast<float>(c), sf = static_cast<float>(s);
+    pair[0] = x0 * cf - x1 * sf;
+    pair[1] = x0 * sf + x1 * cf;
+}
+
+__global__ void store_kv_kernel(const float* __restrict__ k, const float* __restrict__ v, int64_t n_tok,
+                                int64_t kv_width, const int32_t* __restrict__ pos, __half* __restrict__ k_cache,
+                                __half* __restrict__ v_cache) {
+    const int64_t idx = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+    if (idx >= n_tok * kv_width) return;
+    const int64_t t = idx / kv_width, d = idx % kv_width;
+    const int64_t at = static_cast<int64_t>(pos[t]) * kv_width + d;
+    k_cache[at] = __float2half_rn(k[idx]);
+    v_cache[at] = __float2half_rn(v[idx]);
+}
+
+unsigned blocks_for(int64_t n) { return static_cast<unsigned>((n + kThreads - 1) / kThreads); }
+
+}  // namespace
+
+void rope(float* x, int64_t n_tok, int64_t width, const RopeArgs& args, const int32_t* pos, cudaStream_t stream) {
+    const int64_t total = n_tok * (width / args.head_dim) * (args.n_rot / 2);
+    if (total == 0) return;
+    rope_kernel<<<blocks_for(total), kThreads, 0, stream>>>(x, n_tok, width, args, pos);
+    check_launch("rope");
+}
+
+void store_kv(const float* k, const float* v, int64_t n_tok, int64_t kv_width, const int32_t* pos, uint16_t* k_cache,
+              uint16_t* v_cache, cudaStream_t stream) {
+    if (n_tok == 0) return;
+    store_kv_kernel<<<blocks_for(n_tok * kv_width), kThreads, 0, stream>>>(
+        k, v, n_tok, kv_width, pos, reinterpret_cast<__half*>(k_cache), reinterpret_cast<__half*>(v_cache));
+    check_launch("store_kv");
+}
+
+}  // namespace sl::cuda
