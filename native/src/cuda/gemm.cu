@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "core/status.h"
+#include "cuda/cp_async.cuh"
 #include "cuda/cuda_check.h"
 #include "cuda/ops.h"
 
@@ -43,17 +44,6 @@ constexpr int kSmemBytes = kStages * kTileHalves * 2;
 // Offset (halves) of 16-byte chunk c (0..3) of tile row `row`: the chunk index is XORed with bits 1..2
 // of the row so the 8 rows an ldmatrix phase reads land in 8 distinct 16-byte bank groups.
 __device__ __forceinline__ int swizzle(int row, int c) { return row * kBK + ((c ^ ((row >> 1) & 3)) << 3); }
-
-__device__ __forceinline__ void cp_async16(void* smem, const void* gmem, int src_bytes) {
-    const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(smem));
-    // src_bytes 0 fills the 16 bytes with zeros: the tails beyond n_tok, rows and cols.
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(gmem), "r"(src_bytes));
-}
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
-template <int N>
-__device__ __forceinline__ void cp_async_wait() {
-    asm volatile("cp.async.wait_group %0;\n" ::"n"(N));
-}
 
 __device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const __half* p) {
     const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(p));
