@@ -1,0 +1,273 @@
+// Decode attention (flash-decoding): one query token over positions [0, *pos] of the F16 cache.
+//
+// Pass 1, grid (chunk of 128 positions, KV head, group of query heads): a block copies its chunk's K
+// and V rows into shared memory with cp.async (all 64 KB in flight at once for head_dim 128), then
+// thread i scores position i against every query head of the group (so the heads of one KV head
+// share each K/V load), takes the chunk's softmax max and sum, and the warps accumulate P.V with the
+// lanes splitting head_dim. It writes the unnormalised output and (max, sum) per head to the
+// workspace. Pass 2 rescales the chunks by exp2(max_c - max) and normalises.
+// Both grids depend on max_ctx only; blocks past *pos exit at once, so the launch replays in a CUDA
+// graph as *pos advances. Scores are kept in the log2 domain (q is prescaled by scale * log2(e)).
+#include <cuda_fp16.h>
+
+#include <cstdint>
+
+#include "core/status.h"
+#include "cuda/cp_async.cuh"
+#include "cuda/cuda_check.h"
+#include "cuda/ops.h"
+
+namespace sl::cuda {
+namespace {
+
+constexpr int kChunk = 128;   // positions per block, one per thread
+constexpr int kThreads = kChunk;
+constexpr int kWarps = kThreads / 32;
+constexpr int kMaxGroup = 8;  // query heads per block (register arrays are sized by it)
+constexpr float kLog2e = 1.4426950408889634f;
+
+int n_chunks(int32_t max_ctx) { return (max_ctx + kChunk - 1) / kChunk; }
+
+template <int D, int G>
+struct Smem {
+    static constexpr int kStride = D + 8;  // halves per K row: +16 bytes so thread-per-row reads miss no bank
+    static constexpr int kOffV = kChunk * kStride * 2;
+    static constexpr int kOffQ = kOffV + kChunk * D * 2;
+    static constexpr int kOffP = kOffQ + G * D * 4;
+    static constexpr int kOffRed = kOffP + G * kChunk * 4;
+    static constexpr int kBytes = kOffRed + 2 * kWarps * G * 4;
+    // The cross-warp P.V partials reuse the K rows, dead by then.
+    static_assert(kWarps * G * D * 4 <= kOffV);
+};
+
+__device__ __forceinline__ float warp_max(float v) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+    return v;
+}
+__device__ __forceinline__ float warp_sum(float v) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}
+
+__device__ __forceinline__ float2 h2f(uint32_t bits) {
+    __half2 h;
+    memcpy(&h, &bits, 4);
+    return __half22float2(h);
+}
+
+// part_o: [chunk][head][D] unnormalised outputs; part_ml: [chunk][head][2] (max, sum), log2 domain.
+template <int D, int G>
+__global__ void __launch_bounds__(kThreads)
+    decode_chunk_kernel(AttentionArgs a, const float* __restrict__ q, const int32_t* __restrict__ pos, int32_t max_ctx,
+                        int group, float* __restrict__ part_o, float* __restrict__ part_ml) {
+    using S = Smem<D, G>;
+    const int n_pos = min(*pos + 1, max_ctx);
+    const int p0 = blockIdx.x * kChunk;
+    if (p0 >= n_pos) return;
+    const int n = min(kChunk, n_pos - p0);
+    const int kvh = blockIdx.y;
+    const int h0 = kvh * group + blockIdx.z * G;
+    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+
+    extern __shared__ uint4 smem_raw[];
+    char* smem = reinterpret_cast<char*>(smem_raw);
+    __half* k_s = reinterpret_cast<__half*>(smem);
+    __half* v_s = reinterpret_cast<__half*>(smem + S::kOffV);
+    float* q_s = reinterpret_cast<float*>(smem + S::kOffQ);
+    float* p_s = reinterpret_cast<float*>(smem + S::kOffP);
+    float* red_m = reinterpret_cast<float*>(smem + S::kOffRed);
+    float* red_l = red_m + kWarps * G;
+
+    // K then V as two copy groups: scoring starts once K is in while V is still arriving.
+    constexpr int kRowChunks = D / 8;
+    const __half* k_g = reinterpret_cast<const __half*>(a.k_cache) + int64_t{p0} * a.kv_width + kvh * D;
+    const __half* v_g = reinterpret_cast<const __half*>(a.v_cache) + int64_t{p0} * a.kv_width + kvh * D;
+    for (int e = tid; e < kChunk * kRowChunks; e += kThreads) {
+        const int row = e / kRowChunks, c = e % kRowChunks;
+        const bool ok = row < n;  // rows past *pos become zeros: a stale NaN must not meet p = 0
+        cp_async16(k_s + row * S::kStride + c * 8, ok ? k_g + row * a.kv_width + c * 8 : k_g, ok ? 16 : 0);
+    }
+    cp_async_commit();
+    for (int e = tid; e < kChunk * kRowChunks; e += kThreads) {
+        const int row = e / kRowChunks, c = e % kRowChunks;
+        const bool ok = row < n;
+        cp_async16(v_s + row * D + c * 8, ok ? v_g + row * a.kv_width + c * 8 : v_g, ok ? 16 : 0);
+    }
+    cp_async_commit();
+    const float q_scale = a.scale * kLog2e;
+    for (int e = tid; e < G * D; e += kThreads) q_s[e] = q[int64_t{h0} * D + e] * q_scale;
+    cp_async_wait<1>();
+    __syncthreads();
+
+    // Scores: thread tid <-> position p0 + tid, against each of the G query heads.
+    float s[G];
+#pragma unroll
+    for (int g = 0; g < G; ++g) s[g] = 0.0f;
+    const __half* k_row = k_s + tid * S::kStride;
+#pragma unroll 4
+    for (int c = 0; c < kRowChunks; ++c) {
+        const uint4 raw = *reinterpret_cast<const uint4*>(k_row + c * 8);
+        const float2 k01 = h2f(raw.x), k23 = h2f(raw.y), k45 = h2f(raw.z), k67 = h2f(raw.w);
+#pragma unroll
+        for (int g = 0; g < G; ++g) {
+            const float4 qa = *reinterpret_cast<const float4*>(q_s + g * D + c * 8);
+            const float4 qb = *reinterpret_cast<const float4*>(q_s + g * D + c * 8 + 4);
+            s[g] += qa.x * k01.x + qa.y * k01.y + qa.z * k23.x + qa.w * k23.y + qb.x * k45.x + qb.y * k45.y +
+                    qb.z * k67.x + qb.w * k67.y;
+        }
+    }
+    const bool valid = tid < n;
+#pragma unroll
+    for (int g = 0; g < G; ++g) {
+        const float m = warp_max(valid ? s[g] : -INFINITY);
+        if (lane == 0) red_m[warp * G + g] = m;
+    }
+    __syncthreads();
+    float m[G];
+#pragma unroll
+    for (int g = 0; g < G; ++g) {
+        m[g] = red_m[g];
+#pragma unroll
+        for (int w = 1; w < kWarps; ++w) m[g] = fmaxf(m[g], red_m[w * G + g]);
+        const float p = valid ? exp2f(s[g] - m[g]) : 0.0f;  // m is finite: position p0 is always valid
+        p_s[g * kChunk + tid] = p;
+        const float l = warp_sum(p);
+        if (lane == 0) red_l[warp * G + g] = l;
+    }
+    cp_async_wait<0>();
+    __syncthreads();
+
+    // P.V: warp w takes positions [32w, 32w + 32), lane owns D/32 consecutive dims.
+    constexpr int kDims = D / 32;
+    float o[G][kDims];
+#pragma unroll
+    for (int g = 0; g < G; ++g)
+#pragma unroll
+        for (int i = 0; i < kDims; ++i) o[g][i] = 0.0f;
+    const int r_end = min(warp * 32 + 32, n);
+#pragma unroll 8
+    for (int r = warp * 32; r < r_end; ++r) {
+        float v[kDims];
+        if constexpr (kDims == 4) {
+            const uint2 raw = *reinterpret_cast<const uint2*>(v_s + r * D + lane * 4);
+            const float2 v01 = h2f(raw.x), v23 = h2f(raw.y);
+            v[0] = v01.x, v[1] = v01.y, v[2] = v23.x, v[3] = v23.y;
+        } else {
+            const float2 v01 = h2f(*reinterpret_cast<const uint32_t*>(v_s + r * D + lane * 2));
+            v[0] = v01.x, v[1] = v01.y;
+        }
+#pragma unroll
+        for (int g = 0; g < G; ++g) {
+            const float p = p_s[g * kChunk + r];
+#pragma unroll
+            for (int i = 0; i < kDims; ++i) o[g][i] = fmaf(p, v[i], o[g][i]);
+        }
+    }
+    float* red_o = reinterpret_cast<float*>(smem);  // over the K rows: every thread has passed scoring
+#pragma unroll
+    for (int g = 0; g < G; ++g)
+#pragma unroll
+        for (int i = 0; i < kDims; ++i) red_o[(warp * G + g) * D + lane * kDims + i] = o[g][i];
+    __syncthreads();
+
+    const int64_t part = int64_t{blockIdx.x} * a.n_head + h0;
+    for (int e = tid; e < G * D; e += kThreads) {
+        float sum = 0.0f;
+#pragma unroll
+        for (int w = 0; w < kWarps; ++w) sum += red_o[w * G * D + e];
+        part_o[part * D + e] = sum;
+    }
+    if (tid < G) {
+        float l = 0.0f;
+#pragma unroll
+        for (int w = 0; w < kWarps; ++w) l += red_l[w * G + tid];
+        float mg = red_m[tid];
+#pragma unroll
+        for (int w = 1; w < kWarps; ++w) mg = fmaxf(mg, red_m[w * G + tid]);
+        part_ml[(part + tid) * 2] = mg;
+        part_ml[(part + tid) * 2 + 1] = l;
+    }
+}
+
+// One block per query head, one thread per dim.
+__global__ void decode_combine_kernel(const int32_t* __restrict__ pos, int32_t max_ctx, int n_head, int head_dim,
+                                      const float* __restrict__ part_o, const float* __restrict__ part_ml,
+                                      float* __restrict__ out) {
+    const int n_pos = min(*pos + 1, max_ctx);
+    const int chunks = (n_pos + kChunk - 1) / kChunk;
+    const int h = blockIdx.x, d = threadIdx.x;
+    float m = -INFINITY;
+    for (int c = 0; c < chunks; ++c) m = fmaxf(m, part_ml[(int64_t{c} * n_head + h) * 2]);
+    float l = 0.0f, o = 0.0f;
+    for (int c = 0; c < chunks; ++c) {
+        const int64_t part = int64_t{c} * n_head + h;
+        const float w = exp2f(part_ml[part * 2] - m);
+        l = fmaf(w, part_ml[part * 2 + 1], l);
+        o = fmaf(w, part_o[part * head_dim + d], o);
+    }
+    out[int64_t{h} * head_dim + d] = o / l;
+}
+
+template <int D, int G>
+void launch_chunks(const AttentionArgs& a, const float* q, const int32_t* pos, int32_t max_ctx, int group,
+                   float* part_o, float* part_ml, cudaStream_t stream) {
+    constexpr int kBytes = Smem<D, G>::kBytes;
+    static const bool configured = [] {
+        SL_CUDA(cudaFuncSetAttribute(decode_chunk_kernel<D, G>, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes));
+        return true;
+    }();
+    (void)configured;
+    const dim3 grid(static_cast<unsigned>(n_chunks(max_ctx)), static_cast<unsigned>(a.n_head_kv),
+                    static_cast<unsigned>(group / G));
+    decode_chunk_kernel<D, G><<<grid, kThreads, kBytes, stream>>>(a, q, pos, max_ctx, group, part_o, part_ml);
+    check_launch("attention_decode_chunk");
+}
+
+template <int D>
+void launch_chunks_for_group(const AttentionArgs& a, const float* q, const int32_t* pos, int32_t max_ctx, int group,
+                             float* part_o, float* part_ml, cudaStream_t stream) {
+    // Heads per block: the largest divisor of the group that fits the register arrays.
+    int g = kMaxGroup;
+    while (group % g != 0) --g;
+    switch (g) {
+        case 1: return launch_chunks<D, 1>(a, q, pos, max_ctx, group, part_o, part_ml, stream);
+        case 2: return launch_chunks<D, 2>(a, q, pos, max_ctx, group, part_o, part_ml, stream);
+        case 3: return launch_chunks<D, 3>(a, q, pos, max_ctx, group, part_o, part_ml, stream);
+        case 4: return launch_chunks<D, 4>(a, q, pos, max_ctx, group, part_o, part_ml, stream);
+        case 5: return launch_chunks<D, 5>(a, q, pos, max_ctx, group, part_o, part_ml, stream);
+        case 6: return launch_chunks<D, 6>(a, q, pos, max_ctx, group, part_o, part_ml, stream);
+        case 7: return launch_chunks<D, 7>(a, q, pos, max_ctx, group, part_o, part_ml, stream);
+        default: return launch_chunks<D, 8>(a, q, pos, max_ctx, group, part_o, part_ml, stream);
+    }
+}
+
+}  // namespace
+
+size_t attention_decode_workspace_bytes(int32_t n_head, int32_t head_dim, int32_t max_ctx) {
+    return static_cast<size_t>(n_chunks(max_ctx)) * static_cast<size_t>(n_head) * (static_cast<size_t>(head_dim) + 2) *
+           sizeof(float);
+}
+
+void attention_decode(const AttentionArgs& a, const float* q, const int32_t* pos, int32_t max_ctx, float* out,
+                      void* workspace, cudaStream_t stream) {
+    if (a.head_dim != 64 && a.head_dim != 128)
+        raise(SL_ERR_UNSUPPORTED, "CUDA attention supports head_dim 64 and 128, not %d", a.head_dim);
+    if (a.n_head_kv <= 0 || a.n_head % a.n_head_kv != 0 || a.kv_width < int64_t{a.n_head_kv} * a.head_dim ||
+        a.kv_width % 8 != 0 || max_ctx <= 0)
+        raise(SL_ERR_INVALID_ARGUMENT, "attention_decode: bad shape (heads %d/%d, kv_width %lld, max_ctx %d)", a.n_head,
+              a.n_head_kv, static_cast<long long>(a.kv_width), max_ctx);
+    const int group = a.n_head / a.n_head_kv;
+    float* part_o = static_cast<float*>(workspace);
+    float* part_ml = part_o + static_cast<size_t>(n_chunks(max_ctx)) * a.n_head * a.head_dim;
+    if (a.head_dim == 64)
+        launch_chunks_for_group<64>(a, q, pos, max_ctx, group, part_o, part_ml, stream);
+    else
+        launch_chunks_for_group<128>(a, q, pos, max_ctx, group, part_o, part_ml, stream);
+    decode_combine_kernel<<<a.n_head, a.head_dim, 0, stream>>>(pos, max_ctx, a.n_head, a.head_dim, part_o, part_ml,
+                                                               out);
+    check_launch("attention_decode_combine");
+}
+
+}  // namespace sl::cuda
