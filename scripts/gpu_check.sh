@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine (device tool), from the repository root, with .device/ carried:
-#   build the native library for sm_90, run the native tests (GPU tests included), then the
-#   Java-side checks with the carried runtime, and print a short table last.
-# Usage: bash scripts/gpu_check.sh            (prepare .device/ here first: scripts/prepare_device.sh)
+# builds the native library for sm_90, runs the native tests (the CUDA parity tests included) and the
+# JUnit tests tagged gpu, then the benchmarks named in $BENCH (default: none), and prints a table last.
+# Usage: BENCH="q4_k_m q8_0" bash scripts/gpu_check.sh   (prepare .device/ here first: scripts/prepare_device.sh)
+#   BENCH entries: a synth type (q4_k_m q4_0 q6_k q8_0 f16 bf16) for llama-3.1-8b, "kernels" for the kernel
+#   benchmark, "depth" for 8B Q4_K_M decode at 8k context.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/sluice-out}
@@ -13,31 +15,60 @@ step() { # name, command...: runs, logs to $OUT/<name>.log, records pass/fail
   local name=$1; shift
   local start=$SECONDS
   if "$@" >"$OUT/$name.log" 2>&1; then rows+=("$name|ok|$((SECONDS - start))s")
-  else rows+=("$name|FAILED (see $name.log)|$((SECONDS - start))s"); tail -n 30 "$OUT/$name.log"; fi
-}
-
-expect_error() { # name, command...: passes when the command fails with an "error: ..." line
-  local name=$1; shift
-  if "$@" >"$OUT/$name.log" 2>&1; then rows+=("$name|FAILED (it succeeded)|-")
-  elif grep -q '^error: ' "$OUT/$name.log"; then rows+=("$name|ok (refused cleanly)|-")
-  else rows+=("$name|FAILED (no error line)|-"); tail -n 30 "$OUT/$name.log"; fi
+  else rows+=("$name|FAILED (see $name.log)|$((SECONDS - start))s"); tail -n 40 "$OUT/$name.log"; fi
 }
 
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
 tar -xJf .device/jre.tar.xz
 [ -f .device/golden.tar.xz ] && mkdir -p ../shared && tar -xJf .device/golden.tar.xz -C ../shared
+[ -f .device/test-classes.tar.xz ] && tar -xJf .device/test-classes.tar.xz -C .device
 JAVA=$PWD/.jre/bin/java
+SLUICE=("$JAVA" -jar .device/sluice.jar)
 
-step native-build bash -c "cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DSLUICE_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 && cmake --build build-gpu"
-step native-tests ctest --test-dir build-gpu --output-on-failure
-step devices "$JAVA" -jar .device/sluice.jar devices
+step native-build bash -c "cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DSLUICE_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 && cmake --build build-gpu && cmake --build build-gpu --target sluice_bench_cuda_kernels"
+step native-tests ctest --test-dir build-gpu --output-on-failure -j 4
+grep -hE "^  |cuda backend|: [0-9]+ checks" build-gpu/Testing/Temporary/LastTest.log > "$OUT/parity.txt" 2>/dev/null
+step devices "${SLUICE[@]}" devices
 cat "$OUT/devices.log"
-MODEL=../shared/golden/models/tiny-llama3-Q4_K_M.gguf
-if [ -f "$MODEL" ]; then
-  step run-cpu "$JAVA" -jar .device/sluice.jar run -m "$MODEL" -p "Once upon a time" -n 16 --temp 0 --backend cpu
-  # Until the CUDA forward pass exists, asking for it must be one clear error line, not a crash.
-  expect_error cuda-refused "$JAVA" -jar .device/sluice.jar run -m "$MODEL" -p hi -n 1 --backend cuda
+if [ -d .device/test-classes ]; then
+  step junit-gpu "$JAVA" -Dsluice.golden=../shared/golden -jar .device/junit-console.jar execute \
+    --class-path .device/test-classes:.device/sluice.jar --include-tag gpu --scan-class-path .device/test-classes \
+    --details tree --disable-banner
 fi
+MODEL=../shared/golden/models/tiny-llama3-Q4_K_M.gguf
+[ -f "$MODEL" ] && step run-cuda "${SLUICE[@]}" run -m "$MODEL" -p "Once upon a time" -n 16 --temp 0 --backend cuda
 
-printf '\n%-14s %-28s %s\n' step result time
-for r in "${rows[@]}"; do IFS='|' read -r a b c <<<"$r"; printf '%-14s %-28s %s\n' "$a" "$b" "$c"; done
+bench_8b() { # type: synth the 8B shape, bench it on CUDA (and llama.cpp figures are in the brief), delete it
+  local type=$1 f=/tmp/8b-$1.gguf
+  "${SLUICE[@]}" synth --shape llama-3.1-8b --type "$type" -o "$f" >/dev/null 2>&1 || return 1
+  echo "# 8b $type" >>"$OUT/bench.jsonl"
+  "${SLUICE[@]}" bench -m "$f" --backend cuda -p 512 -n 128 --json | tee -a "$OUT/bench.jsonl"
+  [ "$type" = q4_k_m ] && [ "${DEPTH:-}" != 0 ] && echo "# 8b $type at depth 8192" >>"$OUT/bench.jsonl" && \
+    "${SLUICE[@]}" bench -m "$f" --backend cuda -c 8704 -p 0 -n 128 -d 8192 --json | tee -a "$OUT/bench.jsonl"
+  rm -f "$f"
+}
+for b in ${BENCH:-}; do
+  case $b in
+    kernels) step bench-kernels build-gpu/sluice_bench_cuda_kernels 50 ;;
+    *) step "bench-$b" bench_8b "$b" ;;
+  esac
+done
+[ -f "$OUT/bench-kernels.log" ] && cat "$OUT/bench-kernels.log"
+
+printf '\n%-16s %-28s %s\n' step result time
+for r in "${rows[@]}"; do IFS='|' read -r a b c <<<"$r"; printf '%-16s %-28s %s\n' "$a" "$b" "$c"; done
+if [ -f "$OUT/bench.jsonl" ]; then
+  printf '\n%-26s %6s %9s %9s %9s %7s %8s %9s\n' model pp tok/s tg tok/s native GB/s roofl VRAM
+  python3 - "$OUT/bench.jsonl" <<'PY'
+import json, sys
+name = "?"
+for line in open(sys.argv[1]):
+    if line.startswith("#"):
+        name = line[1:].strip()
+        continue
+    r = json.loads(line)
+    print(f"{name:<26} {r['pp_tokens']:6} {r['pp_tok_s']:9.0f} {r['tg_tok_s']:9.1f} {r['tg_native_tok_s']:9.1f} "
+          f"{r['gb_s']:7.0f} {100*r['roofline_fraction']:7.1f}% {r['memory_bytes']/2**30:8.2f}G  "
+          f"(bytes/token {r['bytes_per_token']/2**30:.2f} GiB, bound {r['bound_gb_s']:.0f} GB/s)")
+PY
+fi

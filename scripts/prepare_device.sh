@@ -15,11 +15,19 @@ if [ ! -f .device/jre.tar.xz ]; then
 fi
 [ -f target/sluice.jar ] || { echo "build first: mvn -DskipTests -Dcuda.arch=90 package" >&2; exit 1; }
 cp target/sluice.jar .device/sluice.jar
+# The JUnit tests tagged gpu run there from the compiled test classes, with JUnit's console launcher.
+if [ -d target/test-classes ]; then
+  tar -cJf .device/test-classes.tar.xz --exclude='*.gguf' --exclude='*.npy' -C target test-classes
+  cp "$HOME/.m2/repository/org/junit/platform/junit-platform-console-standalone/1.11.4/junit-platform-console-standalone-1.11.4.jar" \
+    .device/junit-console.jar 2>/dev/null || \
+    mvn -B -q dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.11.4 -DoutputDirectory=.device \
+      -Dmdep.stripVersion=true && mv -f .device/junit-platform-console-standalone.jar .device/junit-console.jar 2>/dev/null || true
+fi
 # Golden data for the GPU tests: the cases named in $GOLDEN_MODELS (default: the ones the native tests
 # name, plus tiny-llama3 for the Java run), json,
 # npy and model file each; all of them would not fit in what the device tool carries.
 rm -f .device/golden.tar.xz
-GOLDEN_MODELS=${GOLDEN_MODELS-tiny-llama3-Q4_K_M tiny-spm-Q8_0 tiny-spm-Q4_0}
+GOLDEN_MODELS=${GOLDEN_MODELS-tiny-llama3-Q4_K_M tiny-spm-Q8_0 tiny-spm-Q4_0 tiny-spm-F16 tiny-spm-Q6_K tiny-spm-Q2_K tiny-spm-Q3_K_M tiny-spm-Q5_K_M tiny-spm-Q4_1 tiny-spm-Q5_0}
 if [ -n "$GOLDEN_MODELS" ]; then
   files=(golden/README.md)
   for m in $GOLDEN_MODELS; do

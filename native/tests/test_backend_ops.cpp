@@ -171,8 +171,8 @@ Vec as_cached(const sl::Backend& backend, Vec v) {
     return v;
 }
 
-// Calls of growing position: a prefill of n_first tokens, then single tokens and small batches
-// that also see the cached ones.
+// Calls of growing position: a prefill of n_first tokens, then single tokens and small batches up
+// to n_ctx that also see the cached ones.
 void attention_matches(sl::Backend& backend, int n_head, int n_head_kv, int head_dim, int n_ctx, int n_first) {
     const sl::AttentionShape shape{n_head, n_head_kv, head_dim, 1.0f / std::sqrt(static_cast<float>(head_dim))};
     const int64_t kv_width = n_head_kv * head_dim;
@@ -198,7 +198,6 @@ void attention_matches(sl::Backend& backend, int n_head, int n_head_kv, int head
         }
         worst = std::fmax(worst, check_rows(out, want, 1e-5));
         pos0 += static_cast<int>(n_tok);
-        if (pos0 > 64 && pos0 < n_ctx - 8) pos0 = n_ctx - 8;  // skip ahead: long contexts, few calls
     }
     std::printf("  attention heads %d/%d head_dim %d ctx %d: relative error %.2e\n", n_head, n_head_kv, head_dim,
                 n_ctx, worst);
@@ -268,8 +267,8 @@ void run_ops(sl::Backend& backend, bool cpu_q8, bool every_type) {
     }
     for (int head_dim : {64, 128}) {
         attention_matches(backend, 4, 2, head_dim, 12, 5);
-        attention_matches(backend, 8, 1, head_dim, 300, 40);
-        attention_matches(backend, 32, 8, head_dim, 1100, 600);
+        attention_matches(backend, 8, 1, head_dim, 300, 290);
+        attention_matches(backend, 32, 8, head_dim, 1100, 1090);
     }
     swiglu_and_add_match(backend, 1, 100);
     swiglu_and_add_match(backend, 40, 1024);

@@ -220,6 +220,9 @@ SL_API sl_status sl_measure_host_bandwidth(uint64_t bytes, int32_t n_threads, do
 /* Device memory bandwidth of CUDA device `device` (ordinal) in bytes/s, counting bytes read plus bytes
  * written: best of a few device-to-device copies of `bytes`. SL_ERR_UNSUPPORTED without a GPU. */
 SL_API sl_status sl_measure_device_bandwidth(int32_t device, uint64_t bytes, double* bytes_per_second);
+/* Greedy decoding of n_tokens tokens after `token`, each fed back natively (device argmax, no host
+ * sampling): the native decode time that the Java generate loop is compared with. */
+SL_API sl_status sl_session_bench_decode(sl_session* session, int32_t token, int32_t n_tokens, double* seconds);
 
 /* ---- NVMe (userspace driver) ------------------------------------------------------------ */
 

@@ -1,5 +1,9 @@
 // Measurements `sluice bench` reports beside its results, so each is read as a fraction of a roofline.
+#include <chrono>
+#include <span>
+
 #include "core/status.h"
+#include "model/session.h"
 #ifdef SLUICE_WITH_CUDA
 #include <string>
 
@@ -33,5 +37,19 @@ extern "C" sl_status sl_measure_device_bandwidth(int32_t device, uint64_t bytes,
 #else
         return sl::fail(SL_ERR_UNSUPPORTED, "this build of Sluice has no CUDA backend");
 #endif
+    });
+}
+
+extern "C" sl_status sl_session_bench_decode(sl_session* session, int32_t token, int32_t n_tokens, double* seconds) {
+    return sl::guarded([&] {
+        if (!session || !seconds) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_session_bench_decode: session or seconds is NULL");
+        if (n_tokens <= 0) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_session_bench_decode: n_tokens = %d", n_tokens);
+        int32_t id = token;
+        float logit = 0;
+        const auto start = std::chrono::steady_clock::now();
+        for (int32_t i = 0; i < n_tokens; ++i)
+            session->decode(std::span(&id, 1), sl::model::DecodeOutput{.top_k = 1, .ids = &id, .values = &logit});
+        *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        return SL_OK;
     });
 }

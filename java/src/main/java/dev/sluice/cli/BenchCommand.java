@@ -25,6 +25,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "Tokens generated one at a time; 0 skips the generation test (default: ${DEFAULT-VALUE})")
     int genTokens;
 
+    @Option(names = {"-d", "--depth"}, defaultValue = "0", paramLabel = "N",
+            description = "Tokens of context already in the cache when generation is measured (default: ${DEFAULT-VALUE})")
+    int depth;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the random prompt")
     long seed;
 
@@ -35,31 +39,39 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Benchmark.Result r;
         try (Model model = modelArgs.open()) {
-            r = Benchmark.run(model, promptTokens, genTokens, model.threads(), seed);
+            r = Benchmark.run(model, promptTokens, genTokens, depth, model.threads(), seed);
         }
         if (json) {
             ObjectMapper mapper = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
             System.out.println(mapper.writeValueAsString(new JsonResult(r)));
         } else {
-            System.out.printf(Locale.ROOT, "backend %s, %d threads%n", r.backend(), r.threads());
+            System.out.printf(Locale.ROOT, "backend %s (%s), %d threads, %s of %s memory in use%n", r.backend(),
+                    r.deviceName(), r.threads(), Sizes.human(r.memoryInUse()), r.boundName());
             if (r.promptTokens() > 0) {
                 System.out.printf(Locale.ROOT, "pp%d: %.1f tok/s%n", r.promptTokens(), r.promptTokPerSec());
             }
             if (r.genTokens() > 0) {
-                System.out.printf(Locale.ROOT, "tg%d: %.2f tok/s, %s/token, %.2f GB/s = %.0f%% of the host's %.2f GB/s%n",
-                        r.genTokens(), r.genTokPerSec(), Sizes.human(r.bytesPerToken()), r.gbPerSec(),
-                        100 * r.rooflineFraction(), r.hostGbPerSec());
+                System.out.printf(Locale.ROOT,
+                        "tg%d%s: %.2f tok/s (native loop %.2f), %s/token, %.2f GB/s = %.0f%% of the %s's %.2f GB/s%n",
+                        r.genTokens(), r.depth() > 0 ? " @ depth " + r.depth() : "", r.genTokPerSec(),
+                        r.nativeGenTokPerSec(), Sizes.human(r.bytesPerToken()), r.gbPerSec(),
+                        100 * r.rooflineFraction(), r.boundName(), r.boundGbPerSec());
             }
         }
         return 0;
     }
 
-    /** The JSON contract of DESIGN.md: backend, threads, pp_tokens, pp_tok_s, tg_tokens, tg_tok_s, bytes_per_token, gb_s. */
+    /**
+     * The JSON contract of DESIGN.md (backend, threads, pp_tokens, pp_tok_s, tg_tokens, tg_tok_s, bytes_per_token,
+     * gb_s), then the device, the native decode speed, the bound and the memory in use.
+     */
     record JsonResult(String backend, int threads, int ppTokens, double ppTokS, int tgTokens, double tgTokS,
-                      long bytesPerToken, double gbS, double hostGbS, double rooflineFraction) {
+                      long bytesPerToken, double gbS, String device, int depth, double tgNativeTokS, String bound,
+                      double boundGbS, double rooflineFraction, long memoryBytes) {
         JsonResult(Benchmark.Result r) {
             this(r.backend(), r.threads(), r.promptTokens(), r.promptTokPerSec(), r.genTokens(), r.genTokPerSec(),
-                    r.bytesPerToken(), r.gbPerSec(), r.hostGbPerSec(), r.rooflineFraction());
+                    r.bytesPerToken(), r.gbPerSec(), r.deviceName(), r.depth(), r.nativeGenTokPerSec(), r.boundName(),
+                    r.boundGbPerSec(), r.rooflineFraction(), r.memoryInUse());
         }
     }
 }

@@ -1,22 +1,27 @@
 package dev.sluice.engine;
 
+import dev.sluice.nativeapi.NativeDevices;
+
 /** Which backend runs the forward pass. */
 public enum Backend {
-    /** The best one available: today the CPU, since the CUDA forward pass is not built yet. */
+    /** CUDA when a usable GPU and driver are present, else the CPU. */
     AUTO,
     CPU,
     CUDA;
 
     /** The concrete backend AUTO stands for on this machine. */
-    Backend resolve() {
-        return this == AUTO ? CPU : this;
+    public Backend resolve() {
+        if (this != AUTO) {
+            return this;
+        }
+        return NativeDevices.cudaUnavailableReason().isEmpty() ? CUDA : CPU;
     }
 
     int nativeId() {
-        return switch (resolve()) {
+        return switch (this) {
             case CPU -> 0;
             case CUDA -> 1;
-            case AUTO -> throw new AssertionError("resolved above");
+            case AUTO -> throw new IllegalStateException("resolve AUTO to a concrete backend first");
         };
     }
 }

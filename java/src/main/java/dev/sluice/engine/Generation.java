@@ -27,7 +27,8 @@ public final class Generation implements Iterator<GeneratedToken> {
     private final IntPredicate endOfGeneration;
     private final int maxTokens;
     private int[] prompt;
-    private float[] logits;
+    private Logits logits;
+    private final int candidates;
     private GeneratedToken ready;
     private StopReason stopReason;
     private volatile boolean cancelled;
@@ -55,6 +56,8 @@ public final class Generation implements Iterator<GeneratedToken> {
         this.stops = new StopStringFilter(params.stopStrings());
         this.endOfGeneration = endOfGeneration;
         this.maxTokens = params.maxTokens();
+        int wanted = sampler.candidatesNeeded();
+        this.candidates = wanted <= Math.min(Session.MAX_TOP_K, session.model().config().nVocab()) ? wanted : 0;
         for (int t : prompt) {
             sampler.accept(t); // penalties look back over the prompt too, as llama.cpp's do
         }
@@ -113,7 +116,7 @@ public final class Generation implements Iterator<GeneratedToken> {
             return null;
         }
         long start = System.nanoTime();
-        int token = sampler.sample(Logits.dense(logits)).token();
+        int token = sampler.sample(logits).token();
         sampler.accept(token);
         generated++;
         if (endOfGeneration.test(token)) {
@@ -131,23 +134,31 @@ public final class Generation implements Iterator<GeneratedToken> {
             stopReason = StopReason.CONTEXT_FULL;
             text = settle(text);
         } else {
-            logits = session.decode(new int[] {token});
+            logits = next(new int[] {token});
         }
         generationNanos += System.nanoTime() - start;
         return new GeneratedToken(token, text);
     }
 
     /** Feeds all prompt batches but the last, which gives the logits to sample the first token from. */
-    private float[] evaluatePrompt() {
+    private Logits evaluatePrompt() {
         int done = 0;
         while (prompt.length - done > PROMPT_BATCH) {
             session.feed(Arrays.copyOfRange(prompt, done, done + PROMPT_BATCH));
             done += PROMPT_BATCH;
             promptProgress.accept(done);
         }
-        float[] out = session.decode(Arrays.copyOfRange(prompt, done, prompt.length));
+        Logits out = next(Arrays.copyOfRange(prompt, done, prompt.length));
         promptProgress.accept(prompt.length);
         return out;
+    }
+
+    /**
+     * Runs tokens and returns what the sampler needs: the best candidates selected by the backend when its chain
+     * looks at no more than those (the same choice as from every logit), else every logit.
+     */
+    private Logits next(int[] tokens) {
+        return candidates > 0 ? session.decodeTopK(tokens, candidates) : Logits.dense(session.decode(tokens));
     }
 
     /** Appends whatever the decoder and the stop-string filter still hold, now that nothing follows. */

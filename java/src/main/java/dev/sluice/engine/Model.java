@@ -35,18 +35,20 @@ public final class Model implements AutoCloseable {
     private final ModelConfig config;
     private final TensorTable table;
     private final ModelOptions options;
+    private final Backend backend;
     private final List<Session> sessions = new ArrayList<>();
     private Tokenizer tokenizer;
     private EndOfGeneration endOfGeneration;
     private SluiceNative.Model handle;
 
     private Model(Path path, GgufFile gguf, ModelConfig config, TensorTable table, ModelOptions options,
-                  SluiceNative.Model handle) {
+                  Backend backend, SluiceNative.Model handle) {
         this.path = path;
         this.gguf = gguf;
         this.config = config;
         this.table = table;
         this.options = options;
+        this.backend = backend;
         this.handle = handle;
     }
 
@@ -55,8 +57,9 @@ public final class Model implements AutoCloseable {
         GgufFile gguf = GgufFile.read(path);
         ModelConfig config = ModelConfig.from(gguf);
         TensorTable table = TensorTable.of(config, gguf);
-        SluiceNative.Model handle = NativeModelLoader.load(path, gguf.dataOffset(), config, table, options);
-        return new Model(path, gguf, config, table, options, handle);
+        Backend backend = options.backend().resolve();
+        SluiceNative.Model handle = NativeModelLoader.load(path, gguf.dataOffset(), config, table, options, backend);
+        return new Model(path, gguf, config, table, options, backend, handle);
     }
 
     public Path path() {
@@ -73,6 +76,16 @@ public final class Model implements AutoCloseable {
 
     public ModelOptions options() {
         return options;
+    }
+
+    /** The backend the model runs on ({@link Backend#AUTO} resolved). */
+    public Backend backend() {
+        return backend;
+    }
+
+    /** Bytes of backend memory (VRAM on CUDA) the model and its sessions hold now. */
+    public synchronized long memoryInUse() {
+        return SluiceNative.sl_model_memory_in_use(open());
     }
 
     /** CPU threads the model runs with: the option, or one per physical core. */

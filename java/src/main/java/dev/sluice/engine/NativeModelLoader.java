@@ -18,7 +18,7 @@ final class NativeModelLoader {
     private NativeModelLoader() {}
 
     static SluiceNative.Model load(Path path, long dataOffset, ModelConfig config, TensorTable table,
-            ModelOptions options) {
+            ModelOptions options, Backend backend) {
         List<ModelTensor> entries = table.tensors();
         NvmeWeights drive = options.weightsFrom();
         try (BytePointer nativePath = new BytePointer(path.toAbsolutePath().toString(), StandardCharsets.UTF_8);
@@ -27,7 +27,7 @@ final class NativeModelLoader {
                 SluiceNative.Hparams hparams = hparams(config);
                 SluiceNative.TensorDesc tensors = new SluiceNative.TensorDesc(entries.size())) {
             params.path(nativePath)
-                    .backend(options.backend().nativeId())
+                    .backend(backend.nativeId())
                     .device(0)
                     .n_threads(options.threads())
                     .layer_tier(null)

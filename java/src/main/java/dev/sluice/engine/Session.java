@@ -3,6 +3,7 @@ package dev.sluice.engine;
 import dev.sluice.ContextFullException;
 import dev.sluice.nativeapi.NativeStatus;
 import dev.sluice.nativeapi.SluiceNative;
+import dev.sluice.sampling.Logits;
 import dev.sluice.sampling.Sampler;
 import dev.sluice.tokenizer.Tokenizer;
 import java.util.function.Consumer;
@@ -15,6 +16,9 @@ import org.bytedeco.javacpp.IntPointer;
  * across turns). Not thread-safe: one thread drives a session at a time.
  */
 public final class Session implements AutoCloseable {
+    /** The most candidates {@link #decodeTopK} returns. */
+    public static final int MAX_TOP_K = 256;
+
     private final Model model;
     private final int contextLength;
     private final int nVocab;
@@ -54,6 +58,26 @@ public final class Session implements AutoCloseable {
         return run(tokens, true);
     }
 
+    /**
+     * Appends tokens and returns only the {@code k} best logits after the last one (1 ≤ k ≤ 256), selected
+     * where the model runs: on a GPU, k values cross to the host instead of the whole vocabulary.
+     */
+    public Logits decodeTopK(int[] tokens, int k) {
+        if (k < 1 || k > MAX_TOP_K || k > nVocab) {
+            throw new IllegalArgumentException("k must be in [1, " + Math.min(MAX_TOP_K, nVocab) + "], got " + k);
+        }
+        checkTokens(tokens);
+        int[] ids = new int[k];
+        float[] logits = new float[k];
+        try (IntPointer in = new IntPointer(tokens); IntPointer outIds = new IntPointer(k);
+                FloatPointer outLogits = new FloatPointer(k)) {
+            NativeStatus.check(SluiceNative.sl_session_decode_top_k(open(), in, tokens.length, k, outIds, outLogits));
+            outIds.get(ids);
+            outLogits.get(logits);
+        }
+        return Logits.candidates(ids, logits);
+    }
+
     /** Appends tokens to the cache without computing logits (prompt prefixes, chat history). */
     public void feed(int[] tokens) {
         checkRoom(tokens.length);
@@ -82,15 +106,7 @@ public final class Session implements AutoCloseable {
     }
 
     private float[] run(int[] tokens, boolean allLogits) {
-        if (tokens.length == 0) {
-            throw new IllegalArgumentException("nothing to decode: no tokens");
-        }
-        checkRoom(tokens.length);
-        for (int t : tokens) {
-            if (t < 0 || t >= nVocab) {
-                throw new IllegalArgumentException("token id " + t + " outside the vocabulary [0, " + nVocab + ")");
-            }
-        }
+        checkTokens(tokens);
         int rows = allLogits ? tokens.length : 1;
         float[] logits = new float[Math.multiplyExact(rows, nVocab)];
         try (IntPointer ids = new IntPointer(tokens); FloatPointer out = new FloatPointer(logits.length)) {
@@ -100,12 +116,29 @@ public final class Session implements AutoCloseable {
         return logits;
     }
 
+    private void checkTokens(int[] tokens) {
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("nothing to decode: no tokens");
+        }
+        checkRoom(tokens.length);
+        for (int t : tokens) {
+            if (t < 0 || t >= nVocab) {
+                throw new IllegalArgumentException("token id " + t + " outside the vocabulary [0, " + nVocab + ")");
+            }
+        }
+    }
+
     private void checkRoom(int n) {
         int position = position();
         if (n > contextLength - position) {
             throw new ContextFullException("context full: " + position + " of " + contextLength + " positions used, "
                     + n + " more requested; start a new session or raise the context length (-c)");
         }
+    }
+
+    /** The native handle, for measurements in this package. */
+    SluiceNative.Session handle() {
+        return open();
     }
 
     private SluiceNative.Session open() {

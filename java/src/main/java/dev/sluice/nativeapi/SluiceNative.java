@@ -88,12 +88,17 @@ public final class SluiceNative {
 
     public static native void sl_model_free(Model model);
 
+    public static native @Cast("uint64_t") long sl_model_memory_in_use(Model model);
+
     public static native int sl_session_create(Model model, int nCtx, @ByPtrPtr Session session);
 
     public static native void sl_session_free(Session session);
 
     public static native int sl_session_decode(Session session, IntPointer tokens, int nTokens, FloatPointer logits,
             int allLogits);
+
+    public static native int sl_session_decode_top_k(Session session, IntPointer tokens, int nTokens, int k,
+            IntPointer ids, FloatPointer logits);
 
     public static native int sl_session_position(Session session);
 
@@ -107,6 +112,11 @@ public final class SluiceNative {
     // ---- Measurements ----
     public static native int sl_measure_host_bandwidth(@Cast("uint64_t") long bytes, int nThreads,
             double[] bytesPerSecond);
+
+    public static native int sl_measure_device_bandwidth(int device, @Cast("uint64_t") long bytes,
+            double[] bytesPerSecond);
+
+    public static native int sl_session_bench_decode(Session session, int token, int nTokens, double[] seconds);
 
     // ---- NVMe (userspace driver) ----
     public static native void sl_nvme_options_init(NvmeOptions options);

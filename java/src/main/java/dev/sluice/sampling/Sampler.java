@@ -24,6 +24,17 @@ public final class Sampler {
         return params;
     }
 
+    /**
+     * How many of the best logits this sampler's chain can look at: 1 when greedy, k under top-k, 0 when it needs
+     * every logit (no top-k, or penalties, which can lift a token from outside the best into them).
+     */
+    public int candidatesNeeded() {
+        if (params.hasPenalties()) {
+            return 0;
+        }
+        return params.isGreedy() ? 1 : Math.max(params.topK(), 0);
+    }
+
     /** Records a token as part of the sequence, for the repetition penalties. */
     public void accept(int token) {
         history.add(token);

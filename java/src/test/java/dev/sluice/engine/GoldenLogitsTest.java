@@ -13,12 +13,22 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The whole path — Java GGUF reading and validation, the tensor table handed over the ABI, the
- * native CPU forward — against the float64 reference logits: every row at most as far from it as
+ * native forward on the CPU (here) or the GPU (the subclass) — against the float64 reference logits: every row at most as far from it as
  * llama.cpp's own CPU backend lands (floor 1e-3 relative), argmax agreeing on nearly every row.
  */
 class GoldenLogitsTest {
     static List<GoldenCase> cases() throws IOException {
         return GoldenCase.all();
+    }
+
+    /** The backend under test; {@link CudaGoldenLogitsTest} runs the same checks on the GPU. */
+    Backend backend() {
+        return Backend.CPU;
+    }
+
+    /** How far one batch of tokens may land from the same tokens one by one (other kernels, other sum orders). */
+    double batchTolerance() {
+        return 1e-5;
     }
 
     @ParameterizedTest(name = "{0}")
@@ -27,7 +37,7 @@ class GoldenLogitsTest {
         float[][] reference = c.referenceRows();
         float[] ours;
         int nVocab;
-        try (Model model = Model.open(c.model(), ModelOptions.builder().backend(Backend.CPU).build());
+        try (Model model = Model.open(c.model(), ModelOptions.builder().backend(backend()).build());
                 Session session = model.newSession(c.tokens().length)) {
             nVocab = model.config().nVocab();
             ours = session.decodeAll(c.tokens());
@@ -53,7 +63,7 @@ class GoldenLogitsTest {
     void batchAndTokenByTokenAgree(GoldenCase c) throws IOException {
         int n = Math.min(c.tokens().length, 6);
         int[] tokens = Arrays.copyOf(c.tokens(), n);
-        try (Model model = Model.open(c.model(), ModelOptions.builder().backend(Backend.CPU).build());
+        try (Model model = Model.open(c.model(), ModelOptions.builder().backend(backend()).build());
                 Session batch = model.newSession(n);
                 Session single = model.newSession(n)) {
             float[] all = batch.decodeAll(tokens);
@@ -63,7 +73,7 @@ class GoldenLogitsTest {
                 last = single.decode(new int[] {t});
             }
             float[] batchLast = Arrays.copyOfRange(all, (n - 1) * nVocab, n * nVocab);
-            assertTrue(relativeError(last, batchLast) < 1e-5, c + ": batch and token-by-token differ");
+            assertTrue(relativeError(last, batchLast) < batchTolerance(), c + ": batch and token-by-token differ");
             assertArrayEquals(new int[] {n, n}, new int[] {batch.position(), single.position()});
         }
     }
