@@ -1,0 +1,155 @@
+// Decode matrix-vector products for F32, F16 and BF16 weights against float activations, fp32
+// accumulation. One warp per row, eight rows per CUDA block; each lane streams 16-byte weight
+// vectors (evict-first, so the activations keep the L1), four loads in flight per lane (2 KB per
+// warp) before any is used. Rows whose vectors would be misaligned (odd cols, unaligned x) take a
+// scalar path.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include "core/status.h"
+#include "cuda/cuda_check.h"
+#include "cuda/device_bits.cuh"
+#include "cuda/matvec_float.h"
+#include "cuda/ops.h"
+
+namespace sl::cuda {
+namespace {
+
+constexpr int kWarps = 8;
+constexpr int kUnroll = 4;
+
+template <sl_type T>
+struct FloatWeight;
+
+template <>
+struct FloatWeight<SL_TYPE_F32> {
+    using Elem = float;
+    static constexpr int kPerVec = 4;
+    __device__ static void unpack(uint4 v, float (&f)[4]) {
+        f[0] = __uint_as_float(v.x), f[1] = __uint_as_float(v.y), f[2] = __uint_as_float(v.z), f[3] = __uint_as_float(v.w);
+    }
+    __device__ static float at(const Elem* w, int64_t i) { return w[i]; }
+};
+
+template <>
+struct FloatWeight<SL_TYPE_F16> {
+    using Elem = uint16_t;
+    static constexpr int kPerVec = 8;
+    __device__ static void unpack(uint4 v, float (&f)[8]) {
+        const uint32_t u[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+            const float2 p = __half22float2(*reinterpret_cast<const __half2*>(&u[i]));
+            f[2 * i] = p.x, f[2 * i + 1] = p.y;
+        }
+    }
+    __device__ static float at(const Elem* w, int64_t i) { return __half2float(__ushort_as_half(w[i])); }
+};
+
+template <>
+struct FloatWeight<SL_TYPE_BF16> {
+    using Elem = uint16_t;
+    static constexpr int kPerVec = 8;
+    __device__ static void unpack(uint4 v, float (&f)[8]) {
+        const uint32_t u[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+        for (int i = 0; i < 4; ++i) f[2 * i] = __uint_as_float(u[i] << 16), f[2 * i + 1] = __uint_as_float(u[i] & 0xFFFF0000u);
+    }
+    __device__ static float at(const Elem* w, int64_t i) { return __uint_as_float(uint32_t(w[i]) << 16); }
+};
+
+template <sl_type T, int NTOK, bool kVector>
+__global__ void __launch_bounds__(32 * kWarps) matvec_float_kernel(const void* __restrict__ w, int64_t rows,
+                                                                   int64_t cols, const float* __restrict__ x,
+                                                                   int64_t ldx, float* __restrict__ y, int64_t ldy,
+                                                                   bool accumulate) {
+    using F = FloatWeight<T>;
+    const int lane = threadIdx.x % 32;
+    const int64_t row = int64_t(blockIdx.x) * kWarps + threadIdx.x / 32;
+    if (row >= rows) return;
+    const auto* w_row = static_cast<const typename F::Elem*>(w) + row * cols;
+
+    float acc[NTOK];
+#pragma unroll
+    for (int t = 0; t < NTOK; ++t) acc[t] = 0.0f;
+
+    if constexpr (kVector) {
+        constexpr int E = F::kPerVec;
+        const auto* vecs = reinterpret_cast<const uint4*>(w_row);
+        const int64_t n_vecs = cols / E;
+        for (int64_t v0 = 0; v0 < n_vecs; v0 += 32 * kUnroll) {
+            uint4 v[kUnroll];
+#pragma unroll
+            for (int u = 0; u < kUnroll; ++u) {
+                const int64_t i = v0 + 32 * u + lane;
+                if (i < n_vecs) v[u] = __ldcs(vecs + i);
+            }
+#pragma unroll
+            for (int u = 0; u < kUnroll; ++u) {
+                const int64_t i = v0 + 32 * u + lane;
+                if (i >= n_vecs) break;
+                float f[E];
+                F::unpack(v[u], f);
+#pragma unroll
+                for (int t = 0; t < NTOK; ++t) {
+                    const auto* xv = reinterpret_cast<const float4*>(x + t * ldx + i * E);
+#pragma unroll
+                    for (int k = 0; k < E / 4; ++k) {
+                        const float4 a = __ldg(xv + k);
+                        acc[t] += f[4 * k] * a.x + f[4 * k + 1] * a.y + f[4 * k + 2] * a.z + f[4 * k + 3] * a.w;
+                    }
+                }
+            }
+        }
+    } else {
+        for (int64_t i = lane; i < cols; i += 32) {
+            const float f = F::at(w_row, i);
+#pragma unroll
+            for (int t = 0; t < NTOK; ++t) acc[t] += f * x[t * ldx + i];
+        }
+    }
+
+#pragma unroll
+    for (int t = 0; t < NTOK; ++t) acc[t] = warp_sum(acc[t]);
+    if (lane == 0) {
+#pragma unroll
+        for (int t = 0; t < NTOK; ++t) {
+            float* out = y + t * ldy + row;
+            *out = accumulate ? *out + acc[t] : acc[t];
+        }
+    }
+}
+
+template <sl_type T, int NTOK = 1>
+void launch(int n_tok, bool vector, const void* w, int64_t rows, int64_t cols, const float* x, int64_t ldx, float* y,
+            int64_t ldy, bool accumulate, cudaStream_t stream) {
+    if constexpr (NTOK < kMaxMatvecTokens) {
+        if (n_tok > NTOK) return launch<T, NTOK + 1>(n_tok, vector, w, rows, cols, x, ldx, y, ldy, accumulate, stream);
+    }
+    const unsigned grid = unsigned((rows + kWarps - 1) / kWarps);
+    if (vector) {
+        matvec_float_kernel<T, NTOK, true><<<grid, 32 * kWarps, 0, stream>>>(w, rows, cols, x, ldx, y, ldy, accumulate);
+    } else {
+        matvec_float_kernel<T, NTOK, false><<<grid, 32 * kWarps, 0, stream>>>(w, rows, cols, x, ldx, y, ldy, accumulate);
+    }
+    check_launch("matvec_float");
+}
+
+}  // namespace
+
+void matvec_float(sl_type type, const void* w, int64_t rows, int64_t cols, const float* x, int64_t ldx, int n_tok,
+                  float* y, int64_t ldy, bool accumulate, cudaStream_t stream) {
+    const int per_vec = type == SL_TYPE_F32 ? 4 : 8;
+    // 16-byte vectors need every row and every activation row to start 16-byte aligned.
+    const bool vector = cols % per_vec == 0 && reinterpret_cast<uintptr_t>(w) % 16 == 0 &&
+                        reinterpret_cast<uintptr_t>(x) % 16 == 0 && ldx % 4 == 0;
+    switch (type) {
+        case SL_TYPE_F32: return launch<SL_TYPE_F32>(n_tok, vector, w, rows, cols, x, ldx, y, ldy, accumulate, stream);
+        case SL_TYPE_F16: return launch<SL_TYPE_F16>(n_tok, vector, w, rows, cols, x, ldx, y, ldy, accumulate, stream);
+        case SL_TYPE_BF16: return launch<SL_TYPE_BF16>(n_tok, vector, w, rows, cols, x, ldx, y, ldy, accumulate, stream);
+        default: raise(SL_ERR_INTERNAL, "matvec_float: type %d is not a float type", int(type));
+    }
+}
+
+}  // namespace sl::cuda

@@ -1,0 +1,55 @@
+// Activations to ggml's block_q8_1: one warp per 32-value block, one value per lane.
+// d = amax / 127, q = round(x / d), s = d * sum(q); d and s stored as fp16.
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include "core/status.h"
+#include "cuda/cuda_check.h"
+#include "cuda/ops.h"
+
+namespace sl::cuda {
+namespace {
+
+constexpr int kThreads = 256;
+
+__global__ void __launch_bounds__(kThreads) quantize_q8_1_kernel(const float* __restrict__ x, int64_t ldx,
+                                                                 int64_t n_tok, int64_t cols, uint8_t* __restrict__ xq) {
+    const int64_t blocks_per_row = cols / kQ8_1BlockElems;
+    const int64_t block = (int64_t(blockIdx.x) * kThreads + threadIdx.x) / 32;  // over all tokens' blocks
+    if (block >= n_tok * blocks_per_row) return;  // whole warps leave together
+    const int lane = threadIdx.x % 32;
+    const int64_t t = block / blocks_per_row, b = block % blocks_per_row;
+    const float v = x[t * ldx + b * kQ8_1BlockElems + lane];
+
+    float amax = fabsf(v);
+#pragma unroll
+    for (int offset = 16; offset > 0; offset >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, offset));
+    const float d = amax / 127.0f;
+    const int q = amax == 0.0f ? 0 : int(roundf(v / d));
+    int sum = q;
+#pragma unroll
+    for (int offset = 16; offset > 0; offset >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, offset);
+
+    uint8_t* out = xq + (t * blocks_per_row + b) * kQ8_1BlockBytes;
+    out[4 + lane] = uint8_t(int8_t(q));
+    if (lane == 0) {
+        auto* ds = reinterpret_cast<uint16_t*>(out);
+        ds[0] = __half_as_ushort(__float2half_rn(d));
+        ds[1] = __half_as_ushort(__float2half_rn(d * float(sum)));
+    }
+}
+
+}  // namespace
+
+void quantize_q8_1(const float* x, int64_t ldx, int64_t n_tok, int64_t cols, void* xq, cudaStream_t stream) {
+    if (cols % kQ8_1BlockElems != 0) {
+        raise(SL_ERR_INVALID_ARGUMENT, "quantize_q8_1: %lld columns are not a multiple of 32", (long long)cols);
+    }
+    const int64_t threads = n_tok * (cols / kQ8_1BlockElems) * 32;
+    if (threads == 0) return;
+    const int64_t grid = (threads + kThreads - 1) / kThreads;
+    quantize_q8_1_kernel<<<unsigned(grid), kThreads, 0, stream>>>(x, ldx, n_tok, cols, static_cast<uint8_t*>(xq));
+    check_launch("quantize_q8_1");
+}
+
+}  // namespace sl::cuda
