@@ -24,8 +24,6 @@ namespace {
 // each GEMM large enough to fill the GPU.
 constexpr size_t kDequantChunkBytes = size_t{64} << 20;
 
-bool is_float_type(sl_type t) { return t == SL_TYPE_F32 || t == SL_TYPE_F16 || t == SL_TYPE_BF16; }
-
 class CudaBackend final : public Backend {
 public:
     explicit CudaBackend(int device)
