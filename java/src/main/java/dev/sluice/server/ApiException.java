@@ -1,5 +1,6 @@
 package dev.sluice.server;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.helidon.http.Status;
 
 /**
@@ -74,6 +75,7 @@ final class ApiException extends RuntimeException {
 
     /** The JSON shape of an OpenAI error; null fields are written as null, as OpenAI does. */
     record ErrorBody(Detail error) {
+        @JsonInclude(JsonInclude.Include.ALWAYS)
         record Detail(String message, String type, String param, String code) {}
     }
 }

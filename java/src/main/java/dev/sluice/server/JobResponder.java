@@ -18,9 +18,10 @@ final class JobResponder {
             } else {
                 whole(job, format, res);
             }
-        } catch (InterruptedException e) {
+        } finally {
+            // However this thread leaves (done, client gone, Helidon closing the connection), the job ends
+            // with it; cancelling a finished job does nothing.
             job.cancel();
-            throw e;
         }
     }
 
@@ -43,7 +44,7 @@ final class JobResponder {
 
     /**
      * The first event is awaited before the stream opens, so a job refused while it waited still gets
-     * an HTTP error status. A write that fails means the client left: the job is cancelled, which frees its slot.
+     * an HTTP error status. A write that fails means the client left.
      */
     private static void stream(Job job, ResponseFormat format, boolean includeUsage, ServerResponse res)
             throws InterruptedException {
@@ -79,7 +80,7 @@ final class JobResponder {
                 event = job.next();
             }
         } catch (IOException | UncheckedIOException e) {
-            job.cancel();
+            // The client went away; the finally block above frees the slot.
         }
     }
 }
