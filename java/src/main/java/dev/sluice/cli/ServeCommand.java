@@ -58,6 +58,8 @@ final class ServeCommand implements Callable<Integer> {
                     host, server.port(), parallel, server.contextLength(),
                     options.apiKey() != null ? ", API key required" : "");
             server.awaitShutdown();
+        } catch (InterruptedException e) { // an embedding program's way to stop serving
+            Thread.currentThread().interrupt();
         }
         return 0;
     }
