@@ -67,9 +67,9 @@ public final class Session implements AutoCloseable {
         NativeStatus.check(SluiceNative.sl_session_truncate(open(), nPast));
     }
 
-    /** Starts generating after {@code prompt}; pull tokens from the returned iterator. */
+    /** Starts generating after {@code prompt}, appended to what the cache holds; pull tokens from the returned iterator. */
     public Generation generate(int[] prompt, GenerationParams params) {
-        return generate(prompt, 0, params);
+        return start(prompt, 0, params);
     }
 
     /**
@@ -84,6 +84,10 @@ public final class Session implements AutoCloseable {
                     + prompt.length + " and at most the " + position() + " cached positions");
         }
         truncate(cached);
+        return start(prompt, cached, params);
+    }
+
+    private Generation start(int[] prompt, int cached, GenerationParams params) {
         Tokenizer tokenizer = model.tokenizer();
         return new Generation(this, prompt, cached, params, new Sampler(params.sampler()),
                 tokenizer.streamDecoder(false), model.endOfGeneration());

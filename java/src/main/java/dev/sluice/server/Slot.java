@@ -81,10 +81,9 @@ final class Slot implements AutoCloseable {
         return false;
     }
 
-    /** Ends the job with an error and forgets the cache, whose state is then unknown. */
+    /** Ends the job with an error and forgets the cache, whose state is then unknown (the next job starts afresh). */
     void fail(ApiException error) {
         job.publish(new Job.Failed(error));
-        session.truncate(0);
         cached = new int[0];
         release();
     }

@@ -99,11 +99,14 @@ public final class SluiceServer implements AutoCloseable {
         closed.await();
     }
 
-    /** Stops listening, ends the running generations (503 to those still waiting) and frees the slots. */
+    /**
+     * Ends the running generations and answers those still waiting with 503 (so no request thread is left
+     * blocked), frees the slots, then stops listening.
+     */
     @Override
     public void close() {
-        web.stop();
         scheduler.close();
+        web.stop();
         closed.countDown();
     }
 }
