@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             LogitsCommand.class,
             PerplexityCommand.class,
             BenchCommand.class,
+            ServeCommand.class,
             SynthCommand.class,
             NvmeCommand.class
         })

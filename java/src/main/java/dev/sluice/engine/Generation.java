@@ -38,19 +38,20 @@ public final class Generation implements Iterator<GeneratedToken> {
     private final int promptLength;
     private IntConsumer promptProgress = done -> { };
 
-    Generation(Session session, int[] prompt, GenerationParams params, Sampler sampler, StreamDecoder decoder,
-               IntPredicate endOfGeneration) {
+    /** {@code cached}: how many leading prompt tokens the session already holds (only the rest is evaluated). */
+    Generation(Session session, int[] prompt, int cached, GenerationParams params, Sampler sampler,
+               StreamDecoder decoder, IntPredicate endOfGeneration) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt has no tokens");
         }
-        if (prompt.length > session.remaining()) {
+        if (prompt.length - cached > session.remaining()) {
             throw new ContextFullException("the prompt of " + prompt.length + " tokens does not fit in the "
                     + session.remaining() + " free positions of the " + session.contextLength()
                     + "-token context; shorten it or raise the context length (-c)");
         }
         this.session = session;
-        this.prompt = prompt.clone();
-        this.promptLength = prompt.length;
+        this.prompt = Arrays.copyOfRange(prompt, cached, prompt.length);
+        this.promptLength = this.prompt.length;
         this.sampler = sampler;
         this.decoder = decoder;
         this.stops = new StopStringFilter(params.stopStrings());

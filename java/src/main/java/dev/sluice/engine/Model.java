@@ -149,7 +149,8 @@ public final class Model implements AutoCloseable {
         return s;
     }
 
-    int defaultContextLength() {
+    /** Positions of a session made without a length: the options' context, or the model's (capped). */
+    public int defaultContextLength() {
         if (options.contextLength() > 0) {
             return options.contextLength();
         }

@@ -91,11 +91,30 @@ public final class Session implements AutoCloseable {
         NativeStatus.check(SluiceNative.sl_session_truncate(open(), nPast));
     }
 
-    /** Starts generating after {@code prompt}; pull tokens from the returned iterator. */
+    /** Starts generating after {@code prompt}, appended to what the cache holds; pull tokens from the returned iterator. */
     public Generation generate(int[] prompt, GenerationParams params) {
+        return start(prompt, 0, params);
+    }
+
+    /**
+     * Starts generating after {@code prompt}, of which the first {@code cached} tokens are already the
+     * first positions of this session's KV cache (a prompt cache): the cache is cut back to them and only
+     * the rest of the prompt is evaluated. The penalties still look back over the whole prompt, so the
+     * result is the one a fresh session would give.
+     */
+    public Generation generate(int[] prompt, int cached, GenerationParams params) {
+        if (cached < 0 || cached >= prompt.length || cached > position()) {
+            throw new IllegalArgumentException("cached prefix of " + cached + " tokens must be below the prompt's "
+                    + prompt.length + " and at most the " + position() + " cached positions");
+        }
+        truncate(cached);
+        return start(prompt, cached, params);
+    }
+
+    private Generation start(int[] prompt, int cached, GenerationParams params) {
         Tokenizer tokenizer = model.tokenizer();
-        return new Generation(this, prompt, params, new Sampler(params.sampler()), tokenizer.streamDecoder(false),
-                model.endOfGeneration());
+        return new Generation(this, prompt, cached, params, new Sampler(params.sampler()),
+                tokenizer.streamDecoder(false), model.endOfGeneration());
     }
 
     /** Generates after {@code prompt}, handing each token to {@code onToken}; returns why it stopped. */
