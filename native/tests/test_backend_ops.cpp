@@ -151,17 +151,24 @@ void rope_matches(sl::Backend& backend, int64_t n_tok, bool with_factors) {
     const float base = 10000.0f, scale = 0.25f;
     const std::vector<float> factors = sltest::ref::random_floats(rng, n_rot / 2, 1.0f, 8.0f);
     const Weight factor_ref = f32_weight(backend, factors, n_rot / 2);
-    Batch x(backend, n_tok, n_head * head_dim,
+    const int n_head_kv = 1;  // K has fewer heads than Q, as under GQA
+    Batch q(backend, n_tok, n_head * head_dim,
             sltest::ref::random_floats(rng, static_cast<size_t>(n_tok * n_head * head_dim), -1, 1));
-    std::vector<Vec> want;
+    Batch k(backend, n_tok, n_head_kv * head_dim,
+            sltest::ref::random_floats(rng, static_cast<size_t>(n_tok * n_head_kv * head_dim), -1, 1));
+    std::vector<Vec> want_q, want_k;
     for (int64_t t = 0; t < n_tok; ++t) {
-        want.push_back(x.row(t));
-        sltest::ref::rope(want.back(), {head_dim, n_rot, base, scale, with_factors ? factors.data() : nullptr},
-                          pos0 + static_cast<int>(t));
+        const sltest::ref::Rope r{head_dim, n_rot, base, scale, with_factors ? factors.data() : nullptr};
+        want_q.push_back(q.row(t));
+        sltest::ref::rope(want_q.back(), r, pos0 + static_cast<int>(t));
+        want_k.push_back(k.row(t));
+        sltest::ref::rope(want_k.back(), r, pos0 + static_cast<int>(t));
     }
     window(backend, n_tok, pos0);
-    backend.rope(x.act, sl::RopeParams{n_rot, head_dim, base, scale, with_factors ? &factor_ref.ref : nullptr}, 0);
-    check_rows(x, want, 1e-6);
+    backend.rope(q.act, k.act, sl::RopeParams{n_rot, head_dim, base, scale, with_factors ? &factor_ref.ref : nullptr},
+                 0);
+    check_rows(q, want_q, 1e-6);
+    check_rows(k, want_k, 1e-6);
 }
 
 // The stored K/V as the backend keeps them (F16 rounds them).

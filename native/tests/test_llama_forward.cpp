@@ -321,7 +321,9 @@ void bad_descriptions_are_rejected() {
         {"tied with output present", [](auto& hp, auto&, auto&) { hp.tied_output = 1; }, SL_ERR_FORMAT, "tied_output"},
         {"missing file", [](auto&, auto&, auto& p) { p.path = "/nonexistent/model.gguf"; }, SL_ERR_IO,
          "/nonexistent/model.gguf"},
-        {"CUDA backend", [](auto&, auto&, auto& p) { p.backend = SL_BACKEND_CUDA; }, SL_ERR_UNSUPPORTED, "CUDA"},
+        // Without a GPU the CUDA backend is refused; with one, a device it does not have is.
+        {"CUDA device 99", [](auto&, auto&, auto& p) { p.backend = SL_BACKEND_CUDA, p.device = 99; },
+         sl_cuda_unavailable_reason() ? SL_ERR_UNSUPPORTED : SL_ERR_INVALID_ARGUMENT, "CUDA"},
         {"pinned tier on the CPU", [&](auto&, auto&, auto& p) { p.layer_tier = pinned; }, SL_ERR_UNSUPPORTED,
          "layer_tier[1]"},
         {"bogus tier", [&](auto&, auto&, auto& p) { p.layer_tier = bogus_tier; }, SL_ERR_INVALID_ARGUMENT,

@@ -115,9 +115,9 @@ public:
     virtual void rms_norm(Activations x, const WeightRef& weight, float eps, Activations out) = 0;
     // y row t = W * x row t, or y row t += W * x row t when accumulate (the residual add folded in).
     virtual void matmul(const WeightRef& w, Activations x, Activations y, bool accumulate = false) = 0;
-    // Rotates adjacent pairs of the first n_rot dims of every head of x, row t at the position of
-    // window row row0 + t.
-    virtual void rope(Activations x, const RopeParams& params, int64_t row0) = 0;
+    // Rotates adjacent pairs of the first n_rot dims of every head of q and of k (one call: one
+    // launch on CUDA), row t at the position of window row row0 + t.
+    virtual void rope(Activations q, Activations k, const RopeParams& params, int64_t row0) = 0;
     // Stores k, v rows at their positions in kv, then out row t = causal attention of q row t over
     // positions [0, position of row t].
     virtual void attention(const AttentionShape& shape, Activations q, Activations k, Activations v,

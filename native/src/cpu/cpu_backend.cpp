@@ -169,7 +169,12 @@ void CpuBackend::matmul_q8(const WeightRef& w, Activations x, Activations y) {
     });
 }
 
-void CpuBackend::rope(Activations x, const RopeParams& p, int64_t row0) {
+void CpuBackend::rope(Activations q, Activations k, const RopeParams& p, int64_t row0) {
+    rope_rows(q, p, row0);
+    rope_rows(k, p, row0);
+}
+
+void CpuBackend::rope_rows(Activations x, const RopeParams& p, int64_t row0) {
     const int64_t pos0 = window_pos0_ + row0;
     const auto* factors = p.freq_factors ? static_cast<const float*>(p.freq_factors->data) : nullptr;
     const int64_t n_head = x.width / p.head_dim;

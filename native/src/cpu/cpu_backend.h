@@ -35,7 +35,7 @@ public:
     void embed(const WeightRef& table, int64_t row0, Activations out) override;
     void rms_norm(Activations x, const WeightRef& weight, float eps, Activations out) override;
     void matmul(const WeightRef& w, Activations x, Activations y, bool accumulate) override;
-    void rope(Activations x, const RopeParams& params, int64_t row0) override;
+    void rope(Activations q, Activations k, const RopeParams& params, int64_t row0) override;
     void attention(const AttentionShape& shape, Activations q, Activations k, Activations v, const KvLayer& kv,
                    int64_t row0, Activations out) override;
     void swiglu(Activations gate, Activations up, Activations out) override;
@@ -53,6 +53,7 @@ private:
     template <class Fn>
     void for_rows(const Activations& x, Fn&& fn);
     void matmul_q8(const WeightRef& w, Activations x, Activations y);
+    void rope_rows(Activations x, const RopeParams& params, int64_t row0);
 
     bool activation_q8_;
     uint64_t memory_in_use_ = 0;

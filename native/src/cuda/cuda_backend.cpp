@@ -88,9 +88,11 @@ public:
         get_rows(table.type, table.data, table.cols, tokens_ + row0, out.n_tok, out.data, out.width, stream_);
     }
 
+    // Batches the decode matmuls take also come out as Q8_1, so Q, K and V (gate and up) need no
+    // quantize launch.
     void rms_norm(Activations x, const WeightRef& weight, float eps, Activations out) override {
-        forget_quantized();
-        cuda::rms_norm(x.data, static_cast<const float*>(weight.data), x.n_tok, x.width, eps, out.data, stream_);
+        cuda::rms_norm(x.data, static_cast<const float*>(weight.data), x.n_tok, x.width, eps, out.data,
+                       quantize_beside(out), stream_);
     }
 
     void matmul(const WeightRef& w, Activations x, Activations y, bool accumulate) override {
@@ -100,11 +102,11 @@ public:
         if (y.data == quantized_.src) forget_quantized();
     }
 
-    void rope(Activations x, const RopeParams& p, int64_t row0) override {
+    void rope(Activations q, Activations k, const RopeParams& p, int64_t row0) override {
         forget_quantized();
         const RopeArgs args{p.n_rot, p.head_dim, p.freq_base, p.freq_scale,
                             p.freq_factors ? static_cast<const float*>(p.freq_factors->data) : nullptr};
-        cuda::rope(x.data, x.n_tok, x.width, args, positions_ + row0, stream_);
+        cuda::rope(q.data, q.width, k.data, k.width, q.n_tok, args, positions_ + row0, stream_);
     }
 
     void attention(const AttentionShape& shape, Activations q, Activations k, Activations v, const KvLayer& kv,
@@ -125,8 +127,7 @@ public:
     }
 
     void swiglu(Activations gate, Activations up, Activations out) override {
-        forget_quantized();
-        cuda::swiglu(gate.data, up.data, gate.n_tok * gate.width, out.data, stream_);
+        cuda::swiglu(gate.data, up.data, gate.n_tok * gate.width, out.data, quantize_beside(out), stream_);
     }
 
     void add(Activations dst, Activations src) override {
@@ -176,6 +177,15 @@ private:
     };
 
     void forget_quantized() { quantized_ = {}; }
+
+    // Where an op writing `out` should also put its Q8_1 rows (null: the next matmul will not read
+    // Q8_1, or the width does not split into blocks), and the record that they are there.
+    void* quantize_beside(Activations out) {
+        forget_quantized();
+        if (out.n_tok > kMaxMatvecTokens || out.width % kQ8_1BlockElems != 0) return nullptr;
+        quantized_ = {out.data, out.n_tok, out.width};
+        return xq_.get(static_cast<size_t>(q8_1_row_bytes(out.width) * out.n_tok));
+    }
 
     const void* quantized(Activations x, int64_t cols) {
         void* xq = xq_.get(static_cast<size_t>(q8_1_row_bytes(cols) * x.n_tok));

@@ -1,17 +1,24 @@
-// Elementwise ops over activation rows: SwiGLU and the residual add.
+// Elementwise ops over activation rows: SwiGLU (optionally also as Q8_1 for the down projection)
+// and the residual add.
 #include "cuda/cuda_check.h"
+#include "core/status.h"
 #include "cuda/ops.h"
+#include "cuda/q8_1.cuh"
 
 namespace sl::cuda {
 namespace {
 
 constexpr int kThreads = 256;
 
-__global__ void swiglu_kernel(const float* gate, const float* __restrict__ up, int64_t n, float* out) {
+__global__ void swiglu_kernel(const float* gate, const float* __restrict__ up, int64_t n, float* out,
+                              uint8_t* __restrict__ out_q8_1) {
     const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
-    if (i >= n) return;
+    if (i >= n) return;  // n % 32 == 0 with Q8_1 output: whole warps leave together
     const float g = gate[i];
-    out[i] = g / (1.0f + expf(-g)) * up[i];
+    const float v = g / (1.0f + expf(-g)) * up[i];
+    out[i] = v;
+    // Rows are a multiple of 32 wide, so element i is in Q8_1 block i / 32 of the whole batch.
+    if (out_q8_1) warp_store_q8_1(v, threadIdx.x % 32, out_q8_1 + i / kQ8_1BlockElems * kQ8_1BlockBytes);
 }
 
 __global__ void add_kernel(float* dst, const float* __restrict__ src, int64_t n) {
@@ -23,9 +30,12 @@ unsigned blocks_for(int64_t n) { return static_cast<unsigned>((n + kThreads - 1)
 
 }  // namespace
 
-void swiglu(const float* gate, const float* up, int64_t n, float* out, cudaStream_t stream) {
+void swiglu(const float* gate, const float* up, int64_t n, float* out, void* out_q8_1, cudaStream_t stream) {
     if (n == 0) return;
-    swiglu_kernel<<<blocks_for(n), kThreads, 0, stream>>>(gate, up, n, out);
+    if (out_q8_1 && n % kQ8_1BlockElems != 0)
+        raise(SL_ERR_INVALID_ARGUMENT, "swiglu: Q8_1 output needs whole blocks of 32, not %lld values",
+              static_cast<long long>(n));
+    swiglu_kernel<<<blocks_for(n), kThreads, 0, stream>>>(gate, up, n, out, static_cast<uint8_t*>(out_q8_1));
     check_launch("swiglu");
 }
 

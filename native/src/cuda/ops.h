@@ -83,11 +83,13 @@ void attention_prefill(const AttentionArgs& a, const float* q, int64_t ldq, int6
                        float* out, int64_t ldo, cudaStream_t stream);
 
 // ---- Normalisation, RoPE, elementwise (norm.cu, rope.cu, elementwise.cu) -----------------------
-// out row t = x row t / sqrt(mean(x^2) + eps) * weight (rows `width` floats, contiguous).
+// out row t = x row t / sqrt(mean(x^2) + eps) * weight (rows `width` floats, contiguous); when
+// out_q8_1 is not null, also the Q8_1 rows of out, as quantize_q8_1 makes them (width % 32 == 0).
 void rms_norm(const float* x, const float* weight, int64_t n_tok, int64_t width, float eps, float* out,
-              cudaStream_t stream);
-// Rotates adjacent pairs of the first n_rot dims of every head of x row t, at position pos[t]
-// (device ints). factors: n_rot / 2 frequency divisors (Llama 3.1) or null.
+              void* out_q8_1, cudaStream_t stream);
+// Rotates adjacent pairs of the first n_rot dims of every head of q row t and of k row t, at
+// position pos[t] (device ints), in one launch. factors: n_rot / 2 frequency divisors (Llama 3.1)
+// or null.
 struct RopeArgs {
     int32_t n_rot;
     int32_t head_dim;
@@ -95,12 +97,14 @@ struct RopeArgs {
     float freq_scale;
     const float* factors;
 };
-void rope(float* x, int64_t n_tok, int64_t width, const RopeArgs& args, const int32_t* pos, cudaStream_t stream);
+void rope(float* q, int64_t q_width, float* k, int64_t k_width, int64_t n_tok, const RopeArgs& args,
+          const int32_t* pos, cudaStream_t stream);
 // Stores the n_tok rows of k and v (kv_width floats each, contiguous) as fp16 at cache rows pos[t].
 void store_kv(const float* k, const float* v, int64_t n_tok, int64_t kv_width, const int32_t* pos, uint16_t* k_cache,
               uint16_t* v_cache, cudaStream_t stream);
-// out = silu(gate) * up over n elements (out may alias gate).
-void swiglu(const float* gate, const float* up, int64_t n, float* out, cudaStream_t stream);
+// out = silu(gate) * up over n elements (out may alias gate); when out_q8_1 is not null, also
+// out's Q8_1 blocks (n % 32 == 0).
+void swiglu(const float* gate, const float* up, int64_t n, float* out, void* out_q8_1, cudaStream_t stream);
 // dst += src over n elements.
 void add(float* dst, const float* src, int64_t n, cudaStream_t stream);
 

@@ -1,11 +1,11 @@
 // Activations to ggml's block_q8_1: one warp per 32-value block, one value per lane.
-// d = amax / 127, q = round(x / d), s = d * sum(q); d and s stored as fp16.
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
 #include "core/status.h"
 #include "cuda/cuda_check.h"
 #include "cuda/ops.h"
+#include "cuda/q8_1.cuh"
 
 namespace sl::cuda {
 namespace {
@@ -21,22 +21,7 @@ __global__ void __launch_bounds__(kThreads) quantize_q8_1_kernel(const float* __
     const int64_t t = block / blocks_per_row, b = block % blocks_per_row;
     const float v = x[t * ldx + b * kQ8_1BlockElems + lane];
 
-    float amax = fabsf(v);
-#pragma unroll
-    for (int offset = 16; offset > 0; offset >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, offset));
-    const float d = amax / 127.0f;
-    const int q = amax == 0.0f ? 0 : int(roundf(v / d));
-    int sum = q;
-#pragma unroll
-    for (int offset = 16; offset > 0; offset >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, offset);
-
-    uint8_t* out = xq + (t * blocks_per_row + b) * kQ8_1BlockBytes;
-    out[4 + lane] = uint8_t(int8_t(q));
-    if (lane == 0) {
-        auto* ds = reinterpret_cast<uint16_t*>(out);
-        ds[0] = __half_as_ushort(__float2half_rn(d));
-        ds[1] = __half_as_ushort(__float2half_rn(d * float(sum)));
-    }
+    warp_store_q8_1(v, lane, xq + (t * blocks_per_row + b) * kQ8_1BlockBytes);
 }
 
 }  // namespace

@@ -10,15 +10,22 @@ namespace {
 
 constexpr int kThreads = 256;
 
-// One thread per (token, head, pair). theta = pos * scale * base^(-2i/n_rot) / factor_i, computed
-// in double like the CPU reference so both sides round the same angle.
-__global__ void rope_kernel(float* __restrict__ x, int64_t n_tok, int64_t width, RopeArgs a,
-                            const int32_t* __restrict__ pos) {
+// One thread per (token, head, pair) of q, then of k. theta = pos * scale * base^(-2i/n_rot) /
+// factor_i, computed in double like the CPU reference so both sides round the same angle.
+__global__ void rope_kernel(float* __restrict__ q, int64_t q_width, float* __restrict__ k, int64_t k_width,
+                            int64_t n_tok, RopeArgs a, const int32_t* __restrict__ pos) {
     const int64_t pairs_per_head = a.n_rot / 2;
+    const int64_t q_total = n_tok * (q_width / a.head_dim) * pairs_per_head;
+    int64_t idx = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+    float* x = q;
+    int64_t width = q_width;
+    if (idx >= q_total) {
+        idx -= q_total;
+        x = k;
+        width = k_width;
+        if (idx >= n_tok * (k_width / a.head_dim) * pairs_per_head) return;
+    }
     const int64_t n_head = width / a.head_dim;
-    const int64_t total = n_tok * n_head * pairs_per_head;
-    const int64_t idx = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
-    if (idx >= total) return;
     const int64_t i = idx % pairs_per_head;
     const int64_t h = (idx / pairs_per_head) % n_head;
     const int64_t t = idx / (pairs_per_head * n_head);
@@ -49,10 +56,11 @@ unsigned blocks_for(int64_t n) { return static_cast<unsigned>((n + kThreads - 1)
 
 }  // namespace
 
-void rope(float* x, int64_t n_tok, int64_t width, const RopeArgs& args, const int32_t* pos, cudaStream_t stream) {
-    const int64_t total = n_tok * (width / args.head_dim) * (args.n_rot / 2);
+void rope(float* q, int64_t q_width, float* k, int64_t k_width, int64_t n_tok, const RopeArgs& args,
+          const int32_t* pos, cudaStream_t stream) {
+    const int64_t total = n_tok * ((q_width + k_width) / args.head_dim) * (args.n_rot / 2);
     if (total == 0) return;
-    rope_kernel<<<blocks_for(total), kThreads, 0, stream>>>(x, n_tok, width, args, pos);
+    rope_kernel<<<blocks_for(total), kThreads, 0, stream>>>(q, q_width, k, k_width, n_tok, args, pos);
     check_launch("rope");
 }
 

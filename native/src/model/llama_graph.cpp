@@ -79,8 +79,7 @@ void LlamaGraph::run_layer(const LayerWeights& w, int64_t row0, int64_t n_tok, c
     backend_.matmul(w.attn_q, xn, q);
     backend_.matmul(w.attn_k, xn, k);
     backend_.matmul(w.attn_v, xn, v);
-    backend_.rope(q, rope_, row0);
-    backend_.rope(k, rope_, row0);
+    backend_.rope(q, k, rope_, row0);
     backend_.attention(attention_, q, k, v, kv, row0, attn);
     backend_.matmul(w.attn_output, attn, x, /*accumulate=*/true);
 
