@@ -27,14 +27,12 @@ fi
 # name, plus tiny-llama3 for the Java run), json,
 # npy and model file each; all of them would not fit in what the device tool carries.
 rm -f .device/golden.tar.xz
-GOLDEN_MODELS=${GOLDEN_MODELS-tiny-llama3-Q4_K_M tiny-spm-Q8_0 tiny-spm-Q4_0 tiny-spm-Q6_K tiny-spm-Q2_K tiny-spm-Q3_K_M tiny-spm-Q5_K_M tiny-spm-Q4_1}
+GOLDEN_MODELS=${GOLDEN_MODELS-tiny-llama3-Q4_K_M tiny-spm-Q8_0 tiny-spm-Q4_0 tiny-spm-F16 tiny-spm-Q6_K tiny-spm-Q2_K tiny-spm-Q3_K_M tiny-spm-Q5_K_M tiny-spm-Q4_1 tiny-spm-Q5_0}
 if [ -n "$GOLDEN_MODELS" ]; then
   files=(golden/README.md)
   for m in $GOLDEN_MODELS; do
     files+=("golden/models/$m.gguf")
-    for f in ../shared/golden/logits/"$m".*; do  # the long prompts' logits are large: only on request
-      [[ $f == *.long.* && -z ${GOLDEN_LONG:-} ]] || files+=("golden/logits/${f##*/}")
-    done
+    for f in ../shared/golden/logits/"$m".*; do files+=("golden/logits/${f##*/}"); done
   done
   tar -cJf .device/golden.tar.xz -C ../shared "${files[@]}"
 fi

@@ -87,21 +87,6 @@ __device__ __forceinline__ void copy_async4(void* dst, const void* src) {
 #endif
 }
 
-// Closes the group of copies issued since the last commit.
-__device__ __forceinline__ void copy_async_commit() {
-#if __CUDA_ARCH__ >= 800
-    asm volatile("cp.async.commit_group;\n" ::: "memory");
-#endif
-}
-
-// Waits until at most N of this thread's committed groups are still in flight.
-template <int N>
-__device__ __forceinline__ void copy_async_wait_pending() {
-#if __CUDA_ARCH__ >= 800
-    asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
-#endif
-}
-
 // Waits until every copy this thread issued has landed (then a barrier makes them block-visible).
 __device__ __forceinline__ void copy_async_wait_all() {
 #if __CUDA_ARCH__ >= 800

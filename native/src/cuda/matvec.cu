@@ -1,17 +1,14 @@
 // Decode matrix-vector products for the block-quantized types: int8 dp4a against Q8_1 activations.
 //
-// One warp per weight row, eight rows (a row group) per CUDA block at a time. Rows are walked in
-// chunks of kChunkCols columns: the warp copies its row's chunk into shared memory with 16-byte
-// cp.async (coalesced whatever the block size, since blocks of 18, 34, 110 or 210 bytes are not
-// 16-byte aligned), the block copies the chunk's Q8_1 activations of every token beside it, and the
-// lanes then take one block part each (quant_dot.cuh). The grid is persistent (as many blocks as
-// fit on the GPU at once), each block walking its row groups chunk after chunk through a ring of
-// kStages stages, so the copies of the next two steps stay in flight across row boundaries instead
-// of the pipeline draining at the end of every short row. Each weight byte is read once per call
-// whatever n_tok.
+// One warp per weight row, four rows per CUDA block. Rows are walked in chunks of kChunkCols
+// columns: the warp copies its row's chunk into shared memory with 16-byte cp.async (coalesced
+// whatever the block size, since blocks of 18, 34, 110 or 210 bytes are not 16-byte aligned), the
+// block copies the chunk's Q8_1 activations of every token beside it, and the lanes then take one
+// block part each (quant_dot.cuh). Stages are double-buffered: chunk i+1 is in flight while chunk i
+// is computed, so each warp keeps about one chunk (0.7-2.2 KB) of weights on the way at all times.
+// Each weight byte is read once per call whatever n_tok.
 #include <cuda_runtime.h>
 
-#include <algorithm>
 #include <type_traits>
 
 #include "core/status.h"
@@ -24,9 +21,8 @@
 namespace sl::cuda {
 namespace {
 
-constexpr int kWarps = 8;
+constexpr int kWarps = 4;
 constexpr int kThreads = 32 * kWarps;
-constexpr int kStages = 3;
 
 template <sl_type T>
 struct StageLayout {
@@ -49,69 +45,57 @@ __global__ void __launch_bounds__(kThreads) matvec_q8_1_kernel(const uint8_t* __
     auto* stages = reinterpret_cast<uint8_t*>(smem);
 
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    const int64_t row = int64_t(blockIdx.x) * kWarps + warp;
+    const bool has_row = row < rows;  // no early return: every thread takes part in the barriers
     const int64_t row_bytes = cols / Q::kBlockElems * Q::kBlockBytes;
     const int64_t xq_row_bytes = cols / 32 * 36;
     const uint8_t* w_end = w + rows * row_bytes;
+    const uint8_t* w_row = w + (has_row ? row : 0) * row_bytes;
     const int n_chunks = int((cols + kChunkCols - 1) / kChunkCols);
-    // This block's steps: (row group, chunk) pairs, its groups being blockIdx.x + k * gridDim.x.
-    const int64_t n_groups = (rows + kWarps - 1) / kWarps;
-    const int64_t my_groups = n_groups > blockIdx.x ? (n_groups - blockIdx.x + gridDim.x - 1) / gridDim.x : 0;
-    const int64_t n_steps = my_groups * n_chunks;
 
-    auto row_of = [&](int64_t step) { return (blockIdx.x + (step / n_chunks) * gridDim.x) * kWarps + warp; };
-    // The first weight byte of a chunk of a row, and the chunk's column count.
-    auto chunk_start = [&](int64_t row, int chunk) {
-        return w + row * row_bytes + int64_t(chunk) * (kChunkCols / Q::kBlockElems) * Q::kBlockBytes;
-    };
+    // The first weight byte of a chunk of this warp's row, and the chunk's column count.
+    auto chunk_start = [&](int chunk) { return w_row + int64_t(chunk) * (kChunkCols / Q::kBlockElems) * Q::kBlockBytes; };
     auto chunk_cols = [&](int chunk) { return int(min(int64_t(kChunkCols), cols - int64_t(chunk) * kChunkCols)); };
 
-    auto issue = [&](int64_t step) {
-        if (step < n_steps) {
-            const int chunk = int(step % n_chunks);
-            const int64_t row = row_of(step);
-            uint8_t* stage = stages + int(step % kStages) * kStageBytes;
-            const int ncols = chunk_cols(chunk);
-            if (row < rows) {
-                const uint8_t* start = chunk_start(row, chunk);
-                const uint8_t* first = start - (reinterpret_cast<uintptr_t>(start) & 15);
-                const int granules = int((start + ncols / Q::kBlockElems * Q::kBlockBytes - first + 15) / 16);
-                uint8_t* dst = stage + warp * L::kWarpBytes;
-                for (int g = lane; g < granules; g += 32) {
-                    const uint8_t* src = first + 16 * g;
-                    if (src + 16 <= w_end) {
-                        copy_async16(dst + 16 * g, src);
-                    } else {  // the tensor's last bytes, when its size is not a multiple of 16
-                        for (int b = 0; src + b < w_end; ++b) dst[16 * g + b] = src[b];
-                    }
+    auto issue = [&](int chunk) {
+        uint8_t* stage = stages + (chunk & 1) * kStageBytes;
+        const int ncols = chunk_cols(chunk);
+        if (has_row) {
+            const uint8_t* start = chunk_start(chunk);
+            const uint8_t* first = start - (reinterpret_cast<uintptr_t>(start) & 15);
+            const int granules = int((start + ncols / Q::kBlockElems * Q::kBlockBytes - first + 15) / 16);
+            uint8_t* dst = stage + warp * L::kWarpBytes;
+            for (int g = lane; g < granules; g += 32) {
+                const uint8_t* src = first + 16 * g;
+                if (src + 16 <= w_end) {
+                    copy_async16(dst + 16 * g, src);
+                } else {  // the tensor's last bytes, when its size is not a multiple of 16
+                    for (int b = 0; src + b < w_end; ++b) dst[16 * g + b] = src[b];
                 }
             }
-            const int q8_bytes = ncols / 32 * 36;
-            const uint8_t* x0 = xq + int64_t(chunk) * kChunkQ8Bytes;
-            uint8_t* xs = stage + L::kWeightBytes;
-            for (int i = threadIdx.x; i < NTOK * (kChunkQ8Bytes / 4); i += kThreads) {
-                const int t = i / (kChunkQ8Bytes / 4), at = 4 * (i % (kChunkQ8Bytes / 4));
-                if (at < q8_bytes) copy_async4(xs + t * kChunkQ8Bytes + at, x0 + t * xq_row_bytes + at);
-            }
         }
-        copy_async_commit();  // an empty group past the last step keeps the wait count uniform
+        const int q8_bytes = ncols / 32 * 36;
+        const uint8_t* x0 = xq + int64_t(chunk) * kChunkQ8Bytes;
+        uint8_t* xs = stage + L::kWeightBytes;
+        for (int i = threadIdx.x; i < NTOK * (kChunkQ8Bytes / 4); i += kThreads) {
+            const int t = i / (kChunkQ8Bytes / 4), at = 4 * (i % (kChunkQ8Bytes / 4));
+            if (at < q8_bytes) copy_async4(xs + t * kChunkQ8Bytes + at, x0 + t * xq_row_bytes + at);
+        }
     };
 
     float acc[NTOK];
 #pragma unroll
     for (int t = 0; t < NTOK; ++t) acc[t] = 0.0f;
 
-#pragma unroll
-    for (int s = 0; s < kStages - 1; ++s) issue(s);
-    for (int64_t step = 0; step < n_steps; ++step) {
-        copy_async_wait_pending<kStages - 2>();
-        __syncthreads();  // this step has landed, and every warp is done with the stage issued next
-        issue(step + kStages - 1);
-        const int chunk = int(step % n_chunks);
-        const int64_t row = row_of(step);
-        if (row < rows) {
-            const uint8_t* stage = stages + int(step % kStages) * kStageBytes;
+    issue(0);
+    for (int chunk = 0; chunk < n_chunks; ++chunk) {
+        copy_async_wait_all();
+        __syncthreads();  // this chunk has landed, and every warp is done with the other stage
+        if (chunk + 1 < n_chunks) issue(chunk + 1);
+        if (has_row) {
+            const uint8_t* stage = stages + (chunk & 1) * kStageBytes;
             const uint8_t* wb =
-                stage + warp * L::kWarpBytes + (reinterpret_cast<uintptr_t>(chunk_start(row, chunk)) & 15);
+                stage + warp * L::kWarpBytes + (reinterpret_cast<uintptr_t>(chunk_start(chunk)) & 15);
             const uint8_t* xs = stage + L::kWeightBytes;
             const int n_parts = chunk_cols(chunk) / Q::kBlockElems * Q::kParts;
             for (int p = lane; p < n_parts; p += 32) {
@@ -119,42 +103,28 @@ __global__ void __launch_bounds__(kThreads) matvec_q8_1_kernel(const uint8_t* __
                 Q::template dot<NTOK>(wb + b * Q::kBlockBytes, p % Q::kParts, xs + b * (Q::kBlockElems / 32) * 36, acc);
             }
         }
-        if (chunk == n_chunks - 1) {  // the row is done: reduce, store, start the next row afresh
+    }
+
 #pragma unroll
-            for (int t = 0; t < NTOK; ++t) acc[t] = warp_sum(acc[t]);
-            if (row < rows && lane == 0) {
+    for (int t = 0; t < NTOK; ++t) acc[t] = warp_sum(acc[t]);
+    if (has_row && lane == 0) {
 #pragma unroll
-                for (int t = 0; t < NTOK; ++t) {
-                    float* out = y + t * ldy + row;
-                    *out = accumulate ? *out + acc[t] : acc[t];
-                }
-            }
-#pragma unroll
-            for (int t = 0; t < NTOK; ++t) acc[t] = 0.0f;
+        for (int t = 0; t < NTOK; ++t) {
+            float* out = y + t * ldy + row;
+            *out = accumulate ? *out + acc[t] : acc[t];
         }
     }
-}
-
-// Blocks of a persistent grid: as many as the GPU holds at once.
-template <class Kernel>
-int resident_blocks(Kernel kernel, int smem) {
-    int device = 0, sms = 0, per_sm = 0;
-    SL_CUDA(cudaGetDevice(&device));
-    SL_CUDA(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
-    SL_CUDA(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, smem));
-    return sms * (per_sm > 0 ? per_sm : 1);
 }
 
 template <sl_type T, int NTOK>
 void launch(const void* w, int64_t rows, int64_t cols, const void* xq, float* y, int64_t ldy, bool accumulate,
             cudaStream_t stream) {
     const auto kernel = matvec_q8_1_kernel<T, NTOK>;
-    const int smem = kStages * StageLayout<T>::bytes(NTOK);
+    const int smem = 2 * StageLayout<T>::bytes(NTOK);
     if (smem > 48 * 1024) {
         SL_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
     }
-    static const int resident = resident_blocks(kernel, smem);  // per kernel instantiation
-    const unsigned grid = unsigned(std::min<int64_t>((rows + kWarps - 1) / kWarps, resident));
+    const unsigned grid = unsigned((rows + kWarps - 1) / kWarps);
     kernel<<<grid, kThreads, smem, stream>>>(static_cast<const uint8_t*>(w), rows, cols,
                                               static_cast<const uint8_t*>(xq), y, ldy, accumulate);
     check_launch("matvec_q8_1");
