@@ -22,7 +22,8 @@ import picocli.CommandLine.Command;
             PerplexityCommand.class,
             BenchCommand.class,
             SynthCommand.class,
-            NvmeCommand.class
+            NvmeCommand.class,
+            ConvertCommand.class
         })
 public final class SluiceCli {
     private SluiceCli() {}
