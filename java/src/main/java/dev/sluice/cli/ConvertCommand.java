@@ -3,12 +3,15 @@ package dev.sluice.cli;
 import dev.sluice.convert.ExportConverter;
 import dev.sluice.convert.ExportManifest;
 import dev.sluice.synth.QuantMix;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code sluice convert DIR -o FILE}: writes the GGUF of a model exported by
@@ -27,11 +30,15 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "The GGUF file to write")
     Path output;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
         ExportManifest manifest = ExportManifest.read(export.resolve("export.json"));
         new ExportConverter(manifest, export.resolve("export.bin"), QuantMix.parse(type)).write(output);
-        System.err.printf("wrote %s (%s, %s)%n", output, type, Sizes.human(Files.size(output)));
+        err.printf("wrote %s (%s, %s)%n", output, type, Sizes.human(Files.size(output)));
         return 0;
     }
 }

@@ -6,12 +6,18 @@ import dev.sluice.engine.ModelOptions;
 import dev.sluice.engine.NvmeWeights;
 import java.io.IOException;
 import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The options every command that runs a model shares (a picocli mixin). */
 final class ModelArgs {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "GGUF model file")
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
+            description = "GGUF model file; without it, the demo model inside the jar")
     Path model;
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     @Option(names = "--backend", paramLabel = "auto|cpu|cuda", defaultValue = "auto",
             converter = BackendConverter.class, description = "Backend to run on (default: ${DEFAULT-VALUE})")
@@ -45,7 +51,7 @@ final class ModelArgs {
     }
 
     Model open() throws IOException {
-        return Model.open(model, options());
+        return Model.open(DemoFallback.orDemo(model, command.commandLine().getErr()), options());
     }
 
     /** Accepts the backend names in any case. */

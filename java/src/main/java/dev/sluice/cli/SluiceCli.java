@@ -1,7 +1,12 @@
 package dev.sluice.cli;
 
-import picocli.CommandLine;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * {@code sluice <command> …}: results on stdout, diagnostics on stderr, exit 0 only on success, and
@@ -29,12 +34,15 @@ public final class SluiceCli {
     private SluiceCli() {}
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        System.exit(run(utf8(FileDescriptor.out), utf8(FileDescriptor.err), args));
     }
 
-    /** Runs a command line and returns its exit code (used by main and by the CLI tests). */
-    public static int run(String... args) {
-        CommandLine cli = new CommandLine(new SluiceCli());
+    /**
+     * Runs a command line and returns its exit code (used by main and by the CLI tests). Every command
+     * prints through {@code out} and {@code err}, so a caller sees all of its output.
+     */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new SluiceCli()).setOut(out).setErr(err);
         ErrorReporter errors = new ErrorReporter();
         cli.setParameterExceptionHandler(errors);
         cli.setExecutionExceptionHandler(errors);
@@ -42,6 +50,14 @@ public final class SluiceCli {
             return cli.execute(args);
         } catch (Throwable t) { // a failure while loading natives happens outside picocli's handlers
             return errors.report(cli.getErr(), t);
+        } finally {
+            out.flush();
+            err.flush();
         }
+    }
+
+    /** UTF-8 whatever the platform's charset, flushed at each line. */
+    private static PrintWriter utf8(FileDescriptor fd) {
+        return new PrintWriter(new OutputStreamWriter(new FileOutputStream(fd), StandardCharsets.UTF_8), true);
     }
 }
