@@ -1,11 +1,11 @@
 package dev.sluice.cli;
 
 import java.io.PrintWriter;
+import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
-import picocli.CommandLine;
 
 /** Turns every failure into one {@code error: …} line on stderr and a non-zero exit code. */
 final class ErrorReporter implements IParameterExceptionHandler, IExecutionExceptionHandler {
