@@ -25,14 +25,13 @@ expect_error() { # name, command...: passes when the command fails with an "erro
 
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
 tar -xJf .device/jre.tar.xz
-[ -f .device/golden.tar.xz ] && mkdir -p ../shared && tar -xJf .device/golden.tar.xz -C ../shared
 JAVA=$PWD/.jre/bin/java
 
 step native-build bash -c "cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DSLUICE_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 && cmake --build build-gpu"
 step native-tests ctest --test-dir build-gpu --output-on-failure
 step devices "$JAVA" -jar .device/sluice.jar devices
 cat "$OUT/devices.log"
-MODEL=../shared/golden/models/tiny-llama3-Q4_K_M.gguf
+MODEL=tests/golden/models/tiny-llama3-Q4_K_M.gguf
 if [ -f "$MODEL" ]; then
   step run-cpu "$JAVA" -jar .device/sluice.jar run -m "$MODEL" -p "Once upon a time" -n 16 --temp 0 --backend cpu
   # Until the CUDA forward pass exists, asking for it must be one clear error line, not a crash.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Packs what a GPU run needs into .device/ (ignored by git; passed to the device tool with carry):
-# a jlinked Java runtime (the GPU machine has no JDK), the executable jar and the golden data the
-# GPU tests read. Everything travels compressed: the device tool carries at most 64 MiB.
+# a jlinked Java runtime (the GPU machine has no JDK) and the executable jar. The GPU tests read the
+# golden subset in tests/golden, which travels with the working tree (the device tool carries 64 MiB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JDK=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
@@ -15,17 +15,5 @@ if [ ! -f .device/jre.tar.xz ]; then
 fi
 [ -f target/sluice.jar ] || { echo "build first: mvn -DskipTests -Dcuda.arch=90 package" >&2; exit 1; }
 cp target/sluice.jar .device/sluice.jar
-# Golden data for the GPU tests: the cases named in $GOLDEN_MODELS (default: the ones the native tests
-# name, plus tiny-llama3 for the Java run), json,
-# npy and model file each; all of them would not fit in what the device tool carries.
-rm -f .device/golden.tar.xz
-GOLDEN_MODELS=${GOLDEN_MODELS-tiny-llama3-Q4_K_M tiny-spm-Q8_0 tiny-spm-Q4_0}
-if [ -n "$GOLDEN_MODELS" ]; then
-  files=(golden/README.md)
-  for m in $GOLDEN_MODELS; do
-    files+=("golden/models/$m.gguf")
-    for f in ../shared/golden/logits/"$m".*; do files+=("golden/logits/${f##*/}"); done
-  done
-  tar -cJf .device/golden.tar.xz -C ../shared "${files[@]}"
-fi
+rm -f .device/golden.tar.xz  # left by an older version of this script
 du -ch .device/* | tail -n 1

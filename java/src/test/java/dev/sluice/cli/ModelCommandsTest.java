@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.testing.Golden;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,9 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The model-running commands end to end on golden models, as a script would call them. */
 class ModelCommandsTest {
-    private static final Path GOLDEN = Path.of(System.getProperty("sluice.golden", "../shared/golden"));
-    private static final String LLAMA3 = GOLDEN.resolve("models/tiny-llama3-Q4_K_M.gguf").toString();
-    private static final String SPM = GOLDEN.resolve("models/tiny-spm-Q8_0.gguf").toString();
+    private static final String LLAMA3 = Golden.file("models/tiny-llama3-Q4_K_M.gguf").toString();
+    private static final String SPM = Golden.file("models/tiny-spm-Q8_0.gguf").toString();
 
     @TempDir
     Path tmp;

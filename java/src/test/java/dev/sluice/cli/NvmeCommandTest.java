@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.SluiceException;
 import dev.sluice.nativeapi.NativeNvme;
+import dev.sluice.testing.Golden;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class NvmeCommandTest {
-    private static final Path GOLDEN = Path.of(System.getProperty("sluice.golden", "../shared/golden"), "models");
-    private static final Path MODEL = GOLDEN.resolve("tiny-spm-Q4_0.gguf");
+    private static final Path MODEL = Golden.file("models/tiny-spm-Q4_0.gguf");
 
     @Test
     void listSucceedsWithoutControllers() {
@@ -66,7 +66,7 @@ class NvmeCommandTest {
         byte[] model = Files.readAllBytes(MODEL);
         int start = 8 * 512 + written.dataOffset();
         assertEquals(-1, java.util.Arrays.mismatch(model, 0, model.length, bytes, start, start + model.length));
-        assertTrue(!written.sameModel(NativeNvme.headerForFile(GOLDEN.resolve("tiny-spm-Q8_0.gguf"), 512)));
+        assertTrue(!written.sameModel(NativeNvme.headerForFile(Golden.file("models/tiny-spm-Q8_0.gguf"), 512)));
     }
 
     @Test

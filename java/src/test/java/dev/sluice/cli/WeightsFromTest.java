@@ -3,14 +3,14 @@ package dev.sluice.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.testing.Golden;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code --weights-from nvme:BDF[@LBA]} on a machine whose drives are not bound to vfio-pci. */
 class WeightsFromTest {
-    private static final Path MODEL =
-            Path.of(System.getProperty("sluice.golden", "../shared/golden"), "models", "tiny-spm-Q4_0.gguf");
+    private static final Path MODEL = Golden.file("models/tiny-spm-Q4_0.gguf");
 
     private static CliRunner logits(Path dir, String weightsFrom) {
         return CliRunner.run("logits", "-m", MODEL.toString(), "--backend", "cpu", "--tokens", "1,450,439",
