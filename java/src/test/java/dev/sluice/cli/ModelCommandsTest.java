@@ -1,6 +1,7 @@
 package dev.sluice.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -42,14 +43,17 @@ class ModelCommandsTest {
         String[] args = {"run", "-m", LLAMA3, "-p", "Once upon a time", "-n", "16", "--temp", "0"};
         CliRunner first = CliRunner.run(args);
         assertEquals(0, first.exitCode(), first.stderr());
+        assertFalse(first.stdout().isBlank(), "no generated text on stdout");
         assertEquals(first.stdout(), CliRunner.run(args).stdout());
         assertTrue(first.stderr().contains("tok/s"), first.stderr());
+        assertFalse(first.stdout().contains("tok/s"), "diagnostics belong on stderr: " + first.stdout());
     }
 
     @Test
     void runWithTheModelsChatTemplate() {
         CliRunner r = CliRunner.run("run", "-m", LLAMA3, "-p", "Hi", "-n", "4", "--temp", "0", "--chat-template");
         assertEquals(0, r.exitCode(), r.stderr());
+        assertFalse(r.stdout().isBlank(), "no generated text on stdout");
     }
 
     @Test
@@ -101,6 +105,7 @@ class ModelCommandsTest {
             CliRunner r = CliRunner.run("chat", "-m", LLAMA3, "-n", "4", "--temp", "0");
             assertEquals(0, r.exitCode(), r.stderr());
             assertEquals(2, r.stderr().split("stop: ", -1).length - 1, "two replies: " + r.stderr());
+            assertFalse(r.stdout().isBlank(), "the replies go to stdout");
         } finally {
             System.setIn(stdin);
         }
@@ -111,6 +116,14 @@ class ModelCommandsTest {
         CliRunner r = CliRunner.run("logits", "-m", SPM, "-c", "4", "-p", "a long prompt that does not fit", "-o",
                 tmp.resolve("x.npy").toString());
         assertTrue(r.isOneErrorLine(), r.stderr());
+    }
+
+    @Test
+    void withoutAModelRunUsesTheDemoModelAndSaysSo() {
+        CliRunner r = CliRunner.run("run", "-p", "Once upon a time", "-n", "8", "--seed", "1");
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("using the demo model inside the jar"), r.stderr());
+        assertFalse(r.stdout().isBlank(), "no generated text on stdout");
     }
 
     @Test
