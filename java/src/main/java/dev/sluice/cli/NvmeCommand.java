@@ -113,18 +113,7 @@ final class NvmeCommand {
         }
 
         private NativeNvme.DmaMode dmaMode() {
-            if (noIommuWindow == null) {
-                return NativeNvme.DmaMode.IOMMU;
-            }
-            String[] parts = noIommuWindow.split(":");
-            try {
-                if (parts.length == 2) {
-                    return new NativeNvme.DmaMode(true, Long.decode(parts[0]), Long.decode(parts[1]));
-                }
-            } catch (NumberFormatException e) {
-                // reported below with the expected form
-            }
-            throw new SluiceException("--no-iommu takes PHYS:BYTES, such as 0x30000000:16777216");
+            return noIommuWindow == null ? NativeNvme.DmaMode.IOMMU : NativeNvme.DmaMode.noIommuWindow(noIommuWindow);
         }
 
         private void compareAll(NativeNvme.Controller nvme) throws IOException {

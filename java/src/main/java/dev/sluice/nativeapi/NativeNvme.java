@@ -1,5 +1,6 @@
 package dev.sluice.nativeapi;
 
+import dev.sluice.SluiceException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -37,6 +38,24 @@ public final class NativeNvme {
     /** How to reach the drive's memory: through the IOMMU, or (unsafe, on request) a reserved window. */
     public record DmaMode(boolean noIommu, long windowPhys, long windowBytes) {
         public static final DmaMode IOMMU = new DmaMode(false, 0, 0);
+
+        /** The {@code sl_nvme_iommu} value. */
+        public int nativeIommu() {
+            return noIommu ? SluiceNative.SL_NVME_NO_IOMMU : SluiceNative.SL_NVME_IOMMU;
+        }
+
+        /** The no-IOMMU mode with the window {@code PHYS:BYTES} (decimal or 0x hex), as the CLI takes it. */
+        public static DmaMode noIommuWindow(String spec) {
+            String[] parts = spec.split(":");
+            try {
+                if (parts.length == 2) {
+                    return new DmaMode(true, Long.decode(parts[0]), Long.decode(parts[1]));
+                }
+            } catch (NumberFormatException e) {
+                // reported below with the expected form
+            }
+            throw new SluiceException("--no-iommu takes PHYS:BYTES, such as 0x30000000:16777216, not '" + spec + "'");
+        }
     }
 
     /** PCI addresses of NVMe controllers bound to vfio-pci. */
@@ -73,7 +92,7 @@ public final class NativeNvme {
     public static Controller open(String bdf, DmaMode dma) {
         try (SluiceNative.NvmeOptions options = new SluiceNative.NvmeOptions()) {
             SluiceNative.sl_nvme_options_init(options);
-            options.iommu(dma.noIommu() ? 1 : 0).dma_window_phys(dma.windowPhys()).dma_window_bytes(dma.windowBytes());
+            options.iommu(dma.nativeIommu()).dma_window_phys(dma.windowPhys()).dma_window_bytes(dma.windowBytes());
             SluiceNative.Nvme handle = new SluiceNative.Nvme();
             NativeStatus.check(SluiceNative.sl_nvme_open(bdf, options, handle));
             return new Controller(handle);

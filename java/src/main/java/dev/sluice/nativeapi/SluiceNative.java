@@ -141,6 +141,10 @@ public final class SluiceNative {
         }
     }
 
+    /** {@code sl_nvme_iommu}. */
+    public static final int SL_NVME_IOMMU = 0;
+    public static final int SL_NVME_NO_IOMMU = 1;
+
     /** {@code sl_nvme_options}. */
     @Name("sl_nvme_options")
     public static final class NvmeOptions extends Pointer {
@@ -393,5 +397,14 @@ public final class SluiceNative {
 
         @MemberSetter
         public native ModelParams nvme_lba(@Cast("uint64_t") long v);
+
+        @MemberSetter
+        public native ModelParams nvme_iommu(int v);
+
+        @MemberSetter
+        public native ModelParams nvme_dma_window_phys(@Cast("uint64_t") long v);
+
+        @MemberSetter
+        public native ModelParams nvme_dma_window_bytes(@Cast("uint64_t") long v);
     }
 }
