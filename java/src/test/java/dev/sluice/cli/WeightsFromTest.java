@@ -38,4 +38,17 @@ class WeightsFromTest {
         assertTrue(r.isOneErrorLine(), r.stderr());
         assertTrue(r.stderr().contains("nvme:BDF[@LBA]"), r.stderr());
     }
+
+    @Test
+    void noIommuNeedsADriveAndAWindow(@TempDir Path dir) {
+        String out = dir.resolve("out.npy").toString();
+        CliRunner alone = CliRunner.run("logits", "-m", MODEL.toString(), "--tokens", "1", "-o", out,
+                "--no-iommu", "0x30000000:16777216");
+        assertTrue(alone.isOneErrorLine(), alone.stderr());
+        assertTrue(alone.stderr().contains("--weights-from"), alone.stderr());
+        CliRunner badWindow = CliRunner.run("logits", "-m", MODEL.toString(), "--tokens", "1", "-o", out,
+                "--weights-from", "nvme:0000:99:00.0", "--no-iommu", "lots");
+        assertTrue(badWindow.isOneErrorLine(), badWindow.stderr());
+        assertTrue(badWindow.stderr().contains("PHYS:BYTES"), badWindow.stderr());
+    }
 }
