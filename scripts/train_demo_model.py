@@ -63,7 +63,7 @@ def parse_args():
     p.add_argument("--dropout", type=float, default=0.1)
     p.add_argument("--eval-every", type=int, default=250)
     p.add_argument("--chat-share", type=float, default=0.3, help="share of fortunes also seen as a chat turn")
-    p.add_argument("--max-seconds", type=float, default=480, help="stop early (and say so) past this training time")
+    p.add_argument("--max-seconds", type=float, default=360, help="stop early (and say so) past this training time")
     p.add_argument("--rope-base", type=float, default=10000.0)
     return p.parse_args()
 
@@ -275,6 +275,9 @@ def train(a, model, train_ids, valid_ids, device, bos):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+        if step + 1 == 50:
+            per_step = (time.time() - start) / 50
+            print(f"{per_step * 1000:.1f} ms/step: {a.steps} steps take about {per_step * a.steps:.0f} s", flush=True)
         if (step + 1) % a.eval_every == 0 or step + 1 == a.steps:
             valid = evaluate(model, valid_ids, a.ctx, device, bos)
             history.append({"step": step + 1, "train_loss": round(loss.item(), 4), "valid_loss": round(valid, 4),
