@@ -8,10 +8,14 @@ JDK=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 mkdir -p .device
 if [ ! -f .device/jre.tar.xz ]; then
   rm -rf .jre
-  "$JDK/bin/jlink" --add-modules java.base,java.logging,java.management,java.sql,java.xml,java.naming,jdk.unsupported,jdk.zipfs \
-    --strip-debug --no-man-pages --no-header-files --compress zip-9 --output .jre
+  # java.desktop for java.beans (Jinjava renders chat templates with it), without its graphics libraries;
+  # uncompressed modules, since xz over the whole image compresses far better than zip inside it.
+  "$JDK/bin/jlink" --add-modules java.base,java.desktop,java.logging,java.management,java.sql,java.xml,java.naming,jdk.unsupported,jdk.zipfs \
+    --strip-debug --no-man-pages --no-header-files --compress zip-0 \
+    --exclude-files='**/libawt_xawt.so,**/libsplashscreen.so,**/libfontmanager.so,**/libfreetype.so,**/liblcms.so,**/libmlib_image.so,**/libjavajpeg.so,**/libjsound.so' \
+    --output .jre
   strip --strip-unneeded .jre/lib/server/libjvm.so
-  tar -cJf .device/jre.tar.xz .jre
+  XZ_OPT=-9 tar -cJf .device/jre.tar.xz .jre
 fi
 [ -f target/sluice.jar ] || { echo "build first: mvn -DskipTests -Dcuda.arch=90 package" >&2; exit 1; }
 cp target/sluice.jar .device/sluice.jar
