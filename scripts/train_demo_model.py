@@ -113,14 +113,18 @@ def vocabulary(sp):
 
 
 def encode_stream(sp, fortunes, rng, chat_share):
-    """One token stream: fortunes in groups as the fortune file writes them (what perplexity reads),
-    each group after BOS, and some fortunes again as a chat exchange (what `sluice chat` shows)."""
+    """One token stream: fortunes in groups of 1 to 8 as the fortune file writes them (what perplexity
+    reads), each group between BOS and EOS (so `sluice run` ends by itself), and some fortunes again
+    as a chat exchange (what `sluice chat` shows)."""
     special = {s: sp.piece_to_id(s) for s in SPECIALS}
     ids = []
-    group = 32
-    for start in range(0, len(fortunes), group):
+    start = 0
+    while start < len(fortunes):
+        group = rng.randint(1, 8)
         ids.append(sp.bos_id())
         ids.extend(sp.encode(SEPARATOR.join(fortunes[start:start + group]) + SEPARATOR))
+        ids.append(sp.eos_id())
+        start += group
     for f in fortunes:
         if rng.random() >= chat_share:
             continue
