@@ -87,6 +87,7 @@ class ModelCommandsTest {
                 "--kv-heads", "2", "--vocab", "2048", "--type", "Q4_K_M", "-o", model.toString(),
                 "--vocab-from", SPM);
         assertEquals(0, w.exitCode(), w.stderr());
+        assertFalse(w.stderr().contains("\r"), "stderr is no terminal here: plain lines, no bar redraws");
         CliRunner info = CliRunner.run("info", "--json", "-m", model.toString());
         assertEquals(0, info.exitCode(), info.stderr());
         JsonNode j = new ObjectMapper().readTree(info.stdout());
