@@ -61,8 +61,11 @@ final class RunCommand implements Callable<Integer> {
                     .stopStrings(stops)
                     .sampler(sampling.params())
                     .build();
-            Generation g = session.generate(prompt, params).onPromptProgress(done -> err.printf(
-                    "\rprompt: %d/%d tokens%s", done, prompt.length, done == prompt.length ? "\n" : ""));
+            Generation g = session.generate(prompt, params);
+            if (Progress.stderrIsTerminal()) { // a log gets the summary line at the end only
+                g.onPromptProgress(done -> err.printf(
+                        "\rprompt: %d/%d tokens%s", done, prompt.length, done == prompt.length ? "\n" : ""));
+            }
             g.forEachRemaining(t -> {
                 out.print(t.text());
                 out.flush();
