@@ -54,6 +54,7 @@ final class ChatCommand implements Callable<Integer> {
                     + " positions); end with /exit or Ctrl-D");
             while (true) {
                 err.print("> ");
+                err.flush();
                 String line = in.readLine();
                 if (line == null || line.strip().equals("/exit")) {
                     return 0;
