@@ -42,6 +42,7 @@ abstract sealed class Progress implements AutoCloseable {
         }
     }
 
+    /** Draws on the process's stderr itself: only chosen when that is the terminal. */
     private static final class Bar extends Progress {
         private final ProgressBar bar;
 
