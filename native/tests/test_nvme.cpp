@@ -182,7 +182,9 @@ void test_image_writer() {
     auto file = slurp(kModel);
     std::string image = temp_file({});
     CHECK_EQ(truncate(image.c_str(), 8 << 20), 0);
-    ModelHeader header = write_model(image, kModel, 100);
+    uint64_t bytes_done = 0;
+    ModelHeader header = write_model(image, kModel, 100, &bytes_done);
+    CHECK_EQ(bytes_done, header.model_size);
     auto bytes = slurp(image);
     uint8_t block[kModelHeaderBytes];
     std::memcpy(block, bytes.data() + 100 * 512, sizeof block);

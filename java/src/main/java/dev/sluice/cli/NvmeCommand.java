@@ -64,13 +64,17 @@ final class NvmeCommand {
         @Override
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
             String bdf = PciAddress.parse(model.device).value();
             if (!yes) {
                 throw new SluiceException("writing overwrites data on " + bdf + "; pass --yes to confirm");
             }
             Path block = NvmeBlockDevice.namespaceOne(SYSFS, bdf);
             NvmeBlockDevice.requireUnused(block, PROC);
-            NativeNvme.ModelHeader header = NativeNvme.writeModel(block, model.file, model.lba);
+            NativeNvme.ModelHeader header;
+            try (Progress progress = Progress.start("nvme write", Files.size(model.file), " MiB", 1 << 20, err)) {
+                header = NativeNvme.writeModel(block, model.file, model.lba, progress::stepTo);
+            }
             out.printf("wrote %s (%s) to %s at LBA %d, header hash %016x%n", model.file, Sizes.human(header.modelSize()),
                     block, model.lba, header.prefixHash());
             return 0;

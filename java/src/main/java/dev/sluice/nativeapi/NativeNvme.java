@@ -5,12 +5,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongConsumer;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.LongPointer;
 
 /** The userspace NVMe driver through the native library: discovery, the on-drive model header, reads. */
 public final class NativeNvme {
     private static final int LIST_CAPACITY = 64 * 1024;
+    private static final long PROGRESS_POLL_MILLIS = 250;
 
     private NativeNvme() {}
 
@@ -80,11 +83,47 @@ public final class NativeNvme {
         }
     }
 
-    /** Writes the header and the model at block {@code lba} of a block device (or disk image). */
-    public static ModelHeader writeModel(Path target, Path gguf, long lba) {
-        try (SluiceNative.NvmeModelHeader header = new SluiceNative.NvmeModelHeader()) {
-            NativeStatus.check(SluiceNative.sl_nvme_write_model(target.toString(), gguf.toString(), lba, header));
-            return toRecord(header);
+    /**
+     * Writes the header and the model at block {@code lba} of a block device (or disk image).
+     * {@code progress} receives the model bytes written so far, a few times a second from another thread.
+     */
+    public static ModelHeader writeModel(Path target, Path gguf, long lba, LongConsumer progress) {
+        try (SluiceNative.NvmeModelHeader header = new SluiceNative.NvmeModelHeader();
+             LongPointer done = new LongPointer(1)) {
+            done.put(0L);
+            Thread poller = Thread.ofPlatform().daemon().name("sluice-nvme-write-progress").start(() -> {
+                try {
+                    while (true) {
+                        progress.accept(done.get());
+                        Thread.sleep(PROGRESS_POLL_MILLIS);
+                    }
+                } catch (InterruptedException e) {
+                    // the write has ended
+                }
+            });
+            try {
+                NativeStatus.check(SluiceNative.sl_nvme_write_model(target.toString(), gguf.toString(), lba, header, done));
+            } finally {
+                stop(poller); // before `done` is freed
+            }
+            ModelHeader written = toRecord(header);
+            progress.accept(written.modelSize());
+            return written;
+        }
+    }
+
+    private static void stop(Thread poller) {
+        poller.interrupt();
+        boolean interrupted = false;
+        while (poller.isAlive()) {
+            try {
+                poller.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -4,6 +4,7 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.annotation.ByPtrPtr;
 import org.bytedeco.javacpp.annotation.Cast;
@@ -117,7 +118,7 @@ public final class SluiceNative {
             NvmeModelHeader header);
 
     public static native int sl_nvme_write_model(String target, String ggufPath, @Cast("uint64_t") long lba,
-            NvmeModelHeader written);
+            NvmeModelHeader written, @Cast("uint64_t*") LongPointer bytesDone);
 
     public static native int sl_nvme_open(String bdf, NvmeOptions options, @ByPtrPtr Nvme nvme);
 

@@ -10,6 +10,7 @@ import dev.sluice.testing.Golden;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,7 +59,9 @@ class NvmeCommandTest {
                 java.nio.file.StandardOpenOption.WRITE)) {
             file.truncate(0).position(8L << 20).write(java.nio.ByteBuffer.wrap(new byte[1]));
         }
-        NativeNvme.ModelHeader written = NativeNvme.writeModel(image, MODEL, 8);
+        AtomicLong reported = new AtomicLong();
+        NativeNvme.ModelHeader written = NativeNvme.writeModel(image, MODEL, 8, reported::set);
+        assertEquals(written.modelSize(), reported.get(), "the last progress report is the whole model");
         NativeNvme.ModelHeader expected = NativeNvme.headerForFile(MODEL, 512);
         assertTrue(written.sameModel(expected));
         assertEquals(Files.size(MODEL), written.modelSize());
