@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine (device tool), from the repository root, with .device/ carried:
 # builds the native library for sm_90, runs the native tests (the CUDA parity tests included) and the
-# JUnit tests tagged gpu, then the benchmarks named in $BENCH (default: none), and prints a table last.
+# JUnit tests tagged gpu (on the golden subset in tests/golden, which travels with the tree), then the benchmarks named in $BENCH (default: none), and prints a table last.
 # Usage: BENCH="q4_k_m q8_0" bash scripts/gpu_check.sh   (prepare .device/ here first: scripts/prepare_device.sh)
 #   BENCH entries: a synth type (q4_k_m q4_0 q6_k q8_0 f16 bf16) for llama-3.1-8b, "kernels" for the kernel
 #   benchmark, "depth" for 8B Q4_K_M decode at 8k context.
@@ -20,23 +20,22 @@ step() { # name, command...: runs, logs to $OUT/<name>.log, records pass/fail
 
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
 tar -xJf .device/jre.tar.xz
-[ -f .device/golden.tar.xz ] && mkdir -p ../shared && tar -xJf .device/golden.tar.xz -C ../shared
 [ -f .device/test-classes.tar.xz ] && tar -xJf .device/test-classes.tar.xz -C .device
 JAVA=$PWD/.jre/bin/java
 SLUICE=("$JAVA" -jar .device/sluice.jar)
 
-step native-build bash -c "cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DSLUICE_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 && cmake --build build-gpu && cmake --build build-gpu --target sluice_bench_cuda_kernels"
+step native-build bash -c "cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DSLUICE_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 && cmake --build build-gpu && cmake --build build-gpu --target sluice_bench_cuda_kernels sluice_bench_cuda_matvec"
 step native-tests ctest --test-dir build-gpu --output-on-failure -j 4
 grep -hE "^  |cuda backend|: [0-9]+ checks" build-gpu/Testing/Temporary/LastTest.log > "$OUT/parity.txt" 2>/dev/null
 step devices "${SLUICE[@]}" devices
 cat "$OUT/devices.log"
 if [ -d .device/test-classes ]; then
-  step junit-gpu "$JAVA" -Dsluice.golden=../shared/golden -jar .device/junit-console.jar execute \
+  step junit-gpu "$JAVA" -jar .device/junit-console.jar execute \
     --class-path .device/test-classes:.device/sluice.jar --include-tag gpu --scan-class-path .device/test-classes \
     --details tree --disable-banner
 fi
-MODEL=../shared/golden/models/tiny-llama3-Q4_K_M.gguf
-[ -f "$MODEL" ] && step run-cuda "${SLUICE[@]}" run -m "$MODEL" -p "Once upon a time" -n 16 --temp 0 --backend cuda
+step run-cuda "${SLUICE[@]}" run -m tests/golden/models/tiny-llama3-Q4_K_M.gguf -p "Once upon a time" -n 16 --temp 0 \
+  --backend cuda
 
 bench_8b() { # type: synth the 8B shape, bench it on CUDA (and llama.cpp figures are in the brief), delete it
   local type=$1 f=/tmp/8b-$1.gguf
@@ -49,11 +48,12 @@ bench_8b() { # type: synth the 8B shape, bench it on CUDA (and llama.cpp figures
 }
 for b in ${BENCH:-}; do
   case $b in
-    kernels) step bench-kernels build-gpu/sluice_bench_cuda_kernels 50 ;;
+    kernels) step bench-kernels build-gpu/native/bench/sluice_bench_cuda_kernels 50
+             step bench-matvec build-gpu/native/bench/sluice_bench_cuda_matvec 1 50 ;;
     *) step "bench-$b" bench_8b "$b" ;;
   esac
 done
-[ -f "$OUT/bench-kernels.log" ] && cat "$OUT/bench-kernels.log"
+for f in "$OUT"/bench-kernels.log "$OUT"/bench-matvec.log; do [ -f "$f" ] && tail -n 40 "$f"; done
 
 printf '\n%-16s %-28s %s\n' step result time
 for r in "${rows[@]}"; do IFS='|' read -r a b c <<<"$r"; printf '%-16s %-28s %s\n' "$a" "$b" "$c"; done

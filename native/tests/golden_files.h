@@ -1,9 +1,12 @@
-// Readers for the golden data, for tests only: just enough GGUF to build the hyperparameters and
-// tensor table of a Llama file, the .npy logits and the token ids of the prompt .json.
+// The golden data for tests (tests/golden/README.md): where its files are, and readers with just
+// enough GGUF to build the hyperparameters and tensor table of a Llama file, the .npy logits and the
+// token ids of the prompt .json.
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -16,6 +19,43 @@
 #include "sluice/sluice.h"
 
 namespace sltest::golden {
+
+namespace fs = std::filesystem;
+
+// The subset in the repository, always, then the full set beside the project when it is there
+// (without it, one line says so, once per test).
+inline const std::vector<fs::path>& roots() {
+    static const std::vector<fs::path> found = [] {
+        std::vector<fs::path> r{SLUICE_GOLDEN_SUBSET_DIR};
+        if (fs::is_directory(SLUICE_GOLDEN_DIR))
+            r.emplace_back(SLUICE_GOLDEN_DIR);
+        else
+            std::printf("golden: no full set at %s; testing with the in-repository subset only\n", SLUICE_GOLDEN_DIR);
+        return r;
+    }();
+    return found;
+}
+
+// A file (e.g. "models/tiny-spm-Q4_0.gguf") from the subset, else from the full set; the subset's
+// path when neither has it.
+inline fs::path file(const std::string& relative) {
+    for (const fs::path& root : roots())
+        if (fs::exists(root / relative)) return root / relative;
+    return roots().front() / relative;
+}
+
+// The files of a folder with this extension from both sets, a name in both taken from the subset.
+inline std::vector<fs::path> list(const std::string& folder, const std::string& extension) {
+    std::map<std::string, fs::path> by_name;
+    for (const fs::path& root : roots()) {
+        if (!fs::is_directory(root / folder)) continue;
+        for (const fs::directory_entry& e : fs::directory_iterator(root / folder))
+            if (e.path().extension() == extension) by_name.emplace(e.path().filename().string(), e.path());
+    }
+    std::vector<fs::path> out;
+    for (const auto& [name, path] : by_name) out.push_back(path);
+    return out;
+}
 
 struct LlamaFile {
     sl_hparams hp{};

@@ -103,11 +103,9 @@ bool check_model(const fs::path& model_path, const fs::path& logits_dir) {
 }  // namespace
 
 int main() {
-    const fs::path golden = SLUICE_GOLDEN_DIR;
-    if (!fs::exists(golden / "models")) return sltest::skip("test_golden_logits", "no golden data");
     int models_run = 0;
-    for (const fs::directory_entry& entry : fs::directory_iterator(golden / "models"))
-        if (entry.path().extension() == ".gguf") models_run += check_model(entry.path(), golden / "logits");
+    for (const fs::path& model : sltest::golden::list("models", ".gguf"))
+        models_run += check_model(model, model.parent_path().parent_path() / "logits");
     if (models_run == 0) return sltest::skip("test_golden_logits", "no golden model has types this build supports");
     return sltest::finish("test_golden_logits");
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "check.h"
+#include "golden_files.h"
 #include "core/status.h"
 #include "io/nvme/image_writer.h"
 #include "io/nvme/model_header.h"
@@ -23,8 +24,8 @@ using namespace sl::nvme;
 
 namespace {
 
-const std::string kModel = std::string(SLUICE_GOLDEN_DIR) + "/models/tiny-spm-Q4_0.gguf";
-const std::string kOtherModel = std::string(SLUICE_GOLDEN_DIR) + "/models/tiny-spm-Q8_0.gguf";
+const std::string kModel = sltest::golden::file("models/tiny-spm-Q4_0.gguf").string();
+const std::string kOtherModel = sltest::golden::file("models/tiny-spm-Q8_0.gguf").string();
 
 template <class Body>
 sl_status status_of(Body&& body) {
@@ -181,7 +182,9 @@ void test_image_writer() {
     auto file = slurp(kModel);
     std::string image = temp_file({});
     CHECK_EQ(truncate(image.c_str(), 8 << 20), 0);
-    ModelHeader header = write_model(image, kModel, 100);
+    uint64_t bytes_done = 0;
+    ModelHeader header = write_model(image, kModel, 100, &bytes_done);
+    CHECK_EQ(bytes_done, header.model_size);
     auto bytes = slurp(image);
     uint8_t block[kModelHeaderBytes];
     std::memcpy(block, bytes.data() + 100 * 512, sizeof block);

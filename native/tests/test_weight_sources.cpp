@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "check.h"
+#include "golden_files.h"
 #include "core/status.h"
 #include "io/host_buffer.h"
 #include "io/weight_source.h"
@@ -16,7 +17,7 @@
 namespace {
 
 void mapped_source_serves_the_file() {
-    const std::string path = std::string(SLUICE_GOLDEN_DIR) + "/models/tiny-spm-Q4_0.gguf";
+    const std::string path = sltest::golden::file("models/tiny-spm-Q4_0.gguf").string();
     std::ifstream in(path, std::ios::binary);
     const std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     auto source = sl::io::make_mapped_weight_source(path);

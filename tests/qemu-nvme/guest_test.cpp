@@ -378,7 +378,7 @@ int run_block(int argc, char** argv) {
 int run_write_image(int argc, char** argv) {
     if (argc < 5) return std::fprintf(stderr, "usage: see the top of guest_test.cpp\n"), 2;
     sl_nvme_model_header header;
-    if (sl_nvme_write_model(argv[2], argv[3], std::strtoull(argv[4], nullptr, 0), &header) != SL_OK) {
+    if (sl_nvme_write_model(argv[2], argv[3], std::strtoull(argv[4], nullptr, 0), &header, nullptr) != SL_OK) {
         std::fprintf(stderr, "error: %s\n", sl_last_error());
         return 1;
     }

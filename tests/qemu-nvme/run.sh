@@ -15,7 +15,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$ROOT/tests/qemu-nvme
 WORK=$ROOT/target/qemu-nvme
-GOLDEN=${SLUICE_GOLDEN_DIR:-$ROOT/../shared/golden}
+GOLDEN=${SLUICE_GOLDEN_DIR:-$ROOT/tests/golden}  # these cases are in the in-repository subset
 MODEL=$GOLDEN/models/tiny-spm-Q4_0.gguf
 OTHER_MODEL=$GOLDEN/models/tiny-spm-Q8_0.gguf
 PROMPT=$GOLDEN/logits/tiny-spm-Q4_0.p1.json
@@ -88,7 +88,8 @@ build_guest_test() {  # a CPU-only sluice_core (no CUDA in the guest), built by 
     cmake -S "$ROOT" -B "$WORK/core-build" -DSLUICE_CUDA=OFF -DSLUICE_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=Release > /dev/null
     cmake --build "$WORK/core-build" --target sluice_core -j2 > /dev/null
     g++ -std=c++20 -O2 -static -Wall -Wextra -Wno-unused-parameter -I"$ROOT/native/include" -I"$ROOT/native/src" \
-        -I"$ROOT/native/tests" "$HERE/guest_test.cpp" "$WORK/core-build/libsluice_core.a" -o "$WORK/guest_test" -lpthread
+        -I"$ROOT/native/tests" -DSLUICE_GOLDEN_SUBSET_DIR="\"$ROOT/tests/golden\"" -DSLUICE_GOLDEN_DIR="\"$GOLDEN\"" \
+        "$HERE/guest_test.cpp" "$WORK/core-build/libsluice_core.a" -o "$WORK/guest_test" -lpthread
 }
 
 make_image() {

@@ -282,9 +282,10 @@ SL_API sl_status sl_nvme_list(char* out, uint64_t capacity, int32_t* count);
 /* The header a GGUF file gets on a drive of block_size-byte blocks (what verify compares against). */
 SL_API sl_status sl_nvme_header_for_file(const char* gguf_path, uint32_t block_size, sl_nvme_model_header* header);
 /* Writes the header and the model at block lba of target: a block device still bound to the
- * kernel's nvme driver, or a disk image file (512-byte blocks). */
+ * kernel's nvme driver, or a disk image file (512-byte blocks). bytes_done, when not NULL, counts
+ * the model bytes written so far, stored atomically: another thread may read it to show progress. */
 SL_API sl_status sl_nvme_write_model(const char* target, const char* gguf_path, uint64_t lba,
-                                     sl_nvme_model_header* written);
+                                     sl_nvme_model_header* written, uint64_t* bytes_done);
 
 /* Brings the controller up (bdf such as "0000:01:00.0"); options NULL means defaults. */
 SL_API sl_status sl_nvme_open(const char* bdf, const sl_nvme_options* options, sl_nvme** nvme);

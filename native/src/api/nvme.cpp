@@ -94,11 +94,12 @@ sl_status sl_nvme_header_for_file(const char* gguf_path, uint32_t block_size, sl
     });
 }
 
-sl_status sl_nvme_write_model(const char* target, const char* gguf_path, uint64_t lba, sl_nvme_model_header* written) {
+sl_status sl_nvme_write_model(const char* target, const char* gguf_path, uint64_t lba, sl_nvme_model_header* written,
+                              uint64_t* bytes_done) {
     return sl::guarded([&] {
         require(target, "target");
         require(gguf_path, "gguf_path");
-        ModelHeader header = write_model(target, gguf_path, lba);
+        ModelHeader header = write_model(target, gguf_path, lba, bytes_done);
         if (written) *written = to_abi(header);
         return SL_OK;
     });

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -35,7 +36,7 @@ void write_all(int fd, const void* data, size_t n, uint64_t at, const std::strin
 
 }  // namespace
 
-ModelHeader write_model(const std::string& target, const std::string& gguf_path, uint64_t lba) {
+ModelHeader write_model(const std::string& target, const std::string& gguf_path, uint64_t lba, uint64_t* bytes_done) {
     Fd out{open(target.c_str(), O_WRONLY | O_CLOEXEC)};
     if (out.fd < 0) raise(SL_ERR_IO, "cannot open %s for writing: %s", target.c_str(), strerror(errno));
     struct stat st;
@@ -72,6 +73,7 @@ ModelHeader write_model(const std::string& target, const std::string& gguf_path,
                           n == 0 ? "unexpected end of file" : strerror(errno));
         write_all(out.fd, buffer.data(), static_cast<size_t>(n), start + header.data_offset + at, target);
         at += static_cast<uint64_t>(n);
+        if (bytes_done) std::atomic_ref<uint64_t>(*bytes_done).store(at, std::memory_order_relaxed);
     }
     if (fsync(out.fd) != 0) raise(SL_ERR_IO, "cannot flush %s: %s", target.c_str(), strerror(errno));
     return header;

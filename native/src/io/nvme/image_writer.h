@@ -10,7 +10,9 @@
 namespace sl::nvme {
 
 // Writes the header at block `lba` of `target` and the GGUF file right after it; returns the header.
-// Block size: the device's logical block size, or 512 for an image file.
-ModelHeader write_model(const std::string& target, const std::string& gguf_path, uint64_t lba);
+// Block size: the device's logical block size, or 512 for an image file. `bytes_done`, when given,
+// counts the model bytes written (atomic stores, for a progress display on another thread).
+ModelHeader write_model(const std::string& target, const std::string& gguf_path, uint64_t lba,
+                        uint64_t* bytes_done = nullptr);
 
 }  // namespace sl::nvme

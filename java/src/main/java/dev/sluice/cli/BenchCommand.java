@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.sluice.engine.Benchmark;
 import dev.sluice.engine.Model;
+import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code sluice bench}: prompt and generation speed, bytes per token, and the roofline fraction. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -35,23 +38,27 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object")
     boolean json;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
         Benchmark.Result r;
         try (Model model = modelArgs.open()) {
             r = Benchmark.run(model, promptTokens, genTokens, depth, model.threads(), seed);
         }
         if (json) {
             ObjectMapper mapper = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
-            System.out.println(mapper.writeValueAsString(new JsonResult(r)));
+            out.println(mapper.writeValueAsString(new JsonResult(r)));
         } else {
-            System.out.printf(Locale.ROOT, "backend %s (%s), %d threads, %s of %s memory in use%n", r.backend(),
+            out.printf(Locale.ROOT, "backend %s (%s), %d threads, %s of %s memory in use%n", r.backend(),
                     r.deviceName(), r.threads(), Sizes.human(r.memoryInUse()), r.boundName());
             if (r.promptTokens() > 0) {
-                System.out.printf(Locale.ROOT, "pp%d: %.1f tok/s%n", r.promptTokens(), r.promptTokPerSec());
+                out.printf(Locale.ROOT, "pp%d: %.1f tok/s%n", r.promptTokens(), r.promptTokPerSec());
             }
             if (r.genTokens() > 0) {
-                System.out.printf(Locale.ROOT,
+                out.printf(Locale.ROOT,
                         "tg%d%s: %.2f tok/s (native loop %.2f), %s/token, %.2f GB/s = %.0f%% of the %s's %.2f GB/s%n",
                         r.genTokens(), r.depth() > 0 ? " @ depth " + r.depth() : "", r.genTokPerSec(),
                         r.nativeGenTokPerSec(), Sizes.human(r.bytesPerToken()), r.gbPerSec(),

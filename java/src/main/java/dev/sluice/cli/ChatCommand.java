@@ -7,14 +7,16 @@ import dev.sluice.engine.Model;
 import dev.sluice.engine.Session;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code sluice chat}: an interactive conversation. One line of stdin is one user turn; the reply
@@ -37,18 +39,22 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--chat-template", paramLabel = "FILE", description = "Use this template instead of the model's")
     Path chatTemplate;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
-                StandardCharsets.UTF_8);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         GenerationParams params = GenerationParams.builder().maxTokens(maxTokens).sampler(sampling.params()).build();
         try (Model model = modelArgs.open(); Session session = model.newSession()) {
             Conversation chat = new Conversation(session, model.chatTemplate(Optional.ofNullable(chatTemplate)), system);
-            System.err.println("chat with " + model.path().getFileName() + " (" + session.contextLength()
+            err.println("chat with " + model.path().getFileName() + " (" + session.contextLength()
                     + " positions); end with /exit or Ctrl-D");
             while (true) {
-                System.err.print("> ");
+                err.print("> ");
+                err.flush();
                 String line = in.readLine();
                 if (line == null || line.strip().equals("/exit")) {
                     return 0;
@@ -61,7 +67,7 @@ final class ChatCommand implements Callable<Integer> {
                     out.flush();
                 });
                 out.println();
-                RunCommand.report(g);
+                RunCommand.report(err, g);
             }
         }
     }

@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Show a model's metadata, hyperparameters, tensor types and sizes.")
 final class InfoCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "GGUF model file")
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
+            description = "GGUF model file; without it, the demo model inside the jar")
     Path model;
 
     @Option(names = "--json", description = "Print one JSON object instead of text.")
@@ -43,6 +44,7 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        model = DemoFallback.orDemo(model, spec.commandLine().getErr()); // the text report names the file
         GgufFile file = GgufFile.read(model);
         ModelConfig config = ModelConfig.from(file);
         TensorTable table = TensorTable.of(config, file);

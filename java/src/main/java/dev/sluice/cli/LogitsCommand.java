@@ -4,13 +4,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.engine.Model;
 import dev.sluice.engine.Session;
 import dev.sluice.sampling.Logits;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code sluice logits}: the logits after every input position, then after each of {@code -n}
@@ -39,8 +42,12 @@ final class LogitsCommand implements Callable<Integer> {
         int[] tokens;
     }
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
         if (generate < 0) {
             throw new IllegalArgumentException("-n must be >= 0, got " + generate);
         }
@@ -63,7 +70,7 @@ final class LogitsCommand implements Callable<Integer> {
                     npy.writeRow(last, 0);
                 }
             }
-            System.out.println(new ObjectMapper().writeValueAsString(Arrays.stream(ids).boxed().toList()));
+            out.println(new ObjectMapper().writeValueAsString(Arrays.stream(ids).boxed().toList()));
         }
         return 0;
     }

@@ -1,17 +1,25 @@
 package dev.sluice.cli;
 
+import dev.sluice.SluiceException;
 import dev.sluice.engine.Backend;
 import dev.sluice.engine.Model;
 import dev.sluice.engine.ModelOptions;
 import dev.sluice.engine.NvmeWeights;
+import dev.sluice.nativeapi.NativeNvme;
 import java.io.IOException;
 import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The options every command that runs a model shares (a picocli mixin). */
 final class ModelArgs {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "GGUF model file")
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
+            description = "GGUF model file; without it, the demo model inside the jar")
     Path model;
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     @Option(names = "--backend", paramLabel = "auto|cpu|cuda", defaultValue = "auto",
             converter = BackendConverter.class, description = "Backend to run on (default: ${DEFAULT-VALUE})")
@@ -34,18 +42,33 @@ final class ModelArgs {
                     + " through the userspace driver; the model file still supplies metadata and the tensor table")
     NvmeWeights weightsFrom;
 
+    @Option(names = "--no-iommu", paramLabel = "PHYS:BYTES",
+            description = "With --weights-from: UNSAFE vfio no-IOMMU mode, DMA into this physical window reserved"
+                    + " with memmap= (as `sluice nvme verify --no-iommu`)")
+    String noIommuWindow;
+
     ModelOptions options() {
         return ModelOptions.builder()
                 .backend(backend)
                 .threads(threads)
                 .contextLength(contextLength)
                 .q8Activations(q8Activations)
-                .weightsFrom(weightsFrom)
+                .weightsFrom(drive())
                 .build();
     }
 
+    private NvmeWeights drive() {
+        if (noIommuWindow == null) {
+            return weightsFrom;
+        }
+        if (weightsFrom == null) {
+            throw new SluiceException("--no-iommu applies to --weights-from nvme:..., which is not given");
+        }
+        return weightsFrom.withDma(NativeNvme.DmaMode.noIommuWindow(noIommuWindow));
+    }
+
     Model open() throws IOException {
-        return Model.open(model, options());
+        return Model.open(DemoFallback.orDemo(model, command.commandLine().getErr()), options());
     }
 
     /** Accepts the backend names in any case. */

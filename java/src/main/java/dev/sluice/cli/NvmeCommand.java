@@ -5,6 +5,7 @@ import dev.sluice.engine.PciAddress;
 import dev.sluice.nativeapi.NativeNvme;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -13,7 +14,9 @@ import java.util.concurrent.Callable;
 import org.bytedeco.javacpp.BytePointer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code sluice nvme list|write|verify}: preparing a dedicated drive for the userspace NVMe driver. */
 @Command(name = "nvme", mixinStandardHelpOptions = true,
@@ -29,12 +32,17 @@ final class NvmeCommand {
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "List NVMe controllers bound to vfio-pci (see scripts/setup_nvme.sh).")
     static final class ListCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
             List<String> found = NativeNvme.listVfioControllers();
-            found.forEach(System.out::println);
+            found.forEach(out::println);
             if (found.isEmpty()) {
-                System.err.println("no NVMe controller is bound to vfio-pci");
+                err.println("no NVMe controller is bound to vfio-pci");
             }
             return 0;
         }
@@ -50,16 +58,24 @@ final class NvmeCommand {
         @Option(names = "--yes", description = "confirm that the drive's data at that place may be overwritten")
         boolean yes;
 
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
             String bdf = PciAddress.parse(model.device).value();
             if (!yes) {
                 throw new SluiceException("writing overwrites data on " + bdf + "; pass --yes to confirm");
             }
             Path block = NvmeBlockDevice.namespaceOne(SYSFS, bdf);
             NvmeBlockDevice.requireUnused(block, PROC);
-            NativeNvme.ModelHeader header = NativeNvme.writeModel(block, model.file, model.lba);
-            System.out.printf("wrote %s (%s) to %s at LBA %d, header hash %016x%n", model.file, Sizes.human(header.modelSize()),
+            NativeNvme.ModelHeader header;
+            try (Progress progress = Progress.start("nvme write", Files.size(model.file), " MiB", 1 << 20, err)) {
+                header = NativeNvme.writeModel(block, model.file, model.lba, progress::stepTo);
+            }
+            out.printf("wrote %s (%s) to %s at LBA %d, header hash %016x%n", model.file, Sizes.human(header.modelSize()),
                     block, model.lba, header.prefixHash());
             return 0;
         }
@@ -78,37 +94,30 @@ final class NvmeCommand {
                 description = "UNSAFE: vfio no-IOMMU mode, DMA into this physical window reserved with memmap=")
         String noIommuWindow;
 
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
             String bdf = PciAddress.parse(model.device).value();
             try (NativeNvme.Controller nvme = NativeNvme.open(bdf, dmaMode())) {
                 NativeNvme.ControllerInfo info = nvme.info();
-                System.out.printf("%s: %s (serial %s, firmware %s), %s in %d-byte blocks, %d queues x %d%s%n", bdf,
+                out.printf("%s: %s (serial %s, firmware %s), %s in %d-byte blocks, %d queues x %d%s%n", bdf,
                         info.model(), info.serial(), info.firmware(), Sizes.human(info.capacityBytes()),
                         info.blockSize(), info.queues(), info.queueDepth(), info.iommu() ? "" : ", NO IOMMU");
                 nvme.attachModel(model.lba, model.file);
-                System.out.println("header matches " + model.file);
+                out.println("header matches " + model.file);
                 if (full) {
                     compareAll(nvme);
-                    System.out.println("all " + Sizes.human(Files.size(model.file)) + " match");
+                    out.println("all " + Sizes.human(Files.size(model.file)) + " match");
                 }
             }
             return 0;
         }
 
         private NativeNvme.DmaMode dmaMode() {
-            if (noIommuWindow == null) {
-                return NativeNvme.DmaMode.IOMMU;
-            }
-            String[] parts = noIommuWindow.split(":");
-            try {
-                if (parts.length == 2) {
-                    return new NativeNvme.DmaMode(true, Long.decode(parts[0]), Long.decode(parts[1]));
-                }
-            } catch (NumberFormatException e) {
-                // reported below with the expected form
-            }
-            throw new SluiceException("--no-iommu takes PHYS:BYTES, such as 0x30000000:16777216");
+            return noIommuWindow == null ? NativeNvme.DmaMode.IOMMU : NativeNvme.DmaMode.noIommuWindow(noIommuWindow);
         }
 
         private void compareAll(NativeNvme.Controller nvme) throws IOException {

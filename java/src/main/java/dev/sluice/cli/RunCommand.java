@@ -6,8 +6,7 @@ import dev.sluice.engine.GenerationParams;
 import dev.sluice.engine.GenerationStats;
 import dev.sluice.engine.Model;
 import dev.sluice.engine.Session;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -16,7 +15,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code sluice run}: generates after a prompt, streaming text to stdout and speeds to stderr. */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Generate text after a prompt.")
@@ -44,27 +45,33 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-bos", description = "Do not add BOS even if the model asks for it")
     boolean noBos;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
-                StandardCharsets.UTF_8);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         try (Model model = modelArgs.open(); Session session = model.newSession()) {
             int[] prompt = promptTokens(model, input.read());
-            System.err.printf("%s: %d layers, %d-token context, prompt of %d tokens%n", model.path().getFileName(),
+            err.printf("%s: %d layers, %d-token context, prompt of %d tokens%n", model.path().getFileName(),
                     model.config().nLayer(), session.contextLength(), prompt.length);
             GenerationParams params = GenerationParams.builder()
                     .maxTokens(maxTokens)
                     .stopStrings(stops)
                     .sampler(sampling.params())
                     .build();
-            Generation g = session.generate(prompt, params).onPromptProgress(done -> System.err.printf(
-                    "\rprompt: %d/%d tokens%s", done, prompt.length, done == prompt.length ? "\n" : ""));
+            Generation g = session.generate(prompt, params);
+            if (Progress.stderrIsTerminal()) { // a log gets the summary line at the end only
+                g.onPromptProgress(done -> err.printf(
+                        "\rprompt: %d/%d tokens%s", done, prompt.length, done == prompt.length ? "\n" : ""));
+            }
             g.forEachRemaining(t -> {
                 out.print(t.text());
                 out.flush();
             });
             out.println();
-            report(g);
+            report(err, g);
         }
         return 0;
     }
@@ -79,9 +86,9 @@ final class RunCommand implements Callable<Integer> {
         return model.promptTokens(rendered);
     }
 
-    static void report(Generation g) {
+    static void report(PrintWriter err, Generation g) {
         GenerationStats s = g.stats();
-        System.err.printf(Locale.ROOT, "prompt: %d tokens, %.2f tok/s | generation: %d tokens, %.2f tok/s | stop: %s%n",
+        err.printf(Locale.ROOT, "prompt: %d tokens, %.2f tok/s | generation: %d tokens, %.2f tok/s | stop: %s%n",
                 s.promptTokens(), s.promptTokensPerSecond(), s.generatedTokens(), s.generationTokensPerSecond(),
                 g.stopReason().name().toLowerCase(Locale.ROOT).replace('_', ' '));
     }

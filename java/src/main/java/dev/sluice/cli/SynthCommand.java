@@ -5,16 +5,16 @@ import dev.sluice.gguf.GgufMetadata;
 import dev.sluice.synth.QuantMix;
 import dev.sluice.synth.SynthShape;
 import dev.sluice.synth.SyntheticModelWriter;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code sluice synth}: a random-weight model of a real shape, written straight in quantized form. */
 @Command(name = "synth", mixinStandardHelpOptions = true,
@@ -63,8 +63,12 @@ final class SynthCommand implements Callable<Integer> {
         }
     }
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
         SynthShape s = shape.preset != null
                 ? SynthShape.preset(shape.preset).orElseThrow(() -> new IllegalArgumentException(
                         "unknown shape '" + shape.preset + "'; presets: " + SynthShape.presetNames()))
@@ -73,13 +77,11 @@ final class SynthCommand implements Callable<Integer> {
         Optional<GgufMetadata> vocab = vocabFrom == null ? Optional.empty()
                 : Optional.of(GgufFile.read(vocabFrom).metadata());
         int cores = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        System.err.printf("writing %s: %,d parameters, %s%n", output, s.parameterCount(), mix.name());
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("synth").setInitialMax(s.parameterCount())
-                .setStyle(ProgressBarStyle.ASCII).setUnit(" M", 1_000_000).continuousUpdate().clearDisplayOnFinish()
-                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
-            new SyntheticModelWriter(s, mix, seed, vocab, cores).write(output, bar::stepTo);
+        err.printf("writing %s: %,d parameters, %s%n", output, s.parameterCount(), mix.name());
+        try (Progress progress = Progress.start("synth", s.parameterCount(), " M", 1_000_000, err)) {
+            new SyntheticModelWriter(s, mix, seed, vocab, cores).write(output, progress::stepTo);
         }
-        System.err.printf("done: %s (%s)%n", output, Sizes.human(Files.size(output)));
+        err.printf("done: %s (%s)%n", output, Sizes.human(Files.size(output)));
         return 0;
     }
 }

@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
         description = "Print the token ids of a text as a JSON array (a vocabulary-only GGUF file is enough).")
 final class TokenizeCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "GGUF model or vocabulary file")
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
+            description = "GGUF model or vocabulary file; without it, the demo model inside the jar")
     Path model;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -52,7 +53,7 @@ final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Vocabulary vocab = Vocabulary.from(GgufFile.read(model).metadata());
+        Vocabulary vocab = Vocabulary.from(GgufFile.read(DemoFallback.orDemo(model, spec.commandLine().getErr())).metadata());
         String text = input.text != null ? input.text : readUtf8(input.file);
         int[] ids = Tokenizer.of(vocab).encode(text, vocab.addBos() && !noBos, !noParseSpecial);
         PrintWriter out = spec.commandLine().getOut();

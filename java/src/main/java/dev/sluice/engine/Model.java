@@ -62,6 +62,11 @@ public final class Model implements AutoCloseable {
         return new Model(path, gguf, config, table, options, backend, handle);
     }
 
+    /** Opens the small demo model that ships inside the jar (see {@link DemoModel}). */
+    public static Model openDemo(ModelOptions options) throws IOException {
+        return open(DemoModel.path(), options);
+    }
+
     public Path path() {
         return path;
     }

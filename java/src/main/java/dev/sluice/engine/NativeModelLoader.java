@@ -34,6 +34,11 @@ final class NativeModelLoader {
                     .activation_q8(options.q8Activations() ? 1 : 0)
                     .nvme_bdf(nativeBdf)
                     .nvme_lba(drive == null ? 0 : drive.lba());
+            if (drive != null) {
+                params.nvme_iommu(drive.dma().nativeIommu())
+                        .nvme_dma_window_phys(drive.dma().windowPhys())
+                        .nvme_dma_window_bytes(drive.dma().windowBytes());
+            }
             for (int i = 0; i < entries.size(); i++) {
                 describe(tensors.position(i), entries.get(i), dataOffset);
             }

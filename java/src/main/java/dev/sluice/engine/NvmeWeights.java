@@ -1,6 +1,7 @@
 package dev.sluice.engine;
 
 import dev.sluice.SluiceException;
+import dev.sluice.nativeapi.NativeNvme;
 
 /**
  * Weights read from a dedicated NVMe drive through the userspace driver instead of the mapped file: the
@@ -9,18 +10,28 @@ import dev.sluice.SluiceException;
  *
  * @param device the controller's PCI address
  * @param lba    the block of the drive's Sluice header
+ * @param dma    how the drive reaches memory: the IOMMU, or (unsafe, on request) a window reserved at boot
  */
-public record NvmeWeights(PciAddress device, long lba) {
+public record NvmeWeights(PciAddress device, long lba, NativeNvme.DmaMode dma) {
     private static final String PREFIX = "nvme:";
     private static final String FORM = "nvme:BDF[@LBA], such as nvme:0000:01:00.0@2048";
 
     public NvmeWeights {
-        if (device == null) {
-            throw new IllegalArgumentException("device must not be null");
+        if (device == null || dma == null) {
+            throw new IllegalArgumentException("device and dma must not be null");
         }
         if (lba < 0) {
             throw new IllegalArgumentException("lba must be >= 0, got " + lba);
         }
+    }
+
+    /** Through the IOMMU. */
+    public NvmeWeights(PciAddress device, long lba) {
+        this(device, lba, NativeNvme.DmaMode.IOMMU);
+    }
+
+    public NvmeWeights withDma(NativeNvme.DmaMode mode) {
+        return new NvmeWeights(device, lba, mode);
     }
 
     /** Parses {@code nvme:BDF[@LBA]} (LBA in decimal or 0x hex, 0 when left out); a bad spec says what is wrong. */

@@ -1,15 +1,19 @@
 package dev.sluice.nativeapi;
 
+import dev.sluice.SluiceException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongConsumer;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.LongPointer;
 
 /** The userspace NVMe driver through the native library: discovery, the on-drive model header, reads. */
 public final class NativeNvme {
     private static final int LIST_CAPACITY = 64 * 1024;
+    private static final long PROGRESS_POLL_MILLIS = 250;
 
     private NativeNvme() {}
 
@@ -37,6 +41,24 @@ public final class NativeNvme {
     /** How to reach the drive's memory: through the IOMMU, or (unsafe, on request) a reserved window. */
     public record DmaMode(boolean noIommu, long windowPhys, long windowBytes) {
         public static final DmaMode IOMMU = new DmaMode(false, 0, 0);
+
+        /** The {@code sl_nvme_iommu} value. */
+        public int nativeIommu() {
+            return noIommu ? SluiceNative.SL_NVME_NO_IOMMU : SluiceNative.SL_NVME_IOMMU;
+        }
+
+        /** The no-IOMMU mode with the window {@code PHYS:BYTES} (decimal or 0x hex), as the CLI takes it. */
+        public static DmaMode noIommuWindow(String spec) {
+            String[] parts = spec.split(":");
+            try {
+                if (parts.length == 2) {
+                    return new DmaMode(true, Long.decode(parts[0]), Long.decode(parts[1]));
+                }
+            } catch (NumberFormatException e) {
+                // reported below with the expected form
+            }
+            throw new SluiceException("--no-iommu takes PHYS:BYTES, such as 0x30000000:16777216, not '" + spec + "'");
+        }
     }
 
     /** PCI addresses of NVMe controllers bound to vfio-pci. */
@@ -61,11 +83,47 @@ public final class NativeNvme {
         }
     }
 
-    /** Writes the header and the model at block {@code lba} of a block device (or disk image). */
-    public static ModelHeader writeModel(Path target, Path gguf, long lba) {
-        try (SluiceNative.NvmeModelHeader header = new SluiceNative.NvmeModelHeader()) {
-            NativeStatus.check(SluiceNative.sl_nvme_write_model(target.toString(), gguf.toString(), lba, header));
-            return toRecord(header);
+    /**
+     * Writes the header and the model at block {@code lba} of a block device (or disk image).
+     * {@code progress} receives the model bytes written so far, a few times a second from another thread.
+     */
+    public static ModelHeader writeModel(Path target, Path gguf, long lba, LongConsumer progress) {
+        try (SluiceNative.NvmeModelHeader header = new SluiceNative.NvmeModelHeader();
+             LongPointer done = new LongPointer(1)) {
+            done.put(0L);
+            Thread poller = Thread.ofPlatform().daemon().name("sluice-nvme-write-progress").start(() -> {
+                try {
+                    while (true) {
+                        progress.accept(done.get());
+                        Thread.sleep(PROGRESS_POLL_MILLIS);
+                    }
+                } catch (InterruptedException e) {
+                    // the write has ended
+                }
+            });
+            try {
+                NativeStatus.check(SluiceNative.sl_nvme_write_model(target.toString(), gguf.toString(), lba, header, done));
+            } finally {
+                stop(poller); // before `done` is freed
+            }
+            ModelHeader written = toRecord(header);
+            progress.accept(written.modelSize());
+            return written;
+        }
+    }
+
+    private static void stop(Thread poller) {
+        poller.interrupt();
+        boolean interrupted = false;
+        while (poller.isAlive()) {
+            try {
+                poller.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -73,7 +131,7 @@ public final class NativeNvme {
     public static Controller open(String bdf, DmaMode dma) {
         try (SluiceNative.NvmeOptions options = new SluiceNative.NvmeOptions()) {
             SluiceNative.sl_nvme_options_init(options);
-            options.iommu(dma.noIommu() ? 1 : 0).dma_window_phys(dma.windowPhys()).dma_window_bytes(dma.windowBytes());
+            options.iommu(dma.nativeIommu()).dma_window_phys(dma.windowPhys()).dma_window_bytes(dma.windowBytes());
             SluiceNative.Nvme handle = new SluiceNative.Nvme();
             NativeStatus.check(SluiceNative.sl_nvme_open(bdf, options, handle));
             return new Controller(handle);

@@ -5,22 +5,37 @@ import dev.sluice.ModelFormatException;
 import dev.sluice.OutOfMemoryException;
 import dev.sluice.SluiceException;
 
-/** Java's view of {@code sl_status}, and the one place a status becomes an exception. */
+/** Java's view of {@code sl_status} (codes as sluice.h numbers them), and the one place a status becomes an exception. */
 public enum NativeStatus {
-    OK,
-    INVALID_ARGUMENT,
-    IO,
-    FORMAT,
-    UNSUPPORTED,
-    OUT_OF_MEMORY,
-    CONTEXT_FULL,
-    BACKEND,
-    CANCELLED,
-    INTERNAL;
+    OK(0),
+    INVALID_ARGUMENT(1),
+    IO(2),
+    FORMAT(3),
+    UNSUPPORTED(4),
+    OUT_OF_MEMORY(5),
+    CONTEXT_FULL(6),
+    BACKEND(7),
+    CANCELLED(8),
+    INTERNAL(9);
 
+    private final int code;
+
+    NativeStatus(int code) {
+        this.code = code;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    /** The status of a code; a code this version does not know is an internal error. */
     public static NativeStatus of(int code) {
-        NativeStatus[] all = values();
-        return code >= 0 && code < all.length ? all[code] : INTERNAL;
+        for (NativeStatus s : values()) {
+            if (s.code == code) {
+                return s;
+            }
+        }
+        return INTERNAL;
     }
 
     /** Throws the exception for a failed status, carrying the native message of this thread. */

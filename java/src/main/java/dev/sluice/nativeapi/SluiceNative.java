@@ -4,6 +4,7 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.annotation.ByPtrPtr;
 import org.bytedeco.javacpp.annotation.Cast;
@@ -127,7 +128,7 @@ public final class SluiceNative {
             NvmeModelHeader header);
 
     public static native int sl_nvme_write_model(String target, String ggufPath, @Cast("uint64_t") long lba,
-            NvmeModelHeader written);
+            NvmeModelHeader written, @Cast("uint64_t*") LongPointer bytesDone);
 
     public static native int sl_nvme_open(String bdf, NvmeOptions options, @ByPtrPtr Nvme nvme);
 
@@ -150,6 +151,10 @@ public final class SluiceNative {
             super((Pointer) null);
         }
     }
+
+    /** {@code sl_nvme_iommu}. */
+    public static final int SL_NVME_IOMMU = 0;
+    public static final int SL_NVME_NO_IOMMU = 1;
 
     /** {@code sl_nvme_options}. */
     @Name("sl_nvme_options")
@@ -403,5 +408,14 @@ public final class SluiceNative {
 
         @MemberSetter
         public native ModelParams nvme_lba(@Cast("uint64_t") long v);
+
+        @MemberSetter
+        public native ModelParams nvme_iommu(int v);
+
+        @MemberSetter
+        public native ModelParams nvme_dma_window_phys(@Cast("uint64_t") long v);
+
+        @MemberSetter
+        public native ModelParams nvme_dma_window_bytes(@Cast("uint64_t") long v);
     }
 }

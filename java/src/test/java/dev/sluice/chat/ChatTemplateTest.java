@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.gguf.GgufFile;
 import dev.sluice.gguf.GgufMetadata;
+import dev.sluice.testing.Golden;
 import dev.sluice.tokenizer.Vocabulary;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ChatTemplateTest {
-    private static final Path GOLDEN = Path.of(System.getProperty("sluice.golden", "../shared/golden"));
 
     private static final List<ChatMessage> SINGLE = List.of(
             ChatMessage.system("You are a helpful assistant."),
@@ -39,7 +39,7 @@ class ChatTemplateTest {
     private static final String ASSISTANT_HEADER = "<|start_header_id|>assistant<|end_header_id|>\n\n";
 
     private static GgufMetadata metadata(String relative) throws IOException {
-        return GgufFile.read(GOLDEN.resolve(relative)).metadata();
+        return GgufFile.read(Golden.file(relative)).metadata();
     }
 
     private static ChatTemplate modelTemplate(String relative) throws IOException {

@@ -1,10 +1,12 @@
 package dev.sluice.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.testing.Golden;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,9 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The model-running commands end to end on golden models, as a script would call them. */
 class ModelCommandsTest {
-    private static final Path GOLDEN = Path.of(System.getProperty("sluice.golden", "../shared/golden"));
-    private static final String LLAMA3 = GOLDEN.resolve("models/tiny-llama3-Q4_K_M.gguf").toString();
-    private static final String SPM = GOLDEN.resolve("models/tiny-spm-Q8_0.gguf").toString();
+    private static final String LLAMA3 = Golden.file("models/tiny-llama3-Q4_K_M.gguf").toString();
+    private static final String SPM = Golden.file("models/tiny-spm-Q8_0.gguf").toString();
 
     @TempDir
     Path tmp;
@@ -42,14 +43,17 @@ class ModelCommandsTest {
         String[] args = {"run", "-m", LLAMA3, "-p", "Once upon a time", "-n", "16", "--temp", "0"};
         CliRunner first = CliRunner.run(args);
         assertEquals(0, first.exitCode(), first.stderr());
+        assertFalse(first.stdout().isBlank(), "no generated text on stdout");
         assertEquals(first.stdout(), CliRunner.run(args).stdout());
         assertTrue(first.stderr().contains("tok/s"), first.stderr());
+        assertFalse(first.stdout().contains("tok/s"), "diagnostics belong on stderr: " + first.stdout());
     }
 
     @Test
     void runWithTheModelsChatTemplate() {
         CliRunner r = CliRunner.run("run", "-m", LLAMA3, "-p", "Hi", "-n", "4", "--temp", "0", "--chat-template");
         assertEquals(0, r.exitCode(), r.stderr());
+        assertFalse(r.stdout().isBlank(), "no generated text on stdout");
     }
 
     @Test
@@ -83,6 +87,7 @@ class ModelCommandsTest {
                 "--kv-heads", "2", "--vocab", "2048", "--type", "Q4_K_M", "-o", model.toString(),
                 "--vocab-from", SPM);
         assertEquals(0, w.exitCode(), w.stderr());
+        assertFalse(w.stderr().contains("\r"), "stderr is no terminal here: plain lines, no bar redraws");
         CliRunner info = CliRunner.run("info", "--json", "-m", model.toString());
         assertEquals(0, info.exitCode(), info.stderr());
         JsonNode j = new ObjectMapper().readTree(info.stdout());
@@ -101,6 +106,7 @@ class ModelCommandsTest {
             CliRunner r = CliRunner.run("chat", "-m", LLAMA3, "-n", "4", "--temp", "0");
             assertEquals(0, r.exitCode(), r.stderr());
             assertEquals(2, r.stderr().split("stop: ", -1).length - 1, "two replies: " + r.stderr());
+            assertFalse(r.stdout().isBlank(), "the replies go to stdout");
         } finally {
             System.setIn(stdin);
         }
@@ -111,6 +117,14 @@ class ModelCommandsTest {
         CliRunner r = CliRunner.run("logits", "-m", SPM, "-c", "4", "-p", "a long prompt that does not fit", "-o",
                 tmp.resolve("x.npy").toString());
         assertTrue(r.isOneErrorLine(), r.stderr());
+    }
+
+    @Test
+    void withoutAModelRunUsesTheDemoModelAndSaysSo() {
+        CliRunner r = CliRunner.run("run", "-p", "Once upon a time", "-n", "8", "--seed", "1");
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("using the demo model inside the jar"), r.stderr());
+        assertFalse(r.stdout().isBlank(), "no generated text on stdout");
     }
 
     @Test

@@ -6,15 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.SluiceException;
 import dev.sluice.nativeapi.NativeNvme;
+import dev.sluice.testing.Golden;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class NvmeCommandTest {
-    private static final Path GOLDEN = Path.of(System.getProperty("sluice.golden", "../shared/golden"), "models");
-    private static final Path MODEL = GOLDEN.resolve("tiny-spm-Q4_0.gguf");
+    private static final Path MODEL = Golden.file("models/tiny-spm-Q4_0.gguf");
 
     @Test
     void listSucceedsWithoutControllers() {
@@ -58,7 +59,9 @@ class NvmeCommandTest {
                 java.nio.file.StandardOpenOption.WRITE)) {
             file.truncate(0).position(8L << 20).write(java.nio.ByteBuffer.wrap(new byte[1]));
         }
-        NativeNvme.ModelHeader written = NativeNvme.writeModel(image, MODEL, 8);
+        AtomicLong reported = new AtomicLong();
+        NativeNvme.ModelHeader written = NativeNvme.writeModel(image, MODEL, 8, reported::set);
+        assertEquals(written.modelSize(), reported.get(), "the last progress report is the whole model");
         NativeNvme.ModelHeader expected = NativeNvme.headerForFile(MODEL, 512);
         assertTrue(written.sameModel(expected));
         assertEquals(Files.size(MODEL), written.modelSize());
@@ -66,7 +69,7 @@ class NvmeCommandTest {
         byte[] model = Files.readAllBytes(MODEL);
         int start = 8 * 512 + written.dataOffset();
         assertEquals(-1, java.util.Arrays.mismatch(model, 0, model.length, bytes, start, start + model.length));
-        assertTrue(!written.sameModel(NativeNvme.headerForFile(GOLDEN.resolve("tiny-spm-Q8_0.gguf"), 512)));
+        assertTrue(!written.sameModel(NativeNvme.headerForFile(Golden.file("models/tiny-spm-Q8_0.gguf"), 512)));
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.testing.Golden;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,12 +15,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class TokenizeCommandTest {
-    private static final Path GOLDEN = Path.of(System.getProperty("sluice.golden", "../shared/golden"));
-    private static final String LLAMA3 = GOLDEN.resolve("models/tiny-llama3-Q4_K_M.gguf").toString();
+    private static final String LLAMA3 = Golden.file("models/tiny-llama3-Q4_K_M.gguf").toString();
 
     /** The golden prompt and its llama.cpp ids (BOS included). */
     private static JsonNode goldenPrompt() throws IOException {
-        return new ObjectMapper().readTree(GOLDEN.resolve("logits/tiny-llama3-Q4_K_M.p1.json").toFile());
+        return new ObjectMapper().readTree(Golden.file("logits/tiny-llama3-Q4_K_M.p1.json").toFile());
     }
 
     private static List<Integer> promptIds(JsonNode record) {
@@ -60,7 +60,7 @@ class TokenizeCommandTest {
 
     @Test
     void vocabularyOnlyFileIsEnough() throws IOException {
-        String vocab = GOLDEN.resolve("tokenizer/llama-spm-vocab.gguf").toString();
+        String vocab = Golden.file("tokenizer/llama-spm-vocab.gguf").toString();
         // "Hello world" without BOS is a llama.cpp test vector: 15043 3186
         assertEquals(List.of(1, 15043, 3186), parse(CliRunner.run("tokenize", "-m", vocab, "-p", "Hello world").stdout()));
     }

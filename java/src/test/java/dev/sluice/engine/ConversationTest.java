@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sluice.chat.ChatMessage;
 import dev.sluice.chat.ChatTemplate;
 import dev.sluice.sampling.SamplerParams;
+import dev.sluice.testing.Golden;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /** A chat keeps its KV cache across turns and still answers exactly as a fresh evaluation would. */
 class ConversationTest {
-    private static final Path LLAMA3 = GoldenCase.goldenDir().resolve("models/tiny-llama3-Q4_K_M.gguf");
+    private static final Path LLAMA3 = Golden.file("models/tiny-llama3-Q4_K_M.gguf");
     private static final GenerationParams GREEDY =
             GenerationParams.builder().maxTokens(5).sampler(SamplerParams.greedy()).build();
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.ContextFullException;
 import dev.sluice.sampling.SamplerParams;
+import dev.sluice.testing.Golden;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /** The public engine API on a golden model: sessions, generation, stop conditions, context limits. */
 class EngineTest {
-    private static final Path LLAMA3 = GoldenCase.goldenDir().resolve("models/tiny-llama3-Q4_K_M.gguf");
+    private static final Path LLAMA3 = Golden.file("models/tiny-llama3-Q4_K_M.gguf");
 
     private static Model open() throws IOException {
         return Model.open(LLAMA3, ModelOptions.builder().backend(Backend.CPU).threads(2).build());

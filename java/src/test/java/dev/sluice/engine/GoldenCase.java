@@ -2,6 +2,7 @@ package dev.sluice.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.testing.Golden;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -9,23 +10,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
- * One golden logits case of {@code ../shared/golden/logits}: the model, the token ids (prompt then
+ * One golden logits case ({@code logits/NAME.json} of {@link Golden}'s sets): the model, the token ids (prompt then
  * greedy continuation), llama.cpp's distance from the float64 reference, and the reference rows.
  */
 record GoldenCase(String name, Path model, int[] tokens, int promptTokens, double llamaCppRelErr,
                   double llamaCppArgmaxAgreement, Path referenceNpy) {
 
-    static Path goldenDir() {
-        return Path.of(System.getProperty("sluice.golden", "../shared/golden"));
-    }
-
-    static List<GoldenCase> all() throws IOException {
-        try (Stream<Path> files = Files.list(goldenDir().resolve("logits"))) {
-            return files.filter(p -> p.toString().endsWith(".json")).sorted().map(GoldenCase::read).toList();
-        }
+    static List<GoldenCase> all() {
+        return Golden.list("logits", ".json").stream().map(GoldenCase::read).toList();
     }
 
     static GoldenCase read(Path json) {
@@ -37,7 +31,7 @@ record GoldenCase(String name, Path model, int[] tokens, int promptTokens, doubl
             for (int i = 0; i < tokens.length; i++) {
                 tokens[i] = n.get("tokens").get(i).asInt();
             }
-            return new GoldenCase(name, goldenDir().resolve(n.get("model").asText()), tokens,
+            return new GoldenCase(name, Golden.file(n.get("model").asText()), tokens,
                     n.get("n_prompt_tokens").asInt(), n.get("llamacpp_vs_ref64_relerr_max").asDouble(),
                     n.get("llamacpp_vs_ref64_argmax_agreement").asDouble(),
                     json.resolveSibling(name + ".ref64.npy"));

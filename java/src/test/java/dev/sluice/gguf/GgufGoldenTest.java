@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.testing.Golden;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,24 +15,17 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** The reader on the golden files (written by llama.cpp's tools); expected values are from golden/README.md. */
 class GgufGoldenTest {
-    static Path golden(String dir) {
-        return Path.of(System.getProperty("sluice.golden"), dir);
+    static Stream<Path> models() {
+        return ggufFiles("models");
     }
 
-    static Stream<Path> models() throws IOException {
-        return ggufFiles(golden("models"));
+    static Stream<Path> vocabularies() {
+        return ggufFiles("tokenizer");
     }
 
-    static Stream<Path> vocabularies() throws IOException {
-        return ggufFiles(golden("tokenizer"));
-    }
-
-    private static Stream<Path> ggufFiles(Path dir) throws IOException {
-        List<Path> files;
-        try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(p -> p.toString().endsWith(".gguf")).sorted().toList();
-        }
-        assertFalse(files.isEmpty(), "no .gguf files in " + dir);
+    private static Stream<Path> ggufFiles(String folder) {
+        List<Path> files = Golden.list(folder, ".gguf");
+        assertFalse(files.isEmpty(), "no golden .gguf files in " + folder);
         return files.stream();
     }
 

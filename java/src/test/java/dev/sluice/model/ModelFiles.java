@@ -2,6 +2,7 @@ package dev.sluice.model;
 
 import dev.sluice.gguf.GgufFile;
 import dev.sluice.gguf.GgufValue;
+import dev.sluice.testing.Golden;
 import dev.sluice.testing.TinyLlama;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,9 +15,7 @@ final class ModelFiles {
     private ModelFiles() {}
 
     static Stream<Path> goldenModels() throws IOException {
-        try (Stream<Path> files = Files.list(Path.of(System.getProperty("sluice.golden"), "models"))) {
-            return files.filter(p -> p.toString().endsWith(".gguf")).sorted().toList().stream();
-        }
+        return Golden.list("models", ".gguf").stream();
     }
 
     static GgufFile write(Path dir, Map<String, GgufValue> metadata, Map<String, long[]> shapes) throws IOException {

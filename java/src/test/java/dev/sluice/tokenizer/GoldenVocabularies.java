@@ -1,20 +1,22 @@
 package dev.sluice.tokenizer;
 
 import dev.sluice.gguf.GgufFile;
+import dev.sluice.testing.Golden;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** Tokenizers of the golden GGUF files, each read once per test JVM (the Llama-3 vocabulary is large). */
 public final class GoldenVocabularies {
+    static final String LLAMA3_VOCAB = "tokenizer/llama3-vocab.gguf";
     private static final Map<String, Tokenizer> CACHE = new ConcurrentHashMap<>();
 
     private GoldenVocabularies() {}
 
-    public static Path golden() {
-        return Path.of(System.getProperty("sluice.golden", "../shared/golden"));
+    /** The full Llama-3 vocabulary is in the full golden set only (it is 7.8 MB). */
+    public static boolean hasLlama3() {
+        return Golden.has(LLAMA3_VOCAB);
     }
 
     /** @param relative a path under the golden directory, e.g. {@code tokenizer/llama3-vocab.gguf} */
@@ -23,7 +25,7 @@ public final class GoldenVocabularies {
     }
 
     public static Tokenizer llama3() {
-        return tokenizer("tokenizer/llama3-vocab.gguf");
+        return tokenizer(LLAMA3_VOCAB);
     }
 
     public static Tokenizer sentencePiece() {
@@ -32,7 +34,7 @@ public final class GoldenVocabularies {
 
     private static Tokenizer load(String relative) {
         try {
-            return Tokenizer.of(Vocabulary.from(GgufFile.read(golden().resolve(relative)).metadata()));
+            return Tokenizer.of(Vocabulary.from(GgufFile.read(Golden.file(relative)).metadata()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
 
 /** Behaviour of the full Llama-3 vocabulary beyond llama.cpp's vectors (which parse no specials and add no BOS). */
+@EnabledIf("dev.sluice.tokenizer.GoldenVocabularies#hasLlama3")
 class Llama3TokenizerTest {
     private static final Tokenizer LLAMA3 = GoldenVocabularies.llama3();
     private static final int BOS = 128000;

@@ -1,5 +1,6 @@
 package dev.sluice.tokenizer;
 
+import dev.sluice.testing.Golden;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +18,7 @@ public final class TokenizerThroughput {
     private TokenizerThroughput() {}
 
     public static void main(String[] args) throws Exception {
-        String sample = Files.readString(GoldenVocabularies.golden().resolve("tokenizer/llama3-vocab.inp"))
+        String sample = Files.readString(Golden.file("tokenizer/llama3-vocab.inp"))
                 .replace("__ggml_vocab_test__", "");
         String text = sample.repeat((1 << 20) / sample.length() + 1);
         double megabytes = text.getBytes(StandardCharsets.UTF_8).length / 1e6;
