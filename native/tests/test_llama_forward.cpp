@@ -65,7 +65,7 @@ std::unique_ptr<TinyModel> make_tiny_model(const TinySpec& spec, uint32_t seed) 
         file.seekp(static_cast<std::streamoff>(offset));
         std::vector<float>& data = m->weights[{role, layer}];
         data = sltest::ref::random_floats(rng, static_cast<size_t>(cols * rows), lo, hi);
-        std::vector<char> bytes(sl::cpu::row_bytes(type, cols) * static_cast<size_t>(rows));
+        std::vector<char> bytes(sl::row_bytes(type, cols) * static_cast<size_t>(rows));
         sl::cpu::quantize_row(type, data.data(), bytes.data(), cols * rows);
         sl::cpu::dequantize_row(type, bytes.data(), data.data(), cols * rows);
         file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));

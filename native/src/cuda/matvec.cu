@@ -14,6 +14,7 @@
 #include "core/status.h"
 #include "cuda/cuda_check.h"
 #include "cuda/matvec_float.h"
+#include "cuda/matvec_q4_k.h"
 #include "cuda/ops.h"
 #include "cuda/quant_dot.cuh"
 #include "formats/types.h"
@@ -171,7 +172,7 @@ void matvec(sl_type type, const void* w, int64_t rows, int64_t cols, const float
         case SL_TYPE_Q8_0: return run(std::integral_constant<sl_type, SL_TYPE_Q8_0>{});
         case SL_TYPE_Q2_K: return run(std::integral_constant<sl_type, SL_TYPE_Q2_K>{});
         case SL_TYPE_Q3_K: return run(std::integral_constant<sl_type, SL_TYPE_Q3_K>{});
-        case SL_TYPE_Q4_K: return run(std::integral_constant<sl_type, SL_TYPE_Q4_K>{});
+        case SL_TYPE_Q4_K: return matvec_q4_k(w, rows, cols, xq, n_tok, y, ldy, accumulate, stream);
         case SL_TYPE_Q5_K: return run(std::integral_constant<sl_type, SL_TYPE_Q5_K>{});
         case SL_TYPE_Q6_K: return run(std::integral_constant<sl_type, SL_TYPE_Q6_K>{});
         default: raise(SL_ERR_UNSUPPORTED, "matvec: tensor type %s is not supported", traits->name);

@@ -214,16 +214,16 @@ struct QuantDot<SL_TYPE_Q3_K> {
     }
 };
 
-// Part c (0..3) = elements 64c..64c+63: the 32 bytes qs[32c..], low nibbles for sub-block 2c, high
-// for 2c + 1. Q5_K adds bit 2c / 2c + 1 of qh[l]. Blocks are 16-byte aligned: vector loads.
-template <bool kFiveBits>
-struct QuantDotK4 {
+// Q5_K part c (0..3) = elements 64c..64c+63: the 32 bytes qs[32c..], low nibbles for sub-block
+// 2c, high for 2c + 1, plus bit 2c / 2c + 1 of qh[l]. Blocks are 16-byte aligned: vector loads.
+// (Q4_K, the same without qh, reads straight into registers: matvec_q4_k.cu.)
+template <>
+struct QuantDot<SL_TYPE_Q5_K> {
     static constexpr int kBlockElems = 256, kParts = 4;
-    static constexpr int kBlockBytes = kFiveBits ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K);
+    static constexpr int kBlockBytes = sizeof(BlockQ5_K);
     template <int NTOK>
     __device__ static void dot(const uint8_t* w, int c, const uint8_t* x, float (&acc)[NTOK]) {
-        constexpr int kQsAt = kFiveBits ? 48 : 16;
-        const uint4* qs = reinterpret_cast<const uint4*>(w + kQsAt + 32 * c);
+        const uint4* qs = reinterpret_cast<const uint4*>(w + 48 + 32 * c);
         const uint4 q0 = qs[0], q1 = qs[1];
         const uint32_t q[8] = {q0.x, q0.y, q0.z, q0.w, q1.x, q1.y, q1.z, q1.w};
         int lo[8], hi[8];
@@ -232,15 +232,13 @@ struct QuantDotK4 {
             lo[i] = int(q[i] & 0x0F0F0F0Fu);
             hi[i] = int(q[i] >> 4 & 0x0F0F0F0Fu);
         }
-        if constexpr (kFiveBits) {
-            const uint4* qh = reinterpret_cast<const uint4*>(w + 16);
-            const uint4 h0 = qh[0], h1 = qh[1];
-            const uint32_t hb[8] = {h0.x, h0.y, h0.z, h0.w, h1.x, h1.y, h1.z, h1.w};
+        const uint4* qh = reinterpret_cast<const uint4*>(w + 16);
+        const uint4 h0 = qh[0], h1 = qh[1];
+        const uint32_t hb[8] = {h0.x, h0.y, h0.z, h0.w, h1.x, h1.y, h1.z, h1.w};
 #pragma unroll
-            for (int i = 0; i < 8; ++i) {
-                lo[i] |= int((hb[i] >> (2 * c) & 0x01010101u) << 4);
-                hi[i] |= int((hb[i] >> (2 * c + 1) & 0x01010101u) << 4);
-            }
+        for (int i = 0; i < 8; ++i) {
+            lo[i] |= int((hb[i] >> (2 * c) & 0x01010101u) << 4);
+            hi[i] |= int((hb[i] >> (2 * c + 1) & 0x01010101u) << 4);
         }
         int sc0, m0, sc1, m1;
         k4_scale_min(w + 4, 2 * c, &sc0, &m0);
@@ -261,10 +259,6 @@ struct QuantDotK4 {
         }
     }
 };
-template <>
-struct QuantDot<SL_TYPE_Q4_K> : QuantDotK4<false> {};
-template <>
-struct QuantDot<SL_TYPE_Q5_K> : QuantDotK4<true> {};
 
 // Q6_K: part j (0..3): h = j / 2 and p = j % 2 select ql[64h + 32p + l], whose low nibbles are
 // elements 128h + 32p + l and high nibbles 128h + 32(p + 2) + l; their two high bits sit in

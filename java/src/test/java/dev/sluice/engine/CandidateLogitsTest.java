@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.sluice.sampling.Logits;
+import dev.sluice.testing.Golden;
 import dev.sluice.sampling.Sampler;
 import dev.sluice.sampling.SamplerParams;
 import java.io.IOException;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * logit, and generation through them (greedy, top-k sampling) the same tokens as through the dense path.
  */
 class CandidateLogitsTest {
-    private static final Path LLAMA3 = GoldenCase.goldenDir().resolve("models/tiny-llama3-Q4_K_M.gguf");
+    private static final Path LLAMA3 = Golden.file("models/tiny-llama3-Q4_K_M.gguf");
     private static final int[] PROMPT = {2048, 791, 1062, 1419, 399};
 
     private static Model open() throws IOException {

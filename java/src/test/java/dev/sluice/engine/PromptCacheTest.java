@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.sluice.sampling.SamplerParams;
+import dev.sluice.testing.Golden;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /** {@code Session.generate(prompt, cached, params)}: reusing a cached prefix gives what a fresh session gives. */
 class PromptCacheTest {
-    private static final Path LLAMA3 = GoldenCase.goldenDir().resolve("models/tiny-llama3-Q4_K_M.gguf");
+    private static final Path LLAMA3 = Golden.file("models/tiny-llama3-Q4_K_M.gguf");
     /** Sampled, with penalties: they must still see the whole prompt, not only the part evaluated. */
     private static final GenerationParams PARAMS = GenerationParams.builder().maxTokens(8).sampler(SamplerParams
             .builder().temperature(1.0f).seed(9).presencePenalty(1.5f).frequencyPenalty(0.5f).build()).build();
