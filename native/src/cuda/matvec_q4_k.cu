@@ -5,11 +5,15 @@
 // every granule 16-byte aligned, so eight lanes take one super-block, each one granule of nibbles
 // (32 weights: 16 of sub-block 2j in the low nibbles, 16 of sub-block 2j + 1 in the high ones) and
 // the shared granule 0 (one broadcast load): a warp reads four super-blocks, 576 contiguous bytes,
-// per step with coalesced 16-byte loads, two steps in flight. One warp per row, four rows a block.
-// The dot products are int8 dp4a against the Q8_1 activations; the mins use the Q8_1 block sums,
-// as ggml does.
+// per step with coalesced 16-byte loads, two steps in flight. One warp per row, eight rows a block.
+// The dot products are int8 dp4a against the Q8_1 activations, which the block first copies into
+// shared memory as plain int8 rows beside their scales (16-byte aligned, so a lane reads its 16
+// activations in one load instead of four scattered ones through L1) when they fit in 48 KB; the
+// mins use the Q8_1 block sums, as ggml does.
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
+
+#include <type_traits>
 
 #include "cuda/cuda_check.h"
 #include "cuda/device_bits.cuh"
@@ -19,7 +23,8 @@
 namespace sl::cuda {
 namespace {
 
-constexpr int kWarps = 4;
+constexpr int kWarps = 8;
+constexpr int kStagedBytes = 48 * 1024;  // activations staged in shared memory up to this size
 constexpr int kBlockBytes = 144;
 constexpr int kBlocksPerStep = 4;  // super-blocks a warp reads per step
 
@@ -43,29 +48,51 @@ __device__ __forceinline__ void scale_min(uint4 head, int s, int* sc, int* mn) {
 
 __device__ __forceinline__ float half_bits(uint32_t bits) { return __half2float(__ushort_as_half(uint16_t(bits))); }
 
-template <int NTOK>
-__device__ __forceinline__ void dot_granule(uint4 head, uint4 q, int j, int half, const uint8_t* xq_block,
-                                            int64_t xq_row_bytes, float (&acc)[NTOK]) {
+// Where a lane finds the activations of Q8_1 block k of token t: in global memory as stored, or in
+// shared memory as int8 rows (cols bytes each) followed by every block's (d, s) pair.
+struct GlobalQ8_1 {
+    const uint8_t* xq;
+    int64_t row_bytes;
+    __device__ int4 quants16(int t, int64_t k, int half) const {  // 16 values from element 16 * half
+        const auto* p = reinterpret_cast<const int*>(xq + t * row_bytes + k * kQ8_1BlockBytes + 4 + 16 * half);
+        return make_int4(p[0], p[1], p[2], p[3]);
+    }
+    __device__ __half2 ds(int t, int64_t k) const {
+        return *reinterpret_cast<const __half2*>(xq + t * row_bytes + k * kQ8_1BlockBytes);
+    }
+};
+
+struct StagedQ8_1 {
+    const int8_t* qs;      // [NTOK][cols]
+    const __half2* pairs;  // [NTOK][cols / 32]
+    int64_t cols;
+    __device__ int4 quants16(int t, int64_t k, int half) const {
+        return *reinterpret_cast<const int4*>(qs + t * cols + k * kQ8_1BlockElems + 16 * half);
+    }
+    __device__ __half2 ds(int t, int64_t k) const { return pairs[t * (cols / kQ8_1BlockElems) + k]; }
+};
+
+// One lane's granule of super-block `blk` (nibbles of sub-blocks 2j, 2j + 1) against every token.
+template <int NTOK, class X>
+__device__ __forceinline__ void dot_granule(uint4 head, uint4 q, int j, int half, int64_t blk, const X& x,
+                                            float (&acc)[NTOK]) {
     int sc0, m0, sc1, m1;
     scale_min(head, 2 * j, &sc0, &m0);
     scale_min(head, 2 * j + 1, &sc1, &m1);
     const float d = half_bits(head.x), dmin = half_bits(head.x >> 16);
     const uint32_t words[4] = {q.x, q.y, q.z, q.w};
+    const int64_t k_lo = blk * 8 + 2 * j;  // Q8_1 blocks 2j and 2j + 1 of this super-block
 #pragma unroll
     for (int t = 0; t < NTOK; ++t) {
-        // Q8_1 blocks 2j and 2j + 1 of this super-block hold the activations of both sub-blocks.
-        const uint8_t* xl = xq_block + t * xq_row_bytes + 2 * j * kQ8_1BlockBytes;
-        const uint8_t* xh = xl + kQ8_1BlockBytes;
-        const auto* xl_words = reinterpret_cast<const int*>(xl + 4 + 16 * half);
-        const auto* xh_words = reinterpret_cast<const int*>(xh + 4 + 16 * half);
+        const int4 xl = x.quants16(t, k_lo, half), xh = x.quants16(t, k_lo + 1, half);
+        const int xl_words[4] = {xl.x, xl.y, xl.z, xl.w}, xh_words[4] = {xh.x, xh.y, xh.z, xh.w};
         int dot_lo = 0, dot_hi = 0;
 #pragma unroll
         for (int i = 0; i < 4; ++i) {
             dot_lo = __dp4a(int(words[i] & 0x0F0F0F0Fu), xl_words[i], dot_lo);
             dot_hi = __dp4a(int(words[i] >> 4 & 0x0F0F0F0Fu), xh_words[i], dot_hi);
         }
-        const __half2 ds_lo = *reinterpret_cast<const __half2*>(xl);
-        const __half2 ds_hi = *reinterpret_cast<const __half2*>(xh);
+        const __half2 ds_lo = x.ds(t, k_lo), ds_hi = x.ds(t, k_lo + 1);
         float sum = d * (float(sc0 * dot_lo) * __low2float(ds_lo) + float(sc1 * dot_hi) * __low2float(ds_hi));
         // The mins meet the whole 32-value block sum once, from the lane holding its first half.
         if (half == 0) sum -= dmin * (float(m0) * __high2float(ds_lo) + float(m1) * __high2float(ds_hi));
@@ -73,15 +100,34 @@ __device__ __forceinline__ void dot_granule(uint4 head, uint4 q, int j, int half
     }
 }
 
-template <int NTOK>
+template <int NTOK, bool STAGED>
 __global__ void __launch_bounds__(32 * kWarps) matvec_q4_k_kernel(const uint8_t* __restrict__ w, int64_t rows,
                                                                   int64_t cols, const uint8_t* __restrict__ xq,
                                                                   float* __restrict__ y, int64_t ldy, bool accumulate) {
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const int64_t row = int64_t(blockIdx.x) * kWarps + warp;
-    if (row >= rows) return;
     const int64_t n_blocks = cols / 256;
     const int64_t xq_row_bytes = cols / kQ8_1BlockElems * kQ8_1BlockBytes;
+    using X = std::conditional_t<STAGED, StagedQ8_1, GlobalQ8_1>;
+    X x;
+    if constexpr (STAGED) {
+        extern __shared__ int4 staged[];
+        auto* qs = reinterpret_cast<int8_t*>(staged);
+        auto* pairs = reinterpret_cast<__half2*>(qs + NTOK * cols);
+        const int64_t n_q8 = NTOK * (cols / kQ8_1BlockElems);
+        for (int64_t k = threadIdx.x; k < n_q8; k += 32 * kWarps) {  // one Q8_1 block a thread
+            const auto* src = reinterpret_cast<const int*>(xq + k * kQ8_1BlockBytes);
+            pairs[k] = *reinterpret_cast<const __half2*>(src);
+            int4* dst = reinterpret_cast<int4*>(qs + k * kQ8_1BlockElems);
+            dst[0] = make_int4(src[1], src[2], src[3], src[4]);
+            dst[1] = make_int4(src[5], src[6], src[7], src[8]);
+        }
+        __syncthreads();
+        x = X{qs, pairs, cols};
+    } else {
+        x = X{xq, xq_row_bytes};
+    }
+    if (row >= rows) return;
     const uint8_t* w_row = w + row * n_blocks * kBlockBytes;
     const int sub = lane / 8;                  // which super-block of the step
     const int g = lane % 8, j = g / 2, half = g % 2;  // nibble granule g: bytes 16g.. of qs
@@ -99,14 +145,14 @@ __global__ void __launch_bounds__(32 * kWarps) matvec_q4_k_kernel(const uint8_t*
         const uint4 q0 = __ldg(reinterpret_cast<const uint4*>(p0 + 16 + 16 * g));
         const uint4 h1 = __ldg(reinterpret_cast<const uint4*>(p1));
         const uint4 q1 = __ldg(reinterpret_cast<const uint4*>(p1 + 16 + 16 * g));
-        dot_granule<NTOK>(h0, q0, j, half, xq + b * 8 * kQ8_1BlockBytes, xq_row_bytes, acc);
-        dot_granule<NTOK>(h1, q1, j, half, xq + (b + kBlocksPerStep) * 8 * kQ8_1BlockBytes, xq_row_bytes, acc);
+        dot_granule<NTOK>(h0, q0, j, half, b, x, acc);
+        dot_granule<NTOK>(h1, q1, j, half, b + kBlocksPerStep, x, acc);
     }
     if (b < n_blocks) {
         const uint8_t* p0 = w_row + b * kBlockBytes;
         const uint4 h0 = __ldg(reinterpret_cast<const uint4*>(p0));
         const uint4 q0 = __ldg(reinterpret_cast<const uint4*>(p0 + 16 + 16 * g));
-        dot_granule<NTOK>(h0, q0, j, half, xq + b * 8 * kQ8_1BlockBytes, xq_row_bytes, acc);
+        dot_granule<NTOK>(h0, q0, j, half, b, x, acc);
     }
 
 #pragma unroll
@@ -127,8 +173,15 @@ void launch(int n_tok, const void* w, int64_t rows, int64_t cols, const void* xq
         if (n_tok > NTOK) return launch<NTOK + 1>(n_tok, w, rows, cols, xq, y, ldy, accumulate, stream);
     }
     const unsigned grid = unsigned((rows + kWarps - 1) / kWarps);
-    matvec_q4_k_kernel<NTOK><<<grid, 32 * kWarps, 0, stream>>>(static_cast<const uint8_t*>(w), rows, cols,
-                                                               static_cast<const uint8_t*>(xq), y, ldy, accumulate);
+    const auto* weights = static_cast<const uint8_t*>(w);
+    const auto* acts = static_cast<const uint8_t*>(xq);
+    const int64_t staged = NTOK * cols / kQ8_1BlockElems * (kQ8_1BlockElems + 4);  // int8 rows + (d, s) pairs
+    if (staged <= kStagedBytes) {
+        matvec_q4_k_kernel<NTOK, true><<<grid, 32 * kWarps, size_t(staged), stream>>>(weights, rows, cols, acts, y, ldy,
+                                                                                      accumulate);
+    } else {
+        matvec_q4_k_kernel<NTOK, false><<<grid, 32 * kWarps, 0, stream>>>(weights, rows, cols, acts, y, ldy, accumulate);
+    }
     check_launch("matvec_q4_k");
 }
 

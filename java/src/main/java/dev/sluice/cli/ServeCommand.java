@@ -7,13 +7,18 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code sluice serve}: the OpenAI-compatible HTTP API until interrupted (Ctrl-C, SIGTERM). */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Serve the model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions,"
                 + " /v1/models, /health).")
 final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Mixin
     ModelArgs modelArgs;
 
@@ -54,8 +59,8 @@ final class ServeCommand implements Callable<Integer> {
                 .build();
         try (Model model = modelArgs.open(); SluiceServer server = SluiceServer.start(model, options)) {
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "sluice-serve-shutdown"));
-            System.err.printf("serving %s on http://%s:%d/v1 with %d slots of %d positions%s%n", server.modelId(),
-                    host, server.port(), parallel, server.contextLength(),
+            spec.commandLine().getErr().printf("serving %s on http://%s:%d/v1 with %d slots of %d positions%s%n",
+                    server.modelId(), host, server.port(), parallel, server.contextLength(),
                     options.apiKey() != null ? ", API key required" : "");
             server.awaitShutdown();
         } catch (InterruptedException e) { // an embedding program's way to stop serving

@@ -3,21 +3,20 @@ package dev.sluice.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.testing.Golden;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** {@code sluice serve} from the command line: it listens, answers, stops when interrupted; bad options fail cleanly. */
 class ServeCommandTest {
-    private static final Path GOLDEN = Path.of(System.getProperty("sluice.golden", "../shared/golden"));
-    private static final String LLAMA3 = GOLDEN.resolve("models/tiny-llama3-Q4_K_M.gguf").toString();
+    private static final String LLAMA3 = Golden.file("models/tiny-llama3-Q4_K_M.gguf").toString();
 
     @Test
     void servesUntilInterrupted() throws Exception {

@@ -3,9 +3,9 @@ package dev.sluice.server;
 import dev.sluice.engine.Backend;
 import dev.sluice.engine.Model;
 import dev.sluice.engine.ModelOptions;
+import dev.sluice.testing.Golden;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.function.UnaryOperator;
 
 /**
@@ -20,9 +20,10 @@ final class TestServers {
 
     static synchronized Model model() {
         if (model == null) {
-            Path golden = Path.of(System.getProperty("sluice.golden", "../shared/golden"));
             try {
-                model = Model.open(golden.resolve("models/tiny-llama3-Q4_K_M.gguf"),
+                // Not the demo model: it ends its answers by itself, and the scheduling tests need
+                // answers that run until max_tokens.
+                model = Model.open(Golden.file("models/tiny-llama3-Q4_K_M.gguf"),
                         ModelOptions.builder().backend(Backend.CPU).threads(2).contextLength(512).build());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
