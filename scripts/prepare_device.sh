@@ -20,6 +20,8 @@ if [ ! -f .device/jre.tar.xz ]; then
 fi
 [ -f target/sluice.jar ] || { echo "build first: mvn -DskipTests -Dcuda.arch=90 package" >&2; exit 1; }
 cp target/sluice.jar .device/sluice.jar
+# The demo model travels in the working tree already; its copy in the jar would only cost carry space.
+zip -qd .device/sluice.jar 'dev/sluice/demo/demo.gguf'
 rm -f .device/golden.tar.xz  # left by an older version of this script
 # The JUnit tests tagged gpu run there from the compiled test classes, with JUnit's console launcher.
 if [ -d target/test-classes ]; then
