@@ -24,6 +24,15 @@ struct QuantDot;
 
 // ---- Legacy types: one lane per 32-element block ----
 
+// The int8 dot product of a legacy block's 32 values (lo: elements 0..15, hi: 16..31, four to an
+// int) with one Q8_1 block of activations.
+__device__ __forceinline__ int dot_q8_1_block(const int (&lo)[4], const int (&hi)[4], const uint8_t* xt) {
+    int sum = 0;
+#pragma unroll
+    for (int i = 0; i < 4; ++i) sum = __dp4a(hi[i], q8_1_int(xt, 4 + i), __dp4a(lo[i], q8_1_int(xt, i), sum));
+    return sum;
+}
+
 template <>
 struct QuantDot<SL_TYPE_Q4_0> {
     static constexpr int kBlockElems = 32, kBlockBytes = sizeof(BlockQ4_0), kParts = 1;
@@ -41,9 +50,7 @@ struct QuantDot<SL_TYPE_Q4_0> {
 #pragma unroll
         for (int t = 0; t < NTOK; ++t) {
             const uint8_t* xt = x + t * kChunkQ8Bytes;
-            int sum = 0;
-#pragma unroll
-            for (int i = 0; i < 4; ++i) sum = __dp4a(hi[i], q8_1_int(xt, 4 + i), __dp4a(lo[i], q8_1_int(xt, i), sum));
+            const int sum = dot_q8_1_block(lo, hi, xt);
             acc[t] += d * half_at(xt) * float(sum);
         }
     }
@@ -66,9 +73,7 @@ struct QuantDot<SL_TYPE_Q4_1> {
 #pragma unroll
         for (int t = 0; t < NTOK; ++t) {
             const uint8_t* xt = x + t * kChunkQ8Bytes;
-            int sum = 0;
-#pragma unroll
-            for (int i = 0; i < 4; ++i) sum = __dp4a(hi[i], q8_1_int(xt, 4 + i), __dp4a(lo[i], q8_1_int(xt, i), sum));
+            const int sum = dot_q8_1_block(lo, hi, xt);
             acc[t] += d * half_at(xt) * float(sum) + m * half_at(xt + 2);
         }
     }
@@ -92,9 +97,7 @@ struct QuantDot<SL_TYPE_Q5_0> {
 #pragma unroll
         for (int t = 0; t < NTOK; ++t) {
             const uint8_t* xt = x + t * kChunkQ8Bytes;
-            int sum = 0;
-#pragma unroll
-            for (int i = 0; i < 4; ++i) sum = __dp4a(hi[i], q8_1_int(xt, 4 + i), __dp4a(lo[i], q8_1_int(xt, i), sum));
+            const int sum = dot_q8_1_block(lo, hi, xt);
             acc[t] += d * half_at(xt) * float(sum);
         }
     }
@@ -118,9 +121,7 @@ struct QuantDot<SL_TYPE_Q5_1> {
 #pragma unroll
         for (int t = 0; t < NTOK; ++t) {
             const uint8_t* xt = x + t * kChunkQ8Bytes;
-            int sum = 0;
-#pragma unroll
-            for (int i = 0; i < 4; ++i) sum = __dp4a(hi[i], q8_1_int(xt, 4 + i), __dp4a(lo[i], q8_1_int(xt, i), sum));
+            const int sum = dot_q8_1_block(lo, hi, xt);
             acc[t] += d * half_at(xt) * float(sum) + m * half_at(xt + 2);
         }
     }
