@@ -54,7 +54,7 @@ class SchedulingTest {
 
     @Test
     void aShortAnswerFinishesWhileALongOneStreams() throws Exception {
-        try (SluiceServer server = TestServers.start(o -> o.parallel(2).contextLength(2048))) {
+        try (SluiceServer server = TestServers.startWithLongAnswers(o -> o.parallel(2).contextLength(2048))) {
             Http http = new Http(server);
             try (BufferedReader longStream = openLongStream(http)) {
                 Http.Response shortOne = http.post("/v1/completions", Map.of("prompt", "Hi", "max_tokens", 3));
@@ -67,7 +67,8 @@ class SchedulingTest {
 
     @Test
     void aFullQueueIsRefusedWith429AndRetryAfter() throws Exception {
-        try (SluiceServer server = TestServers.start(o -> o.parallel(1).queue(0).contextLength(2048))) {
+        try (SluiceServer server =
+                TestServers.startWithLongAnswers(o -> o.parallel(1).queue(0).contextLength(2048))) {
             Http http = new Http(server);
             try (BufferedReader longStream = openLongStream(http)) {
                 Http.Response refused = http.post("/v1/completions", Map.of("prompt", "Hi", "max_tokens", 3));
@@ -82,7 +83,8 @@ class SchedulingTest {
 
     @Test
     void theTimeLimitEndsAnAnswerAsLength() {
-        try (SluiceServer server = TestServers.start(o -> o.contextLength(2048).requestTimeout(Duration.ofMillis(100)))) {
+        try (SluiceServer server = TestServers.startWithLongAnswers(
+                o -> o.contextLength(2048).requestTimeout(Duration.ofMillis(100)))) {
             Http.Response r = new Http(server).post("/v1/completions", LONG);
             assertEquals(200, r.status());
             JsonNode choice = r.json().get("choices").get(0);
@@ -93,7 +95,7 @@ class SchedulingTest {
 
     @Test
     void clientsThatDisconnectFreeTheirSlots() throws Exception {
-        try (SluiceServer server = TestServers.start(o -> o.parallel(2).contextLength(2048))) {
+        try (SluiceServer server = TestServers.startWithLongAnswers(o -> o.parallel(2).contextLength(2048))) {
             Http http = new Http(server);
             CompletableFuture<?>[] clients = new CompletableFuture<?>[8];
             for (int i = 0; i < clients.length; i++) {
