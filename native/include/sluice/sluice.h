@@ -164,6 +164,9 @@ typedef struct sl_model_params {
     int32_t nvme_iommu;             /* sl_nvme_iommu; SL_NVME_NO_IOMMU also needs the window below */
     uint64_t nvme_dma_window_phys;  /* no-IOMMU only: physical memory reserved at boot (memmap=) */
     uint64_t nvme_dma_window_bytes;
+    /* When not NULL, counts the bytes of resident weights loaded so far (placed in VRAM on CUDA),
+     * stored atomically during sl_model_load: another thread may read it to show progress. */
+    uint64_t* load_progress;
 } sl_model_params;
 
 /* Checks hparams and the tensor table against the file at params->path (offsets and sizes inside

@@ -61,7 +61,7 @@ sl_status sl_model_load(const sl_model_params* params, const sl_hparams* hparams
         if (n_tensors < 0) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_model_load: n_tensors = %d", n_tensors);
         std::unique_ptr<sl::Backend> backend = make_backend(*params);
         *model = new sl_model(open_weight_source(*params), *hparams, std::span(tensors, static_cast<size_t>(n_tensors)),
-                              params->layer_tier, std::move(backend));
+                              params->layer_tier, std::move(backend), params->load_progress);
         return SL_OK;
     });
 }

@@ -103,7 +103,9 @@ public:
     virtual sl_type kv_type() const = 0;
     // Bytes of backend memory held now (weights, caches, scratch): what `bench` reports as VRAM used.
     virtual uint64_t memory_in_use() const = 0;
-    virtual void upload_weights(std::span<const WeightUpload> uploads) = 0;
+    // Places resident weights; *progress (when not null) counts the bytes placed so far, stored
+    // atomically for a reader on another thread.
+    virtual void upload_weights(std::span<const WeightUpload> uploads, uint64_t* progress = nullptr) = 0;
 
     // The next rows to run: n host tokens (range-checked) at positions pos0 .. pos0 + n - 1. The ops
     // below take row0, the index in this window of their first row.

@@ -1,6 +1,7 @@
 #include "cpu/cpu_backend.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -92,8 +93,13 @@ std::unique_ptr<BackendBuffer> CpuBackend::allocate(size_t bytes, MemoryKind) {
     return std::make_unique<CpuBuffer>(bytes, memory_in_use_);
 }
 
-void CpuBackend::upload_weights(std::span<const WeightUpload> uploads) {
-    for (const WeightUpload& u : uploads) *u.target = u.host;
+void CpuBackend::upload_weights(std::span<const WeightUpload> uploads, uint64_t* progress) {
+    uint64_t bytes = 0;
+    for (const WeightUpload& u : uploads) {
+        *u.target = u.host;
+        bytes += u.bytes;
+    }
+    if (progress) std::atomic_ref<uint64_t>(*progress).store(bytes, std::memory_order_relaxed);
 }
 
 void CpuBackend::begin_window(const int32_t* tokens, int32_t n, int32_t pos0) {

@@ -29,7 +29,7 @@ public:
     sl_type kv_type() const override { return SL_TYPE_F32; }
     uint64_t memory_in_use() const override { return memory_in_use_; }
     // The weights stay where they are (the mapped file or the source's host buffer).
-    void upload_weights(std::span<const WeightUpload> uploads) override;
+    void upload_weights(std::span<const WeightUpload> uploads, uint64_t* progress) override;
     void begin_window(const int32_t* tokens, int32_t n, int32_t pos0) override;
 
     void embed(const WeightRef& table, int64_t row0, Activations out) override;

@@ -61,9 +61,9 @@ public:
     sl_type kv_type() const override { return SL_TYPE_F16; }
     uint64_t memory_in_use() const override { return in_use_; }
 
-    void upload_weights(std::span<const WeightUpload> uploads) override {
+    void upload_weights(std::span<const WeightUpload> uploads, uint64_t* progress) override {
         SL_CUDA(cudaSetDevice(device_));
-        weights_.push_back(sl::cuda::upload_weights(uploads, device_, stream_, in_use_));
+        weights_.push_back(sl::cuda::upload_weights(uploads, device_, stream_, in_use_, progress));
     }
 
     void begin_window(const int32_t* tokens, int32_t n, int32_t pos0) override {

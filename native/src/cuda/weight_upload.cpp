@@ -1,6 +1,7 @@
 #include "cuda/weight_upload.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 
@@ -47,7 +48,7 @@ private:
 }  // namespace
 
 std::unique_ptr<DeviceMemory> upload_weights(std::span<const WeightUpload> uploads, int device, cudaStream_t stream,
-                                             uint64_t& in_use) {
+                                             uint64_t& in_use, uint64_t* progress) {
     uint64_t total = 0;
     for (const WeightUpload& u : uploads) total += aligned(u.bytes);
     require_free_vram(device, total, "the resident weights");
@@ -55,11 +56,13 @@ std::unique_ptr<DeviceMemory> upload_weights(std::span<const WeightUpload> uploa
     auto* base = static_cast<uint8_t*>(memory->data());
     {
         Staging staging(device, in_use);
-        uint64_t at = 0;
+        uint64_t at = 0, sent = 0;
         for (const WeightUpload& u : uploads) {
             staging.copy(base + at, u.host, u.bytes, stream);
             *u.target = base + at;
             at += aligned(u.bytes);
+            sent += u.bytes;
+            if (progress) std::atomic_ref<uint64_t>(*progress).store(sent, std::memory_order_relaxed);
         }
         SL_CUDA(cudaStreamSynchronize(stream));
     }

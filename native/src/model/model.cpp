@@ -70,7 +70,7 @@ LlamaWeights bind_weights(const sl_hparams& hp, const TensorTable& table, const 
 
 // Hands every resident weight to the backend, which places it where its kernels read (VRAM on
 // CUDA) and rebinds its address; a tied output then shares the placed embedding.
-void place_resident(LlamaWeights& w, bool tied_output, Backend& backend) {
+void place_resident(LlamaWeights& w, bool tied_output, Backend& backend, uint64_t* progress) {
     std::vector<WeightRef*> refs{&w.token_embd, &w.output_norm};
     if (!tied_output) refs.push_back(&w.output);
     if (w.rope_freqs) refs.push_back(&*w.rope_freqs);
@@ -82,7 +82,7 @@ void place_resident(LlamaWeights& w, bool tied_output, Backend& backend) {
     uploads.reserve(refs.size());
     for (WeightRef* r : refs)
         uploads.push_back({static_cast<const uint8_t*>(r->data), row_bytes(r->type, r->cols) * uint64_t(r->rows), &r->data});
-    backend.upload_weights(uploads);
+    backend.upload_weights(uploads, progress);
     if (tied_output) w.output = w.token_embd;
 }
 
@@ -116,13 +116,13 @@ std::vector<sl_tier> checked_tiers(const int32_t* layer_tier, int32_t n_layer, c
 }  // namespace
 
 Model::Model(std::unique_ptr<io::WeightSource> source, const sl_hparams& hp, std::span<const sl_tensor_desc> tensors,
-             const int32_t* layer_tier, std::unique_ptr<Backend> backend)
+             const int32_t* layer_tier, std::unique_ptr<Backend> backend, uint64_t* progress)
     : hparams_(checked(hp)), source_(std::move(source)), backend_(std::move(backend)) {
     const TensorTable table(hp, tensors, source_->size(), [this](sl_type type) { return backend_->supports(type); });
     const std::vector<sl_tier> tiers = checked_tiers(layer_tier, hp.n_layer, *backend_);
     load_resident(*source_, tensors, tiers);
     weights_ = bind_weights(hp, table, *source_, tiers);
-    place_resident(weights_, hp.tied_output != 0, *backend_);
+    place_resident(weights_, hp.tied_output != 0, *backend_, progress);
 }
 
 }  // namespace sl::model

@@ -31,9 +31,9 @@ class Model {
 public:
     // Checks hparams, tier plan and tensors against the source and the backend (raises on the first
     // problem), then loads the resident weights from the source. layer_tier: n_layer sl_tier
-    // values, or null for all resident.
+    // values, or null for all resident. progress: see sl_model_params.load_progress.
     Model(std::unique_ptr<io::WeightSource> source, const sl_hparams& hp, std::span<const sl_tensor_desc> tensors,
-          const int32_t* layer_tier, std::unique_ptr<Backend> backend);
+          const int32_t* layer_tier, std::unique_ptr<Backend> backend, uint64_t* progress = nullptr);
 
     const sl_hparams& hparams() const { return hparams_; }
     const LlamaWeights& weights() const { return weights_; }

@@ -7,6 +7,7 @@ import dev.sluice.engine.ModelOptions;
 import dev.sluice.engine.NvmeWeights;
 import dev.sluice.nativeapi.NativeNvme;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -68,7 +69,11 @@ final class ModelArgs {
     }
 
     Model open() throws IOException {
-        return Model.open(DemoFallback.orDemo(model, command.commandLine().getErr()), options());
+        PrintWriter err = command.commandLine().getErr();
+        Path path = DemoFallback.orDemo(model, err);
+        try (LoadBar bar = new LoadBar(err)) {
+            return Model.open(path, options(), bar);
+        }
     }
 
     /** Accepts the backend names in any case. */

@@ -54,11 +54,17 @@ public final class Model implements AutoCloseable {
 
     /** Reads and validates the file, then loads it natively; throws for anything wrong with it. */
     public static Model open(Path path, ModelOptions options) throws IOException {
+        return open(path, options, null);
+    }
+
+    /** The same, telling {@code progress} (when not null) how far the weights are loaded (placed in VRAM on CUDA). */
+    public static Model open(Path path, ModelOptions options, LoadProgress progress) throws IOException {
         GgufFile gguf = GgufFile.read(path);
         ModelConfig config = ModelConfig.from(gguf);
         TensorTable table = TensorTable.of(config, gguf);
         Backend backend = options.backend().resolve();
-        SluiceNative.Model handle = NativeModelLoader.load(path, gguf.dataOffset(), config, table, options, backend);
+        SluiceNative.Model handle = NativeModelLoader.load(path, gguf.dataOffset(), config, table, options, backend,
+                progress == null ? null : bytes -> progress.loaded(bytes, table.totalBytes()));
         return new Model(path, gguf, config, table, options, backend, handle);
     }
 

@@ -3,11 +3,13 @@ package dev.sluice.engine;
 import dev.sluice.model.ModelConfig;
 import dev.sluice.model.ModelTensor;
 import dev.sluice.model.TensorTable;
+import dev.sluice.nativeapi.NativeProgress;
 import dev.sluice.nativeapi.NativeStatus;
 import dev.sluice.nativeapi.SluiceNative;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.LongConsumer;
 import org.bytedeco.javacpp.BytePointer;
 
 /**
@@ -17,8 +19,9 @@ import org.bytedeco.javacpp.BytePointer;
 final class NativeModelLoader {
     private NativeModelLoader() {}
 
+    /** {@code progress}, when not null, receives the bytes of resident weights loaded so far while the load runs. */
     static SluiceNative.Model load(Path path, long dataOffset, ModelConfig config, TensorTable table,
-            ModelOptions options, Backend backend) {
+            ModelOptions options, Backend backend, LongConsumer progress) {
         List<ModelTensor> entries = table.tensors();
         NvmeWeights drive = options.weightsFrom();
         try (BytePointer nativePath = new BytePointer(path.toAbsolutePath().toString(), StandardCharsets.UTF_8);
@@ -43,7 +46,14 @@ final class NativeModelLoader {
                 describe(tensors.position(i), entries.get(i), dataOffset);
             }
             SluiceNative.Model model = new SluiceNative.Model();
-            NativeStatus.check(SluiceNative.sl_model_load(params, hparams, tensors.position(0), entries.size(), model));
+            if (progress == null) {
+                NativeStatus.check(SluiceNative.sl_model_load(params, hparams, tensors.position(0), entries.size(), model));
+            } else {
+                NativeProgress.polled(progress, counter -> {
+                    params.load_progress(counter);
+                    return SluiceNative.sl_model_load(params, hparams, tensors.position(0), entries.size(), model);
+                });
+            }
             return model;
         }
     }

@@ -8,12 +8,10 @@ import java.util.List;
 import java.util.function.LongConsumer;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.IntPointer;
-import org.bytedeco.javacpp.LongPointer;
 
 /** The userspace NVMe driver through the native library: discovery, the on-drive model header, reads. */
 public final class NativeNvme {
     private static final int LIST_CAPACITY = 64 * 1024;
-    private static final long PROGRESS_POLL_MILLIS = 250;
 
     private NativeNvme() {}
 
@@ -88,42 +86,10 @@ public final class NativeNvme {
      * {@code progress} receives the model bytes written so far, a few times a second from another thread.
      */
     public static ModelHeader writeModel(Path target, Path gguf, long lba, LongConsumer progress) {
-        try (SluiceNative.NvmeModelHeader header = new SluiceNative.NvmeModelHeader();
-             LongPointer done = new LongPointer(1)) {
-            done.put(0L);
-            Thread poller = Thread.ofPlatform().daemon().name("sluice-nvme-write-progress").start(() -> {
-                try {
-                    while (true) {
-                        progress.accept(done.get());
-                        Thread.sleep(PROGRESS_POLL_MILLIS);
-                    }
-                } catch (InterruptedException e) {
-                    // the write has ended
-                }
-            });
-            try {
-                NativeStatus.check(SluiceNative.sl_nvme_write_model(target.toString(), gguf.toString(), lba, header, done));
-            } finally {
-                stop(poller); // before `done` is freed
-            }
-            ModelHeader written = toRecord(header);
-            progress.accept(written.modelSize());
-            return written;
-        }
-    }
-
-    private static void stop(Thread poller) {
-        poller.interrupt();
-        boolean interrupted = false;
-        while (poller.isAlive()) {
-            try {
-                poller.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+        try (SluiceNative.NvmeModelHeader header = new SluiceNative.NvmeModelHeader()) {
+            NativeProgress.polled(progress,
+                    done -> SluiceNative.sl_nvme_write_model(target.toString(), gguf.toString(), lba, header, done));
+            return toRecord(header);
         }
     }
 

@@ -417,5 +417,8 @@ public final class SluiceNative {
 
         @MemberSetter
         public native ModelParams nvme_dma_window_bytes(@Cast("uint64_t") long v);
+
+        @MemberSetter
+        public native ModelParams load_progress(@Cast("uint64_t*") LongPointer v);
     }
 }
