@@ -252,7 +252,9 @@ void CpuBackend::add(Activations dst, Activations src) {
 void CpuBackend::top_k(Activations x, int k, int32_t* ids, float* values) {
     std::vector<int32_t> order(static_cast<size_t>(x.width));
     std::iota(order.begin(), order.end(), 0);
-    const auto first = [&](int32_t a, int32_t b) { return x.data[a] > x.data[b] || (x.data[a] == x.data[b] && a < b); };
+    // NaN ranks below every number (the sampler never picks it), which keeps the order strict.
+    const auto key = [&](int32_t i) { return std::isnan(x.data[i]) ? -INFINITY : x.data[i]; };
+    const auto first = [&](int32_t a, int32_t b) { return key(a) > key(b) || (key(a) == key(b) && a < b); };
     std::partial_sort(order.begin(), order.begin() + k, order.end(), first);
     for (int i = 0; i < k; ++i) {
         ids[i] = order[static_cast<size_t>(i)];
