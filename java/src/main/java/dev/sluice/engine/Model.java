@@ -158,10 +158,7 @@ public final class Model implements AutoCloseable {
 
     /** Positions of a session made without a length: the options' context, or the model's (capped). */
     public int defaultContextLength() {
-        if (options.contextLength() > 0) {
-            return options.contextLength();
-        }
-        return Math.min(config.nCtxTrain(), ModelOptions.DEFAULT_MAX_CONTEXT);
+        return options.sessionContext(config);
     }
 
     synchronized void forget(Session session) {
