@@ -29,7 +29,7 @@ final class Sizes {
         if (!m.matches()) {
             throw new IllegalArgumentException("bad size '" + text + "' (expected a number with K, M, G or T, e.g. 24G)");
         }
-        int unit = "KMGT".indexOf(m.group(2).toUpperCase(Locale.ROOT)) + 1;
+        int unit = m.group(2).isEmpty() ? 0 : "KMGT".indexOf(m.group(2).toUpperCase(Locale.ROOT)) + 1;
         return (long) (Double.parseDouble(m.group(1)) * (1L << (10 * unit)));
     }
 

@@ -46,10 +46,6 @@ public record LayerCosts(long[] layerBytes, long nonLayerBytes, long headBytesPe
         return Arrays.stream(layerBytes).max().orElse(0);
     }
 
-    public long weightBytes() {
-        return nonLayerBytes + Arrays.stream(layerBytes).sum();
-    }
-
     public long kvBytes() {
         return kvBytesPerLayer * layerBytes.length;
     }
