@@ -60,7 +60,9 @@ final class PlanReport {
     private static String times(TierPlan plan) {
         List<String> parts = new ArrayList<>();
         plan.prediction().secondsPerToken().forEach((b, s) -> parts.add(b.label() + " " + millis(s)));
-        parts.add("overheads " + millis(plan.prediction().overheadSeconds()));
+        if (plan.prediction().overheadSeconds() > 0) {
+            parts.add("per-layer overheads " + millis(plan.prediction().overheadSeconds()));
+        }
         return String.join(", ", parts);
     }
 
