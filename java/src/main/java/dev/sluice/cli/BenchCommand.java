@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.sluice.engine.Benchmark;
 import dev.sluice.engine.Model;
+import dev.sluice.plan.Prediction;
+import dev.sluice.plan.TierPlan;
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,12 +48,14 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Benchmark.Result r;
+        Optional<Prediction> predicted;
         try (Model model = modelArgs.open()) {
+            predicted = modelArgs.printPlan(model).map(TierPlan::prediction);
             r = Benchmark.run(model, promptTokens, genTokens, depth, model.threads(), seed);
         }
         if (json) {
             ObjectMapper mapper = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
-            out.println(mapper.writeValueAsString(new JsonResult(r)));
+            out.println(mapper.writeValueAsString(new JsonResult(r, predicted)));
         } else {
             out.printf(Locale.ROOT, "backend %s (%s), %d threads, %s of %s memory in use%n", r.backend(),
                     r.deviceName(), r.threads(), Sizes.human(r.memoryInUse()), r.boundName());
@@ -63,6 +68,8 @@ final class BenchCommand implements Callable<Integer> {
                         r.genTokens(), r.depth() > 0 ? " @ depth " + r.depth() : "", r.genTokPerSec(),
                         r.nativeGenTokPerSec(), Sizes.human(r.bytesPerToken()), r.gbPerSec(),
                         100 * r.rooflineFraction(), r.boundName(), r.boundGbPerSec());
+                predicted.ifPresent(p -> out.printf(Locale.ROOT, "plan: predicted %.2f tok/s, bound by %s%n",
+                        p.tokensPerSecond(), p.bottleneckLabel()));
             }
         }
         return 0;
@@ -70,15 +77,18 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * The JSON contract of DESIGN.md (backend, threads, pp_tokens, pp_tok_s, tg_tokens, tg_tok_s, bytes_per_token,
-     * gb_s), then the device, the native decode speed, the bound and the memory in use.
+     * gb_s), then the device, the native decode speed, the bound, the memory in use, and the tier plan's
+     * predicted decode speed and bottleneck (null when no plan could be made).
      */
     record JsonResult(String backend, int threads, int ppTokens, double ppTokS, int tgTokens, double tgTokS,
                       long bytesPerToken, double gbS, String device, int depth, double tgNativeTokS, String bound,
-                      double boundGbS, double rooflineFraction, long memoryBytes) {
-        JsonResult(Benchmark.Result r) {
+                      double boundGbS, double rooflineFraction, long memoryBytes, Double predictedTokS,
+                      String bottleneck) {
+        JsonResult(Benchmark.Result r, Optional<Prediction> p) {
             this(r.backend(), r.threads(), r.promptTokens(), r.promptTokPerSec(), r.genTokens(), r.genTokPerSec(),
                     r.bytesPerToken(), r.gbPerSec(), r.deviceName(), r.depth(), r.nativeGenTokPerSec(), r.boundName(),
-                    r.boundGbPerSec(), r.rooflineFraction(), r.memoryInUse());
+                    r.boundGbPerSec(), r.rooflineFraction(), r.memoryInUse(),
+                    p.map(Prediction::tokensPerSecond).orElse(null), p.map(Prediction::bottleneckLabel).orElse(null));
         }
     }
 }

@@ -5,10 +5,20 @@ import dev.sluice.engine.Backend;
 import dev.sluice.engine.Model;
 import dev.sluice.engine.ModelOptions;
 import dev.sluice.engine.NvmeWeights;
+import dev.sluice.gguf.GgufFile;
+import dev.sluice.model.ModelConfig;
+import dev.sluice.model.TensorTable;
 import dev.sluice.nativeapi.NativeNvme;
+import dev.sluice.plan.HardwareProbe;
+import dev.sluice.plan.PlanLimits;
+import dev.sluice.plan.SystemProbe;
+import dev.sluice.plan.TierPlan;
+import dev.sluice.plan.TierPlanner;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalLong;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -38,6 +48,14 @@ final class ModelArgs {
             description = "Quantize activations to 8 bits in quantized matmuls (faster on the CPU, as llama.cpp does)")
     boolean q8Activations;
 
+    @Option(names = "--vram-budget", paramLabel = "SIZE", converter = Sizes.Converter.class,
+            description = "VRAM the tier plan may use, e.g. 24G; default: the GPU's free memory")
+    Long vramBudget;
+
+    @Option(names = "--ram-budget", paramLabel = "SIZE", converter = Sizes.Converter.class,
+            description = "RAM the tier plan may use, e.g. 48G; default: the available RAM less 10% (at least 2 GiB)")
+    Long ramBudget;
+
     @Option(names = "--weights-from", paramLabel = "nvme:BDF[@LBA]", converter = WeightsFromConverter.class,
             description = "Read the weights from this NVMe drive (bound to vfio-pci, written with `sluice nvme write`)"
                     + " through the userspace driver; the model file still supplies metadata and the tensor table")
@@ -66,6 +84,33 @@ final class ModelArgs {
             throw new SluiceException("--no-iommu applies to --weights-from nvme:..., which is not given");
         }
         return weightsFrom.withDma(NativeNvme.DmaMode.noIommuWindow(noIommuWindow));
+    }
+
+    /** The tier plan of these options for a model, from its header alone. */
+    TierPlan plan(Path path, GgufFile gguf, ModelConfig config, HardwareProbe probe) {
+        PlanLimits limits = new PlanLimits(backend, options().sessionContext(config), threads, optional(vramBudget),
+                optional(ramBudget));
+        return new TierPlanner(probe).plan(config, TensorTable.of(config, gguf), path, limits);
+    }
+
+    /**
+     * The plan's one line on stderr, for commands that run the model. The model still loads all-resident
+     * (the streaming executor comes next), so a plan that cannot be made is said, not fatal.
+     */
+    Optional<TierPlan> printPlan(Model model) {
+        PrintWriter err = command.commandLine().getErr();
+        try {
+            TierPlan plan = plan(model.path(), model.gguf(), model.config(), new SystemProbe());
+            err.println(PlanReport.summary(plan));
+            return Optional.of(plan);
+        } catch (SluiceException e) {
+            err.println("plan: none (" + e.getMessage() + ")");
+            return Optional.empty();
+        }
+    }
+
+    private static OptionalLong optional(Long value) {
+        return value == null ? OptionalLong.empty() : OptionalLong.of(value);
     }
 
     Model open() throws IOException {

@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
             LogitsCommand.class,
             PerplexityCommand.class,
             BenchCommand.class,
+            PlanCommand.class,
             ServeCommand.class,
             SynthCommand.class,
             NvmeCommand.class,

@@ -1,5 +1,6 @@
 package dev.sluice.engine;
 
+import dev.sluice.CacheDir;
 import dev.sluice.SluiceException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,12 +28,11 @@ public final class DemoModel {
     }
 
     /**
-     * The demo model as a file: the cached copy, made now if absent. The cache folder is the system
-     * property {@code sluice.cache.dir}, else {@code $XDG_CACHE_HOME/sluice}, else {@code ~/.cache/sluice}.
+     * The demo model as a file: the cached copy in {@link CacheDir}, made now if absent.
      */
     public static Path path() throws IOException {
         byte[] model = read();
-        Path dir = cacheDir();
+        Path dir = CacheDir.path();
         Path file = dir.resolve("demo-" + HexFormat.of().formatHex(sha256(model), 0, 8) + ".gguf");
         if (Files.isRegularFile(file) && Files.size(file) == model.length) {
             return file;
@@ -56,16 +56,6 @@ public final class DemoModel {
             }
             return in.readAllBytes();
         }
-    }
-
-    static Path cacheDir() {
-        String configured = System.getProperty("sluice.cache.dir");
-        if (configured != null && !configured.isBlank()) {
-            return Path.of(configured);
-        }
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-        return base.resolve("sluice");
     }
 
     private static byte[] sha256(byte[] data) {

@@ -3,8 +3,6 @@ package dev.sluice.engine;
 import dev.sluice.chat.ChatTemplate;
 import dev.sluice.gguf.GgufFile;
 import dev.sluice.model.ModelConfig;
-import dev.sluice.model.ModelTensor;
-import dev.sluice.model.TensorRole;
 import dev.sluice.model.TensorTable;
 import dev.sluice.nativeapi.NativeDevices;
 import dev.sluice.nativeapi.NativeStatus;
@@ -139,9 +137,7 @@ public final class Model implements AutoCloseable {
 
     /** Bytes of weights read to decode one token: every matrix once, one row of the embedding table. */
     public long weightBytesPerToken() {
-        long embedding = table.get(TensorRole.TOKEN_EMBD, ModelTensor.NO_LAYER).orElseThrow().info().byteSize();
-        long embeddingRow = config.tiedOutput() ? embedding : embedding / config.nVocab();
-        return table.totalBytes() - embedding + embeddingRow;
+        return table.bytesPerToken(config);
     }
 
     /** A session with the context length of the options (or the model's, capped). */
@@ -162,10 +158,7 @@ public final class Model implements AutoCloseable {
 
     /** Positions of a session made without a length: the options' context, or the model's (capped). */
     public int defaultContextLength() {
-        if (options.contextLength() > 0) {
-            return options.contextLength();
-        }
-        return Math.min(config.nCtxTrain(), ModelOptions.DEFAULT_MAX_CONTEXT);
+        return options.sessionContext(config);
     }
 
     synchronized void forget(Session session) {

@@ -1,5 +1,7 @@
 package dev.sluice.engine;
 
+import dev.sluice.model.ModelConfig;
+
 /**
  * How a model is opened.
  *
@@ -26,6 +28,11 @@ public record ModelOptions(Backend backend, int threads, int contextLength, bool
         if (contextLength < 0) {
             throw new IllegalArgumentException("context length must be >= 0, got " + contextLength);
         }
+    }
+
+    /** Positions of a session made without a length: these options' context, or the model's (capped). */
+    public int sessionContext(ModelConfig config) {
+        return contextLength > 0 ? contextLength : Math.min(config.nCtxTrain(), DEFAULT_MAX_CONTEXT);
     }
 
     public static ModelOptions defaults() {

@@ -92,6 +92,13 @@ public final class TensorTable {
         return nonLayerBytes + Arrays.stream(layerBytes).sum();
     }
 
+    /** Bytes of weights read to decode one token: every matrix once, one row of the embedding table. */
+    public long bytesPerToken(ModelConfig config) {
+        long embedding = get(TensorRole.TOKEN_EMBD, ModelTensor.NO_LAYER).orElseThrow().info().byteSize();
+        long embeddingRow = config.tiedOutput() ? embedding : embedding / config.nVocab();
+        return totalBytes() - embedding + embeddingRow;
+    }
+
     private static ModelTensor classify(GgufTensorInfo info, int nLayer) {
         Matcher layerMatch = LAYER_TENSOR.matcher(info.name());
         if (layerMatch.matches()) {

@@ -8,6 +8,7 @@ import dev.sluice.nativeapi.NativeQuantizer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -53,13 +54,25 @@ public final class SyntheticModelWriter {
     public void write(Path path, LongConsumer progress) throws IOException {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
-            GgufWriter writer = new GgufWriter();
-            putMetadata(writer);
-            new TensorPlan(pool, progress).addAll(writer);
-            writer.write(path);
+            write(path, new TensorPlan(pool, progress, false));
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * Writes the same header with every tensor's data left as a hole: a sparse file that reads like the
+     * real one up to its tensor table (for planning a 40 GB model in a test without writing 40 GB).
+     */
+    public void writeHeaderOnly(Path path) throws IOException {
+        write(path, new TensorPlan(null, n -> {}, true));
+    }
+
+    private void write(Path path, TensorPlan tensors) throws IOException {
+        GgufWriter writer = new GgufWriter();
+        putMetadata(writer);
+        tensors.addAll(writer);
+        writer.write(path);
     }
 
     private void putMetadata(GgufWriter w) {
@@ -96,12 +109,14 @@ public final class SyntheticModelWriter {
     private final class TensorPlan {
         private final ExecutorService pool;
         private final LongConsumer progress;
+        private final boolean holes;
         private long written;
         private int tensorIndex;
 
-        TensorPlan(ExecutorService pool, LongConsumer progress) {
+        TensorPlan(ExecutorService pool, LongConsumer progress, boolean holes) {
             this.pool = pool;
             this.progress = progress;
+            this.holes = holes;
         }
 
         void addAll(GgufWriter w) {
@@ -110,7 +125,7 @@ public final class SyntheticModelWriter {
             weight(w, "token_embd.weight", mix.weightType("token_embd", -1, shape.layers()), embd, shape.vocab());
             if (shape.llama3RopeScaling()) {
                 float[] factors = Llama3RopeFactors.compute(shape.headDim(), shape.ropeFreqBase());
-                w.addTensor("rope_freqs.weight", GgmlType.F32, new long[] {factors.length}, out -> writeF32(out, factors));
+                add(w, "rope_freqs.weight", GgmlType.F32, new long[] {factors.length}, out -> writeF32(out, factors));
             }
             for (int l = 0; l < shape.layers(); l++) {
                 String p = "blk." + l + ".";
@@ -137,12 +152,23 @@ public final class SyntheticModelWriter {
         private void norm(GgufWriter w, String name) {
             float[] ones = new float[shape.embd()];
             java.util.Arrays.fill(ones, 1f);
-            w.addTensor(name, GgmlType.F32, new long[] {ones.length}, out -> writeF32(out, ones));
+            add(w, name, GgmlType.F32, new long[] {ones.length}, out -> writeF32(out, ones));
         }
 
         private void weight(GgufWriter w, String name, GgmlType type, int cols, int rows) {
             long stream = seed * 1_000_003L + tensorIndex++;
-            w.addTensor(name, type, new long[] {cols, rows}, out -> writeRandom(out, type, cols, rows, stream));
+            add(w, name, type, new long[] {cols, rows}, out -> writeRandom(out, type, cols, rows, stream));
+        }
+
+        private void add(GgufWriter w, String name, GgmlType type, long[] shape, GgufWriter.TensorSource data) {
+            w.addTensor(name, type, shape, holes ? out -> skip(out, type.byteSize(shape)) : data);
+        }
+
+        /** A hole of {@code bytes} ending in one written byte, so the file has its full size. */
+        private static void skip(WritableByteChannel out, long bytes) throws IOException {
+            SeekableByteChannel file = (SeekableByteChannel) out;
+            file.position(file.position() + bytes - 1);
+            file.write(ByteBuffer.allocate(1));
         }
 
         /** Generates and quantizes chunks of whole rows on the pool, writing them in order. */

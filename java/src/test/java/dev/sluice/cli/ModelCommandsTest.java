@@ -46,6 +46,7 @@ class ModelCommandsTest {
         assertFalse(first.stdout().isBlank(), "no generated text on stdout");
         assertEquals(first.stdout(), CliRunner.run(args).stdout());
         assertTrue(first.stderr().contains("tok/s"), first.stderr());
+        assertTrue(first.stderr().contains("plan on cpu: layers 0-2 resident"), "the plan's line: " + first.stderr());
         assertFalse(first.stdout().contains("tok/s"), "diagnostics belong on stderr: " + first.stdout());
     }
 
@@ -78,6 +79,9 @@ class ModelCommandsTest {
         assertEquals("cpu", j.get("backend").asText());
         assertEquals(1, j.get("threads").asInt());
         assertTrue(j.get("tg_tok_s").asDouble() > 0);
+        assertTrue(j.get("predicted_tok_s").asDouble() > 0, r.stdout());
+        assertEquals("cpu", j.get("bottleneck").asText());
+        assertTrue(r.stderr().contains("plan on cpu: "), r.stderr());
     }
 
     @Test

@@ -1,0 +1,108 @@
+package dev.sluice.plan;
+
+import dev.sluice.CacheDir;
+import dev.sluice.Device;
+import dev.sluice.nativeapi.NativeDevices;
+import dev.sluice.nativeapi.NativeStatus;
+import dev.sluice.nativeapi.SluiceNative;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+
+/**
+ * This machine, as the native library, /proc and sysfs describe it. RAM and VRAM bandwidths are measured
+ * natively and storage reads with O_DIRECT, each once per machine ({@code bandwidth-HOST.json} in the
+ * {@link CacheDir}). Host-to-device copies cannot be measured yet (the streaming executor will): their rate
+ * is assumed from the PCIe link, as is the storage rate where it cannot be measured.
+ */
+public final class SystemProbe implements HardwareProbe {
+    /** Storage rate without a measurement: an NVMe drive read with O_DIRECT, as on the lent machines. */
+    static final double ASSUMED_STORAGE_BYTES_PER_S = 1.6e9;
+    private static final long HOST_PROBE_BYTES = 256L << 20;
+    private static final long DEVICE_PROBE_BYTES = 1L << 30;
+
+    private final BandwidthCache cache = new BandwidthCache(CacheDir.path().resolve("bandwidth-" + hostName() + ".json"));
+    private List<Device> devices;
+
+    @Override
+    public Optional<Gpu> gpu() {
+        Optional<PcieLink> link = PcieLink.ofNvidiaGpu(PcieLink.PCI_DEVICES);
+        return cuda().map(d -> new Gpu(d.name(), d.freeMemory(), d.totalMemory(),
+                link.map(l -> OptionalInt.of(l.generation())).orElse(OptionalInt.empty()),
+                link.map(l -> OptionalInt.of(l.width())).orElse(OptionalInt.empty())));
+    }
+
+    @Override
+    public String noGpuReason() {
+        return NativeDevices.cudaUnavailableReason().orElse("no CUDA device found");
+    }
+
+    @Override
+    public long usableRam() {
+        try {
+            return UsableRam.read(UsableRam.MEMINFO, UsableRam.CGROUP_LIMIT);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the available RAM: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public int cpuCores() {
+        return NativeDevices.cpu().cores();
+    }
+
+    @Override
+    public Bandwidth hostToDevice() {
+        return PcieLink.ofNvidiaGpu(PcieLink.PCI_DEVICES).orElse(PcieLink.UNKNOWN).assumedBandwidth();
+    }
+
+    @Override
+    public Bandwidth deviceMemory() {
+        String name = cuda().map(Device::name).orElse("none");
+        return cache.get("device_memory:" + name, () -> {
+            double[] bps = new double[1];
+            NativeStatus.check(SluiceNative.sl_measure_device_bandwidth(0, DEVICE_PROBE_BYTES, bps));
+            return OptionalDouble.of(bps[0]);
+        }, 0);
+    }
+
+    @Override
+    public Bandwidth ramRead(int threads) {
+        return cache.get("ram_read:" + threads + "_threads", () -> {
+            double[] bps = new double[1];
+            NativeStatus.check(SluiceNative.sl_measure_host_bandwidth(HOST_PROBE_BYTES, threads, bps));
+            return OptionalDouble.of(bps[0]);
+        }, 0);
+    }
+
+    @Override
+    public Bandwidth storageRead(Path file) {
+        String store;
+        try {
+            store = Files.getFileStore(file).name();
+        } catch (IOException e) {
+            return Bandwidth.assumed(ASSUMED_STORAGE_BYTES_PER_S);
+        }
+        return cache.get("storage_read:" + store, () -> StorageRead.measure(file), ASSUMED_STORAGE_BYTES_PER_S);
+    }
+
+    private Optional<Device> cuda() {
+        if (devices == null) {
+            devices = NativeDevices.list();
+        }
+        return devices.stream().filter(d -> d.backend().equals("cuda")).findFirst();
+    }
+
+    private static String hostName() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip().replaceAll("[^A-Za-z0-9._-]", "_");
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+}
