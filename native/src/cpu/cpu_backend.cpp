@@ -250,7 +250,8 @@ void CpuBackend::add(Activations dst, Activations src) {
 }
 
 void CpuBackend::top_k(Activations x, int k, int32_t* ids, float* values) {
-    std::vector<int32_t> order(static_cast<size_t>(x.width));
+    std::vector<int32_t>& order = top_k_order_;  // kept: this runs for every sampled token
+    order.resize(static_cast<size_t>(x.width));
     std::iota(order.begin(), order.end(), 0);
     // NaN ranks below every number (the sampler never picks it), which keeps the order strict.
     const auto key = [&](int32_t i) { return std::isnan(x.data[i]) ? -INFINITY : x.data[i]; };

@@ -60,6 +60,7 @@ private:
     std::vector<int32_t> window_tokens_;
     int32_t window_pos0_ = 0;
     std::vector<float> product_;  // W * x before it is added, for matmul with accumulate
+    std::vector<int32_t> top_k_order_;  // token ids being ranked by top_k
     ThreadPool pool_;
     std::vector<std::vector<float>> attention_scores_;  // one per thread: a score per attended position
     std::vector<uint8_t> quantized_activations_;
