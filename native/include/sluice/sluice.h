@@ -146,6 +146,15 @@ typedef enum sl_tier {
     SL_TIER_STORAGE = 2   /* C: read from storage per token */
 } sl_tier;
 
+/* How layers of tier C travel from storage to pinned staging. */
+typedef enum sl_stream_path {
+    SL_STREAM_AUTO = 0,  /* io_uring where the kernel allows it, else pread with O_DIRECT */
+    SL_STREAM_MMAP = 1,  /* copied out of the file's mapping (the page cache): the baseline */
+    SL_STREAM_PREAD = 2, /* pread with O_DIRECT into aligned pinned staging, several threads */
+    SL_STREAM_URING = 3, /* io_uring with registered buffers and a deep queue */
+    SL_STREAM_NVME = 4   /* the userspace NVMe driver (nvme_bdf must be set) */
+} sl_stream_path;
+
 typedef struct sl_model_params {
     const char* path;          /* the GGUF file */
     int32_t backend;           /* sl_backend */
@@ -167,6 +176,9 @@ typedef struct sl_model_params {
     /* When not NULL, counts the bytes of resident weights loaded so far (placed in VRAM on CUDA),
      * stored atomically during sl_model_load: another thread may read it to show progress. */
     uint64_t* load_progress;
+    /* Streaming (layers of tiers B and C; ignored when every layer is resident). */
+    int32_t stream_path;   /* sl_stream_path, for tier C */
+    int32_t stream_slots;  /* device slots in the ring that streamed layers pass through; 0: 2 */
 } sl_model_params;
 
 /* Checks hparams and the tensor table against the file at params->path (offsets and sizes inside

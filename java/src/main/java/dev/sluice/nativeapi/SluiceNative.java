@@ -420,5 +420,11 @@ public final class SluiceNative {
 
         @MemberSetter
         public native ModelParams load_progress(@Cast("uint64_t*") LongPointer v);
+
+        @MemberSetter
+        public native ModelParams stream_path(int v);
+
+        @MemberSetter
+        public native ModelParams stream_slots(int v);
     }
 }
