@@ -23,7 +23,9 @@ void mapped_source_serves_the_file() {
     auto source = sl::io::make_mapped_weight_source(path);
     CHECK_EQ(source->size(), bytes.size());
     const uint64_t begin = bytes.size() / 3, end = bytes.size() - 17;
-    source->load_resident(begin, end);
+    const sl::io::ByteRange ranges[] = {{17, 4096}, {begin, end}};
+    source->load_resident(ranges);
+    CHECK(std::memcmp(source->at(17), bytes.data() + 17, 4096 - 17) == 0);
     CHECK(std::memcmp(source->at(begin), bytes.data() + begin, end - begin) == 0);
 }
 

@@ -160,8 +160,9 @@ typedef struct sl_model_params {
     int32_t backend;           /* sl_backend */
     int32_t device;            /* ordinal within the backend */
     int32_t n_threads;         /* CPU threads; 0 = one per physical core */
-    const int32_t* layer_tier; /* n_layer entries (sl_tier), or NULL: every layer resident;
-                                  both backends take only SL_TIER_RESIDENT until streaming lands */
+    const int32_t* layer_tier; /* n_layer entries (sl_tier), or NULL: every layer resident. Streamed
+                                  layers (B, C) keep their norms resident; the CPU backend runs them
+                                  through the same pipeline, copying into host memory */
     int32_t activation_q8;     /* 1: quantize activations to 8 bits inside quantized matmuls (faster,
                                   as llama.cpp does); 0: float activations (exact) */
     /* Where the weight bytes come from. nvme_bdf NULL: the mapped file at path. Otherwise the PCI
@@ -235,6 +236,9 @@ SL_API sl_status sl_measure_host_bandwidth(uint64_t bytes, int32_t n_threads, do
 /* Device memory bandwidth of CUDA device `device` (ordinal) in bytes/s, counting bytes read plus bytes
  * written: best of a few device-to-device copies of `bytes`. SL_ERR_UNSUPPORTED without a GPU. */
 SL_API sl_status sl_measure_device_bandwidth(int32_t device, uint64_t bytes, double* bytes_per_second);
+/* Pinned host memory to CUDA device `device` in bytes/s (PCIe, what bounds streamed layers): best of a few
+ * copies of `bytes`. SL_ERR_UNSUPPORTED without a GPU. */
+SL_API sl_status sl_measure_host_to_device_bandwidth(int32_t device, uint64_t bytes, double* bytes_per_second);
 /* Greedy decoding of n_tokens tokens after `token`, each fed back natively (device argmax, no host
  * sampling): the native decode time that the Java generate loop is compared with. */
 SL_API sl_status sl_session_bench_decode(sl_session* session, int32_t token, int32_t n_tokens, double* seconds);

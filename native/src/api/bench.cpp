@@ -25,19 +25,42 @@ extern "C" sl_status sl_measure_host_bandwidth(uint64_t bytes, int32_t n_threads
     });
 }
 
-extern "C" sl_status sl_measure_device_bandwidth(int32_t device, uint64_t bytes, double* bytes_per_second) {
+namespace {
+
+// Checks the call and runs one of the CUDA copy measurements.
+sl_status measure_cuda_copies(const char* name, int32_t device, uint64_t bytes, double* bytes_per_second,
+                              [[maybe_unused]] double (*measure)(int, size_t)) {
     return sl::guarded([&] {
-        if (!bytes_per_second) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_measure_device_bandwidth: result is NULL");
-        if (bytes < (1u << 20)) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_measure_device_bandwidth: use at least 1 MiB");
+        if (!bytes_per_second) return sl::fail(SL_ERR_INVALID_ARGUMENT, "%s: result is NULL", name);
+        if (bytes < (1u << 20)) return sl::fail(SL_ERR_INVALID_ARGUMENT, "%s: use at least 1 MiB", name);
 #ifdef SLUICE_WITH_CUDA
         if (const std::string reason = sl::cuda::unavailable_reason(); !reason.empty())
             return sl::fail(SL_ERR_UNSUPPORTED, "no CUDA device to measure: %s", reason.c_str());
-        *bytes_per_second = sl::cuda::measure_copy_bandwidth(device, bytes);
+        *bytes_per_second = measure(device, bytes);
         return SL_OK;
 #else
         return sl::fail(SL_ERR_UNSUPPORTED, "this build of Sluice has no CUDA backend");
 #endif
     });
+}
+
+#ifdef SLUICE_WITH_CUDA
+constexpr auto kDeviceCopies = &sl::cuda::measure_copy_bandwidth;
+constexpr auto kHostToDeviceCopies = &sl::cuda::measure_host_to_device_bandwidth;
+#else
+constexpr double (*kDeviceCopies)(int, size_t) = nullptr;
+constexpr double (*kHostToDeviceCopies)(int, size_t) = nullptr;
+#endif
+
+}  // namespace
+
+extern "C" sl_status sl_measure_device_bandwidth(int32_t device, uint64_t bytes, double* bytes_per_second) {
+    return measure_cuda_copies("sl_measure_device_bandwidth", device, bytes, bytes_per_second, kDeviceCopies);
+}
+
+extern "C" sl_status sl_measure_host_to_device_bandwidth(int32_t device, uint64_t bytes, double* bytes_per_second) {
+    return measure_cuda_copies("sl_measure_host_to_device_bandwidth", device, bytes, bytes_per_second,
+                               kHostToDeviceCopies);
 }
 
 extern "C" sl_status sl_session_bench_decode(sl_session* session, int32_t token, int32_t n_tokens, double* seconds) {

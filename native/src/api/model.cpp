@@ -59,9 +59,13 @@ sl_status sl_model_load(const sl_model_params* params, const sl_hparams* hparams
             return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_model_load: params, hparams or tensors is NULL");
         if (!params->path) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_model_load: params->path is NULL");
         if (n_tensors < 0) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_model_load: n_tensors = %d", n_tensors);
+        if (params->stream_slots < 0)
+            return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_model_load: stream_slots = %d (0: the default)", params->stream_slots);
         std::unique_ptr<sl::Backend> backend = make_backend(*params);
+        const sl::model::StreamOptions stream{static_cast<sl_stream_path>(params->stream_path),
+                                              params->stream_slots > 0 ? params->stream_slots : 2};
         *model = new sl_model(open_weight_source(*params), *hparams, std::span(tensors, static_cast<size_t>(n_tensors)),
-                              params->layer_tier, std::move(backend), params->load_progress);
+                              params->layer_tier, std::move(backend), stream, params->load_progress);
         return SL_OK;
     });
 }

@@ -88,6 +88,16 @@ public:
     virtual void run() = 0;
 };
 
+// A point in one of a backend's queues that another queue, or the host, can wait for.
+class Fence {
+public:
+    virtual ~Fence() = default;
+};
+
+// The backend's queues: compute runs the ops below; transfer carries streamed weights into backend
+// memory at the same time (a second CUDA stream).
+enum class Queue { kCompute, kTransfer };
+
 class Backend {
 public:
     virtual ~Backend() = default;
@@ -140,6 +150,18 @@ public:
     virtual std::unique_ptr<RecordedWork> record(std::function<void()> work) = 0;
     // Waits until all issued work is done.
     virtual void synchronize() = 0;
+
+    // ---- Streaming: the transfer queue and fences (callable from a thread other than compute's) ----
+    virtual std::unique_ptr<Fence> make_fence() = 0;
+    // Copies `bytes` of pinned host memory into backend memory on the transfer queue, after what
+    // that queue waits for.
+    virtual void copy_in(void* dst, const void* pinned, size_t bytes) = 0;
+    // Marks the point `queue` has reached: a later wait on the fence waits for the work before it.
+    virtual void signal(Fence& fence, Queue queue) = 0;
+    // Makes `queue` wait for the fence's point without blocking the host.
+    virtual void wait(Fence& fence, Queue queue) = 0;
+    // Blocks the host until the fence's point is reached.
+    virtual void wait_host(Fence& fence) = 0;
 };
 
 // The CPU's recording: nothing to capture, run() calls the work again.

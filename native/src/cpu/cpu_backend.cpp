@@ -19,10 +19,11 @@ constexpr int64_t kInlineElements = 1 << 15;
 // Weight rows handed out together, so threads do not share cache lines of the output.
 constexpr int64_t kRowGrain = 16;
 
-// calloc: large blocks come zeroed from mmap, so untouched KV cache rows cost no memory.
+// calloc: large blocks come zeroed from mmap, so untouched KV cache rows cost no memory. "Pinned"
+// memory (streamed layers and their staging) is page-aligned instead, as O_DIRECT reads need.
 class CpuBuffer final : public BackendBuffer {
 public:
-    CpuBuffer(size_t bytes, uint64_t& in_use) : data_(std::calloc(bytes ? bytes : 1, 1)), bytes_(bytes), in_use_(in_use) {
+    CpuBuffer(size_t bytes, MemoryKind kind, uint64_t& in_use) : data_(allocate(bytes, kind)), bytes_(bytes), in_use_(in_use) {
         if (!data_) raise(SL_ERR_OUT_OF_MEMORY, "cannot allocate %zu bytes of host memory", bytes);
         in_use_ += bytes_;
     }
@@ -34,6 +35,14 @@ public:
     size_t bytes() const override { return bytes_; }
 
 private:
+    static void* allocate(size_t bytes, MemoryKind kind) {
+        if (kind == MemoryKind::kDevice) return std::calloc(bytes ? bytes : 1, 1);
+        constexpr size_t kPage = 4096;
+        void* data = std::aligned_alloc(kPage, (bytes + kPage - 1) / kPage * kPage + (bytes ? 0 : kPage));
+        if (data) std::memset(data, 0, bytes);
+        return data;
+    }
+
     void* data_;
     size_t bytes_;
     uint64_t& in_use_;
@@ -89,9 +98,11 @@ bool CpuBackend::supports(sl_type type) const {
     return traits && traits->is_weight_type;
 }
 
-std::unique_ptr<BackendBuffer> CpuBackend::allocate(size_t bytes, MemoryKind) {
-    return std::make_unique<CpuBuffer>(bytes, memory_in_use_);
+std::unique_ptr<BackendBuffer> CpuBackend::allocate(size_t bytes, MemoryKind kind) {
+    return std::make_unique<CpuBuffer>(bytes, kind, memory_in_use_);
 }
+
+void CpuBackend::copy_in(void* dst, const void* pinned, size_t bytes) { std::memcpy(dst, pinned, bytes); }
 
 void CpuBackend::upload_weights(std::span<const WeightUpload> uploads, uint64_t* progress) {
     uint64_t bytes = 0;
@@ -143,7 +154,7 @@ void CpuBackend::rms_norm(Activations x, const WeightRef& weight, float eps, Act
 }
 
 void CpuBackend::matmul(const WeightRef& w, Activations x, Activations y, bool accumulate) {
-    if (w.tier != SL_TIER_RESIDENT) raise(SL_ERR_INTERNAL, "CPU matmul reached a weight of non-resident tier %d", w.tier);
+    if (!w.data) raise(SL_ERR_INTERNAL, "CPU matmul reached a streamed weight (tier %d) not bound to its slot", w.tier);
     if (accumulate) {
         product_.resize(static_cast<size_t>(y.n_tok * y.width));
         const Activations product{product_.data(), y.n_tok, y.width};

@@ -23,8 +23,10 @@ public:
 
     const char* name() const override { return "cpu"; }
     bool supports(sl_type type) const override;
-    // Every weight is read from the mapped file: there is nothing to stream.
-    bool runs_tier(sl_tier tier) const override { return tier == SL_TIER_RESIDENT; }
+    // Resident weights are read in place from the mapped file. Streamed tiers are copied into
+    // host memory through the same pipeline as on the GPU: nothing gained, but it is how that
+    // pipeline is checked against resident runs on machines without a GPU.
+    bool runs_tier(sl_tier) const override { return true; }
     std::unique_ptr<BackendBuffer> allocate(size_t bytes, MemoryKind kind) override;
     sl_type kv_type() const override { return SL_TYPE_F32; }
     uint64_t memory_in_use() const override { return memory_in_use_; }
@@ -45,6 +47,12 @@ public:
     void write(Activations x, const float* host) override;
     std::unique_ptr<RecordedWork> record(std::function<void()> work) override;
     void synchronize() override {}
+    // Every op finishes before it returns: copies are plain memcpy and fences are always reached.
+    std::unique_ptr<Fence> make_fence() override { return std::make_unique<Fence>(); }
+    void copy_in(void* dst, const void* pinned, size_t bytes) override;
+    void signal(Fence&, Queue) override {}
+    void wait(Fence&, Queue) override {}
+    void wait_host(Fence&) override {}
 
     int n_threads() const { return pool_.size(); }
 

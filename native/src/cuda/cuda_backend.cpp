@@ -24,11 +24,26 @@ namespace {
 // each GEMM large enough to fill the GPU.
 constexpr size_t kDequantChunkBytes = size_t{64} << 20;
 
+// A CUDA event, recorded on one stream and waited for by another or by the host.
+class CudaFence final : public Fence {
+public:
+    CudaFence() { SL_CUDA(cudaEventCreateWithFlags(&event_, cudaEventDisableTiming)); }
+    ~CudaFence() override { cudaEventDestroy(event_); }
+    CudaFence(const CudaFence&) = delete;
+    CudaFence& operator=(const CudaFence&) = delete;
+    cudaEvent_t event() const { return event_; }
+
+private:
+    cudaEvent_t event_ = nullptr;
+};
+
+cudaEvent_t event_of(Fence& fence) { return static_cast<CudaFence&>(fence).event(); }
+
 class CudaBackend final : public Backend {
 public:
     explicit CudaBackend(int device)
         : device_(device),
-          window_host_(device, in_use_, MemoryKind::kPinned),
+          window_host_(device, pinned_in_use_, MemoryKind::kPinned),
           window_device_(device, in_use_),
           xq_(device, in_use_),
           x_f16_(device, in_use_),
@@ -36,14 +51,17 @@ public:
           attention_workspace_(device, in_use_),
           top_k_workspace_(device, in_use_),
           top_k_device_(device, in_use_),
-          top_k_host_(device, in_use_, MemoryKind::kPinned) {
+          top_k_host_(device, pinned_in_use_, MemoryKind::kPinned) {
         SL_CUDA(cudaSetDevice(device));
         SL_CUDA(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+        SL_CUDA(cudaStreamCreateWithFlags(&transfer_stream_, cudaStreamNonBlocking));
         SL_CUDA(cudaEventCreateWithFlags(&window_copied_, cudaEventDisableTiming));
     }
     ~CudaBackend() override {
+        cudaStreamSynchronize(transfer_stream_);
         cudaStreamSynchronize(stream_);
         cudaEventDestroy(window_copied_);
+        cudaStreamDestroy(transfer_stream_);
         cudaStreamDestroy(stream_);
     }
 
@@ -52,11 +70,11 @@ public:
         const TypeTraits* traits = type_traits(type);
         return traits && traits->is_weight_type;
     }
-    // Streamed tiers come with the streaming executor; until then every layer is resident.
-    bool runs_tier(sl_tier tier) const override { return tier == SL_TIER_RESIDENT; }
+    bool runs_tier(sl_tier) const override { return true; }
+    // VRAM and pinned host memory are counted apart: memory_in_use() is the VRAM.
     std::unique_ptr<BackendBuffer> allocate(size_t bytes, MemoryKind kind) override {
         SL_CUDA(cudaSetDevice(device_));
-        return std::make_unique<DeviceMemory>(bytes, kind, device_, in_use_);
+        return std::make_unique<DeviceMemory>(bytes, kind, device_, kind == MemoryKind::kPinned ? pinned_in_use_ : in_use_);
     }
     sl_type kv_type() const override { return SL_TYPE_F16; }
     uint64_t memory_in_use() const override { return in_use_; }
@@ -96,7 +114,7 @@ public:
     }
 
     void matmul(const WeightRef& w, Activations x, Activations y, bool accumulate) override {
-        if (w.tier != SL_TIER_RESIDENT) raise(SL_ERR_INTERNAL, "CUDA matmul reached a weight of non-resident tier %d", w.tier);
+        if (!w.data) raise(SL_ERR_INTERNAL, "CUDA matmul reached a streamed weight (tier %d) not bound to its slot", w.tier);
         if (x.n_tok <= kMaxMatvecTokens) matvec_small_batch(w, x, y, accumulate);
         else gemm_large_batch(w, x, y, accumulate);
         if (y.data == quantized_.src) forget_quantized();
@@ -167,6 +185,24 @@ public:
 
     void synchronize() override { SL_CUDA(cudaStreamSynchronize(stream_)); }
 
+    std::unique_ptr<Fence> make_fence() override {
+        SL_CUDA(cudaSetDevice(device_));
+        return std::make_unique<CudaFence>();
+    }
+    void copy_in(void* dst, const void* pinned, size_t bytes) override {
+        SL_CUDA(cudaSetDevice(device_));
+        SL_CUDA(cudaMemcpyAsync(dst, pinned, bytes, cudaMemcpyHostToDevice, transfer_stream_));
+    }
+    void signal(Fence& fence, Queue queue) override {
+        SL_CUDA(cudaSetDevice(device_));
+        SL_CUDA(cudaEventRecord(event_of(fence), stream_of(queue)));
+    }
+    void wait(Fence& fence, Queue queue) override {
+        SL_CUDA(cudaSetDevice(device_));
+        SL_CUDA(cudaStreamWaitEvent(stream_of(queue), event_of(fence), 0));
+    }
+    void wait_host(Fence& fence) override { SL_CUDA(cudaEventSynchronize(event_of(fence))); }
+
 private:
     // The Q8_1 copy of an activation batch, kept while its source is unchanged: Q, K and V (and gate
     // and up) read the same normed rows, which are then quantized once.
@@ -177,6 +213,8 @@ private:
     };
 
     void forget_quantized() { quantized_ = {}; }
+
+    cudaStream_t stream_of(Queue queue) const { return queue == Queue::kTransfer ? transfer_stream_ : stream_; }
 
     // Where an op writing `out` should also put its Q8_1 rows (null: the next matmul will not read
     // Q8_1, or the width does not split into blocks), and the record that they are there.
@@ -231,7 +269,9 @@ private:
 
     int device_;
     uint64_t in_use_ = 0;
+    uint64_t pinned_in_use_ = 0;
     cudaStream_t stream_ = nullptr;
+    cudaStream_t transfer_stream_ = nullptr;  // streamed layers' copies, beside compute
     cudaEvent_t window_copied_ = nullptr;
     std::vector<std::unique_ptr<DeviceMemory>> weights_;
     GrowingScratch window_host_, window_device_, xq_, x_f16_, w_f16_, attention_workspace_, top_k_workspace_,

@@ -15,5 +15,7 @@ std::unique_ptr<Backend> make_cuda_backend(int device);
 // Device-to-device copy bandwidth (bytes read + bytes written per second), the best of a few
 // copies of `bytes`: the roofline decode speeds are judged against.
 double measure_copy_bandwidth(int device, size_t bytes);
+// Bytes per second of copies from pinned host memory to the device (PCIe).
+double measure_host_to_device_bandwidth(int device, size_t bytes);
 
 }  // namespace sl::cuda

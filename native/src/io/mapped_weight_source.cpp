@@ -1,4 +1,7 @@
+#include <map>
+
 #include "io/mapped_file.h"
+#include "io/tier_readers.h"
 #include "io/weight_source.h"
 
 namespace sl::io {
@@ -6,15 +9,25 @@ namespace {
 
 class MappedWeightSource final : public WeightSource {
 public:
-    explicit MappedWeightSource(const std::string& path) : file_(path) {}
+    explicit MappedWeightSource(const std::string& path) : path_(path), file_(path) {}
 
     uint64_t size() const override { return file_.size(); }
     // Resident weights are read every token: start paging them in now.
-    void load_resident(uint64_t begin, uint64_t end) override { file_.prefetch(begin, end - begin); }
+    void load_resident(std::span<const ByteRange> ranges) override {
+        for (const ByteRange& r : ranges) file_.prefetch(r.begin, r.end - r.begin);
+    }
     const uint8_t* at(uint64_t offset) const override { return file_.data() + offset; }
 
+    TierReader& stream_reader(sl_stream_path path) override {
+        std::unique_ptr<TierReader>& reader = readers_[path];
+        if (!reader) reader = make_tier_reader(path_, path);
+        return *reader;
+    }
+
 private:
+    std::string path_;
     MappedFile file_;
+    std::map<sl_stream_path, std::unique_ptr<TierReader>> readers_;
 };
 
 }  // namespace

@@ -13,7 +13,9 @@
 namespace sl::io {
 
 // One read: `length` bytes of the model starting at byte `offset` into `dst`. `tag` is the
-// caller's and comes back unchanged in the completion.
+// caller's and comes back unchanged in the completion. For O_DIRECT paths, offset and dst should be
+// 4096-aligned (others are served, slower, through the page cache) and dst must have room for
+// length rounded up to 4096: a read ending at the end of the file may be issued rounded up.
 struct ReadRequest {
     uint64_t offset = 0;
     uint64_t length = 0;
@@ -43,7 +45,7 @@ public:
     // for a request that can never succeed (out of range, null destination).
     virtual void submit(const ReadRequest& request) = 0;
 
-    // Reaps finished reads into `out` and returns how many. Waits up to `timeout_ms` for the first
+    // One thread submits and reaps. Reaps finished reads into `out` and returns how many. Waits up to `timeout_ms` for the first
     // one (0: do not wait, just poll).
     virtual size_t reap(std::span<ReadCompletion> out, int timeout_ms) = 0;
 

@@ -40,7 +40,7 @@ void LlamaGraph::decode(std::span<const int32_t> tokens, KvCache& kv, const Deco
         const int32_t n_win = std::min(max_window_, n_total - start);
         const bool last_window = start + n_win == n_total;
         backend_.begin_window(tokens.data() + start, n_win, kv.used() + start);
-        if (n_win == 1 && !out.all_logits) {
+        if (n_win == 1 && !out.all_logits && !model_.streams()) {
             // The same kernels with the same arguments every token: recorded once, then replayed.
             if (!token_step_ || recorded_for_ != &kv) {
                 token_step_ = backend_.record([this, &kv] {
@@ -61,11 +61,12 @@ void LlamaGraph::decode(std::span<const int32_t> tokens, KvCache& kv, const Deco
 
 void LlamaGraph::forward_window(int32_t n_tok, KvCache& kv) {
     backend_.embed(model_.weights().token_embd, 0, hidden_.first(n_tok));
-    const std::vector<LayerWeights>& layers = model_.weights().layers;
-    for (size_t il = 0; il < layers.size(); ++il) {
+    for (size_t il = 0; il < model_.weights().layers.size(); ++il) {
         const KvLayer kv_layer = kv.layer(static_cast<int32_t>(il));
+        const LayerWeights& layer = model_.begin_layer(il);
         for (int64_t row0 = 0; row0 < n_tok; row0 += max_batch_)
-            run_layer(layers[il], row0, std::min<int64_t>(max_batch_, n_tok - row0), kv_layer);
+            run_layer(layer, row0, std::min<int64_t>(max_batch_, n_tok - row0), kv_layer);
+        model_.end_layer(il);
     }
 }
 

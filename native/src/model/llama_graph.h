@@ -6,7 +6,8 @@
 // Prompts run layer-major: every token of a window (up to max_window tokens) passes through layer i,
 // in batches of max_batch, before any reaches layer i + 1, so a layer streamed from host memory
 // crosses PCIe once per window rather than once per batch. A single-token decode is recorded once
-// (a CUDA graph on the GPU) and replayed for every later token.
+// (a CUDA graph on the GPU) and replayed for every later token, unless layers stream: then each
+// step waits on the copies of the streaming pipeline and is issued afresh.
 #pragma once
 
 #include <cstdint>

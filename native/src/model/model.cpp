@@ -1,6 +1,7 @@
 #include "model/model.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -40,17 +41,36 @@ private:
     const io::WeightSource& source_;
 };
 
-// Brings the bytes of every resident tensor (whole-model tensors and resident layers) into memory.
+// The matmul weights of a layer, which stream with it (in the order of tensor_offsets below).
+constexpr std::array<WeightRef LayerWeights::*, 7> kStreamedWeights{
+    &LayerWeights::attn_q, &LayerWeights::attn_k,  &LayerWeights::attn_v,   &LayerWeights::attn_output,
+    &LayerWeights::ffn_gate, &LayerWeights::ffn_up, &LayerWeights::ffn_down};
+constexpr std::array<sl_tensor_role, 7> kStreamedRoles{SL_ROLE_ATTN_Q,   SL_ROLE_ATTN_K, SL_ROLE_ATTN_V,
+                                                       SL_ROLE_ATTN_OUTPUT, SL_ROLE_FFN_GATE, SL_ROLE_FFN_UP,
+                                                       SL_ROLE_FFN_DOWN};
+
+// Reads within this of each other are merged: one request costs more than the bytes between.
+constexpr uint64_t kMergeGapBytes = uint64_t{1} << 20;
+// A read of a streamed layer that does not finish in this long is an error, not a hang.
+constexpr int kReadTimeoutMs = 60'000;
+
+// Brings the bytes of every resident tensor (whole-model tensors, resident layers and every
+// layer's norms) into memory, as few ranges as possible.
 void load_resident(io::WeightSource& source, std::span<const sl_tensor_desc> tensors,
                    const std::vector<sl_tier>& layer_tiers) {
-    uint64_t begin = UINT64_MAX, end = 0;
+    std::vector<io::ByteRange> ranges;
     for (const sl_tensor_desc& t : tensors) {
         if (t.layer >= 0 && layer_tiers[static_cast<size_t>(t.layer)] != SL_TIER_RESIDENT && !stays_resident(t.role))
             continue;
-        begin = std::min(begin, t.offset);
-        end = std::max(end, t.offset + t.size);
+        ranges.push_back({t.offset, t.offset + t.size});
     }
-    if (begin < end) source.load_resident(begin, end);
+    std::sort(ranges.begin(), ranges.end(), [](const io::ByteRange& a, const io::ByteRange& b) { return a.begin < b.begin; });
+    std::vector<io::ByteRange> merged;
+    for (const io::ByteRange& r : ranges) {
+        if (!merged.empty() && r.begin <= merged.back().end + kMergeGapBytes) merged.back().end = std::max(merged.back().end, r.end);
+        else merged.push_back(r);
+    }
+    source.load_resident(merged);
 }
 
 LlamaWeights bind_weights(const sl_hparams& hp, const TensorTable& table, const io::WeightSource& source,
@@ -116,13 +136,75 @@ std::vector<sl_tier> checked_tiers(const int32_t* layer_tier, int32_t n_layer, c
 }  // namespace
 
 Model::Model(std::unique_ptr<io::WeightSource> source, const sl_hparams& hp, std::span<const sl_tensor_desc> tensors,
-             const int32_t* layer_tier, std::unique_ptr<Backend> backend, uint64_t* progress)
+             const int32_t* layer_tier, std::unique_ptr<Backend> backend, const StreamOptions& stream,
+             uint64_t* progress)
     : hparams_(checked(hp)), source_(std::move(source)), backend_(std::move(backend)) {
     const TensorTable table(hp, tensors, source_->size(), [this](sl_type type) { return backend_->supports(type); });
     const std::vector<sl_tier> tiers = checked_tiers(layer_tier, hp.n_layer, *backend_);
     load_resident(*source_, tensors, tiers);
     weights_ = bind_weights(hp, table, *source_, tiers);
     place_resident(weights_, hp.tied_output != 0, *backend_, progress);
+    start_streaming(tiers, table, stream, progress);
+}
+
+// Lays out every streamed layer, fills tier B from the file, and starts the pipeline that carries
+// them through the device slots, all streamed layers in layer order.
+void Model::start_streaming(const std::vector<sl_tier>& tiers, const TensorTable& table, const StreamOptions& options,
+                            uint64_t* progress) {
+    stream_index_.assign(tiers.size(), -1);
+    std::vector<int32_t> streamed, pinned;
+    for (size_t il = 0; il < tiers.size(); ++il)
+        if (tiers[il] != SL_TIER_RESIDENT) streamed.push_back(static_cast<int32_t>(il));
+    if (streamed.empty()) return;
+    if (options.path < SL_STREAM_AUTO || options.path > SL_STREAM_NVME)
+        raise(SL_ERR_INVALID_ARGUMENT, "stream_path = %d is not an sl_stream_path", options.path);
+
+    layouts_.reserve(streamed.size());
+    for (int32_t il : streamed) {
+        std::array<stream::FileSpan, kStreamedRoles.size()> spans;
+        for (size_t t = 0; t < spans.size(); ++t) {
+            const sl_tensor_desc& d = *table.find(kStreamedRoles[t], il);
+            spans[t] = {d.offset, d.size};
+        }
+        layouts_.push_back(stream::lay_out_layer(spans, source_->size()));
+    }
+    std::vector<const stream::LayerLayout*> pinned_layouts;
+    for (size_t i = 0; i < streamed.size(); ++i) {
+        if (tiers[static_cast<size_t>(streamed[i])] != SL_TIER_PINNED) continue;
+        pinned.push_back(streamed[i]);
+        pinned_layouts.push_back(&layouts_[i]);
+    }
+    // Tier B is filled from the page cache where the file is mapped (it was likely just read or
+    // written); the drive is the only source when the weights come from NVMe.
+    const sl_stream_path fill_path = options.path == SL_STREAM_NVME ? SL_STREAM_NVME : SL_STREAM_MMAP;
+    if (!pinned.empty())
+        pinned_ = std::make_unique<stream::PinnedTier>(*backend_, source_->stream_reader(fill_path), pinned_layouts,
+                                                       pinned, kReadTimeoutMs, progress);
+    const bool any_storage = pinned.size() < streamed.size();
+    std::vector<stream::StreamedLayer> order;
+    for (size_t i = 0, b = 0; i < streamed.size(); ++i) {
+        const bool is_pinned = tiers[static_cast<size_t>(streamed[i])] == SL_TIER_PINNED;
+        order.push_back({streamed[i], &layouts_[i], is_pinned ? pinned_->layer(b++) : nullptr});
+        stream_index_[static_cast<size_t>(streamed[i])] = static_cast<int32_t>(i);
+    }
+    streamer_ = std::make_unique<stream::LayerStreamer>(*backend_, std::move(order),
+                                                        any_storage ? &source_->stream_reader(options.path) : nullptr,
+                                                        options.slots, kReadTimeoutMs);
+}
+
+const LayerWeights& Model::begin_layer(size_t il) {
+    const int32_t index = stream_index_.empty() ? -1 : stream_index_[il];
+    if (index < 0) return weights_.layers[il];
+    const uint8_t* slot = streamer_->acquire(static_cast<size_t>(index));
+    const stream::LayerLayout& layout = layouts_[static_cast<size_t>(index)];
+    bound_ = weights_.layers[il];
+    for (size_t t = 0; t < kStreamedWeights.size(); ++t) (bound_.*kStreamedWeights[t]).data = slot + layout.tensor_offsets[t];
+    return bound_;
+}
+
+void Model::end_layer(size_t il) {
+    const int32_t index = stream_index_.empty() ? -1 : stream_index_[il];
+    if (index >= 0) streamer_->release(static_cast<size_t>(index));
 }
 
 }  // namespace sl::model

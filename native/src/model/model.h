@@ -11,8 +11,13 @@
 #include "core/backend.h"
 #include "io/weight_source.h"
 #include "sluice/sluice.h"
+#include "stream/layer_layout.h"
+#include "stream/layer_streamer.h"
+#include "stream/pinned_tier.h"
 
 namespace sl::model {
+
+class TensorTable;
 
 struct LayerWeights {
     WeightRef attn_norm, attn_q, attn_k, attn_v, attn_output;
@@ -27,18 +32,34 @@ struct LlamaWeights {
     std::vector<LayerWeights> layers;
 };
 
+// How the layers of tiers B and C travel (sl_model_params' streaming fields).
+struct StreamOptions {
+    sl_stream_path path = SL_STREAM_AUTO;  // tier C's storage reads
+    int32_t slots = 2;                     // device slots in the ring
+};
+
 class Model {
 public:
     // Checks hparams, tier plan and tensors against the source and the backend (raises on the first
-    // problem), then loads the resident weights from the source. layer_tier: n_layer sl_tier
-    // values, or null for all resident. progress: see sl_model_params.load_progress.
+    // problem), then loads the resident weights from the source, fills tier B and starts streaming.
+    // layer_tier: n_layer sl_tier values, or null for all resident. progress: see
+    // sl_model_params.load_progress (resident weights placed, then tier B filled).
     Model(std::unique_ptr<io::WeightSource> source, const sl_hparams& hp, std::span<const sl_tensor_desc> tensors,
-          const int32_t* layer_tier, std::unique_ptr<Backend> backend, uint64_t* progress = nullptr);
+          const int32_t* layer_tier, std::unique_ptr<Backend> backend, const StreamOptions& stream = {},
+          uint64_t* progress = nullptr);
 
     const sl_hparams& hparams() const { return hparams_; }
     const LlamaWeights& weights() const { return weights_; }
     Backend& backend() { return *backend_; }
     const Backend& backend() const { return *backend_; }
+
+    // Whether some layers stream (then a decode step cannot be recorded: it waits on copies).
+    bool streams() const { return streamer_ != nullptr; }
+    // Layer il's weights for the ops that follow. A streamed layer is bound to the slot its copy
+    // arrives in (the compute queue waits for it); end_layer hands the slot back once those ops
+    // are issued. Passes go through the layers in order.
+    const LayerWeights& begin_layer(size_t il);
+    void end_layer(size_t il);
     // Sessions of one model share its backend (thread pool, scratch); they decode one at a time.
     std::mutex& decode_mutex() { return decode_mutex_; }
 
@@ -48,6 +69,16 @@ private:
     std::unique_ptr<Backend> backend_;
     LlamaWeights weights_;
     std::mutex decode_mutex_;
+
+    void start_streaming(const std::vector<sl_tier>& tiers, const TensorTable& table, const StreamOptions& options,
+                         uint64_t* progress);
+
+    // Streaming, torn down before the backend and the source (members go in reverse order).
+    std::vector<int32_t> stream_index_;  // per layer: its place in the streaming order, or -1 (resident)
+    std::vector<stream::LayerLayout> layouts_;
+    std::unique_ptr<stream::PinnedTier> pinned_;
+    std::unique_ptr<stream::LayerStreamer> streamer_;
+    LayerWeights bound_;  // the streamed layer begun last, bound to its slot
 };
 
 }  // namespace sl::model

@@ -24,22 +24,35 @@ public:
 
     uint64_t size() const override { return reader_->size(); }
 
-    void load_resident(uint64_t begin, uint64_t end) override {
-        if (buffer_.data()) raise(SL_ERR_INTERNAL, "the resident weights are loaded once");
-        if (begin > end || end > size()) raise(SL_ERR_INTERNAL, "resident range [%llu, %llu) is outside the model", ull(begin), ull(end));
-        begin_ = begin / kHostPage * kHostPage;  // block-aligned on the drive: the reads DMA straight in
-        end_ = end;
-        buffer_ = io::HostBuffer(end_ - begin_);
-        reader_->register_buffer(buffer_.data(), buffer_.size());
-        for (uint64_t at = begin_; at < end_; at += kLoadPiece)
-            reader_->submit({at, std::min(kLoadPiece, end_ - at), buffer_.data() + (at - begin_), at});
+    // Each range goes into a host buffer of its own, block-aligned on the drive so the reads DMA
+    // straight in; all of them are in flight together.
+    void load_resident(std::span<const io::ByteRange> ranges) override {
+        if (!resident_.empty()) raise(SL_ERR_INTERNAL, "the resident weights are loaded once");
+        for (const io::ByteRange& r : ranges) {
+            if (r.begin > r.end || r.end > size())
+                raise(SL_ERR_INTERNAL, "resident range [%llu, %llu) is outside the model", ull(r.begin), ull(r.end));
+            Resident& part = resident_.emplace_back(r.begin / kHostPage * kHostPage, r.end);
+            reader_->register_buffer(part.buffer.data(), part.buffer.size());
+            for (uint64_t at = part.begin; at < part.end; at += kLoadPiece)
+                reader_->submit({at, std::min(kLoadPiece, part.end - at), part.buffer.data() + (at - part.begin), at});
+        }
         wait_for_reads();
     }
 
     const uint8_t* at(uint64_t offset) const override {
-        if (offset < begin_ || offset >= end_)
+        auto part = std::upper_bound(resident_.begin(), resident_.end(), offset,
+                                     [](uint64_t o, const Resident& r) { return o < r.end; });
+        if (part == resident_.end() || offset < part->begin)
             raise(SL_ERR_INTERNAL, "model byte %llu is outside the resident weights read from the drive", ull(offset));
-        return buffer_.data() + (offset - begin_);
+        return part->buffer.data() + (offset - part->begin);
+    }
+
+    // Streamed layers come from the drive too, through the same reader (the load is over by then).
+    io::TierReader& stream_reader(sl_stream_path path) override {
+        if (path != SL_STREAM_AUTO && path != SL_STREAM_NVME)
+            raise(SL_ERR_INVALID_ARGUMENT, "weights from NVMe drive %s stream from that drive: stream path %d is not "
+                  "auto or nvme", drive_.device().bdf().c_str(), path);
+        return *reader_;
     }
 
 private:
@@ -77,13 +90,17 @@ private:
         }
     }
 
-    // Teardown runs bottom to top: the reader unmaps the buffer and drains, then the drive shuts
+    struct Resident {
+        Resident(uint64_t b, uint64_t e) : begin(b), end(e), buffer(e - b) {}
+        uint64_t begin, end;
+        io::HostBuffer buffer;
+    };
+
+    // Teardown runs bottom to top: the reader unmaps the buffers and drains, then the drive shuts
     // down, and only then does the memory the controller wrote into go back.
-    io::HostBuffer buffer_;
+    std::vector<Resident> resident_;
     Drive drive_;
     std::unique_ptr<NvmeReader> reader_;
-    uint64_t begin_ = 0;
-    uint64_t end_ = 0;
 };
 
 }  // namespace

@@ -50,7 +50,7 @@ final class BenchCommand implements Callable<Integer> {
         Benchmark.Result r;
         Optional<Prediction> predicted;
         try (Model model = modelArgs.open()) {
-            predicted = modelArgs.printPlan(model).map(TierPlan::prediction);
+            predicted = modelArgs.printPlan().map(TierPlan::prediction);
             r = Benchmark.run(model, promptTokens, genTokens, depth, model.threads(), seed);
         }
         if (json) {

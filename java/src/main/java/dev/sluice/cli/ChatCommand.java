@@ -49,7 +49,7 @@ final class ChatCommand implements Callable<Integer> {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         GenerationParams params = GenerationParams.builder().maxTokens(maxTokens).sampler(sampling.params()).build();
         try (Model model = modelArgs.open(); Session session = model.newSession()) {
-            modelArgs.printPlan(model);
+            modelArgs.printPlan();
             Conversation chat = new Conversation(session, model.chatTemplate(Optional.ofNullable(chatTemplate)), system);
             err.println("chat with " + model.path().getFileName() + " (" + session.contextLength()
                     + " positions); end with /exit or Ctrl-D");

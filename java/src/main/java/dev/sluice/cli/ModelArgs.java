@@ -2,9 +2,11 @@ package dev.sluice.cli;
 
 import dev.sluice.SluiceException;
 import dev.sluice.engine.Backend;
+import dev.sluice.engine.LayerTier;
 import dev.sluice.engine.Model;
 import dev.sluice.engine.ModelOptions;
 import dev.sluice.engine.NvmeWeights;
+import dev.sluice.engine.StreamPath;
 import dev.sluice.gguf.GgufFile;
 import dev.sluice.model.ModelConfig;
 import dev.sluice.model.TensorTable;
@@ -17,6 +19,7 @@ import dev.sluice.plan.TierPlanner;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import picocli.CommandLine.Model.CommandSpec;
@@ -56,6 +59,16 @@ final class ModelArgs {
             description = "RAM the tier plan may use, e.g. 48G; default: the available RAM less 10% (at least 2 GiB)")
     Long ramBudget;
 
+    @Option(names = "--stream-path", paramLabel = "auto|mmap|pread|uring|nvme", defaultValue = "auto",
+            converter = StreamPathConverter.class,
+            description = "How layers planned on storage are read each pass (default: ${DEFAULT-VALUE}: io_uring, else"
+                    + " pread with O_DIRECT)")
+    StreamPath streamPath;
+
+    @Option(names = "--stream-slots", paramLabel = "N", defaultValue = "0",
+            description = "Device slots in the ring streamed layers pass through (at least 2); 0 = the default (2)")
+    int streamSlots;
+
     @Option(names = "--weights-from", paramLabel = "nvme:BDF[@LBA]", converter = WeightsFromConverter.class,
             description = "Read the weights from this NVMe drive (bound to vfio-pci, written with `sluice nvme write`)"
                     + " through the userspace driver; the model file still supplies metadata and the tensor table")
@@ -66,13 +79,23 @@ final class ModelArgs {
                     + " with memmap= (as `sluice nvme verify --no-iommu`)")
     String noIommuWindow;
 
+    /** The tier plan the last {@link #open} placed the model by, if one could be made. */
+    private TierPlan openedPlan;
+
     ModelOptions options() {
+        return options(List.of());
+    }
+
+    private ModelOptions options(List<LayerTier> layerTiers) {
         return ModelOptions.builder()
                 .backend(backend)
                 .threads(threads)
                 .contextLength(contextLength)
                 .q8Activations(q8Activations)
                 .weightsFrom(drive())
+                .layerTiers(layerTiers)
+                .streamPath(streamPath)
+                .streamSlots(streamSlots)
                 .build();
     }
 
@@ -86,38 +109,49 @@ final class ModelArgs {
         return weightsFrom.withDma(NativeNvme.DmaMode.noIommuWindow(noIommuWindow));
     }
 
-    /** The tier plan of these options for a model, from its header alone. */
+    /**
+     * The tier plan of these options for a model, from its header alone. Layers in RAM stream whole: the
+     * executor does not split a layer between the CPU and the GPU yet.
+     */
     TierPlan plan(Path path, GgufFile gguf, ModelConfig config, HardwareProbe probe) {
         PlanLimits limits = new PlanLimits(backend, options().sessionContext(config), threads, optional(vramBudget),
-                optional(ramBudget));
+                optional(ramBudget), false);
         return new TierPlanner(probe).plan(config, TensorTable.of(config, gguf), path, limits);
     }
 
-    /**
-     * The plan's one line on stderr, for commands that run the model. The model still loads all-resident
-     * (the streaming executor comes next), so a plan that cannot be made is said, not fatal.
-     */
-    Optional<TierPlan> printPlan(Model model) {
+    /** The plan's one line on stderr, for commands that run the model; the plan the model was placed by. */
+    Optional<TierPlan> printPlan() {
         PrintWriter err = command.commandLine().getErr();
-        try {
-            TierPlan plan = plan(model.path(), model.gguf(), model.config(), new SystemProbe());
-            err.println(PlanReport.summary(plan));
-            return Optional.of(plan);
-        } catch (SluiceException e) {
-            err.println("plan: none (" + e.getMessage() + ")");
-            return Optional.empty();
+        if (openedPlan != null) {
+            err.println(PlanReport.summary(openedPlan));
         }
+        return Optional.ofNullable(openedPlan);
     }
 
     private static OptionalLong optional(Long value) {
         return value == null ? OptionalLong.empty() : OptionalLong.of(value);
     }
 
+    /**
+     * Plans where each layer lives, then loads the model so. A plan that cannot be made is fatal when a budget was
+     * given; otherwise it is said and the model loads all-resident.
+     */
     Model open() throws IOException {
         PrintWriter err = command.commandLine().getErr();
         Path path = DemoFallback.orDemo(model, err);
+        openedPlan = null;
+        try {
+            GgufFile gguf = GgufFile.read(path);
+            openedPlan = plan(path, gguf, ModelConfig.from(gguf), new SystemProbe());
+        } catch (SluiceException e) {
+            if (vramBudget != null || ramBudget != null) {
+                throw e;
+            }
+            err.println("plan: none (" + e.getMessage() + "); loading every layer resident");
+        }
+        ModelOptions options = options(openedPlan == null ? List.of() : openedPlan.layerTiers());
         try (LoadBar bar = new LoadBar(err)) {
-            return Model.open(path, options(), bar);
+            return Model.open(path, options, bar);
         }
     }
 
@@ -130,6 +164,19 @@ final class ModelArgs {
             } catch (IllegalArgumentException e) {
                 throw new picocli.CommandLine.TypeConversionException(
                         "unknown backend '" + value + "' (expected auto, cpu or cuda)");
+            }
+        }
+    }
+
+    /** Accepts the stream path names in any case. */
+    static final class StreamPathConverter implements picocli.CommandLine.ITypeConverter<StreamPath> {
+        @Override
+        public StreamPath convert(String value) {
+            try {
+                return StreamPath.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(
+                        "unknown stream path '" + value + "' (expected auto, mmap, pread, uring or nvme)");
             }
         }
     }

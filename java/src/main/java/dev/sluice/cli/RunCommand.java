@@ -53,7 +53,7 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (Model model = modelArgs.open(); Session session = model.newSession()) {
-            modelArgs.printPlan(model);
+            modelArgs.printPlan();
             int[] prompt = promptTokens(model, input.read());
             err.printf("%s: %d layers, %d-token context, prompt of %d tokens%n", model.path().getFileName(),
                     model.config().nLayer(), session.contextLength(), prompt.length);

@@ -3,6 +3,7 @@ package dev.sluice.engine;
 import dev.sluice.chat.ChatTemplate;
 import dev.sluice.gguf.GgufFile;
 import dev.sluice.model.ModelConfig;
+import dev.sluice.model.ModelTensor;
 import dev.sluice.model.TensorTable;
 import dev.sluice.nativeapi.NativeDevices;
 import dev.sluice.nativeapi.NativeStatus;
@@ -61,9 +62,28 @@ public final class Model implements AutoCloseable {
         ModelConfig config = ModelConfig.from(gguf);
         TensorTable table = TensorTable.of(config, gguf);
         Backend backend = options.backend().resolve();
+        if (!options.layerTiers().isEmpty() && options.layerTiers().size() != config.nLayer()) {
+            throw new IllegalArgumentException("layer tiers name " + options.layerTiers().size() + " layers; "
+                    + path.getFileName() + " has " + config.nLayer());
+        }
+        long loadedBytes = loadedBytes(table, options);
         SluiceNative.Model handle = NativeModelLoader.load(path, gguf.dataOffset(), config, table, options, backend,
-                progress == null ? null : bytes -> progress.loaded(bytes, table.totalBytes()));
+                progress == null ? null : bytes -> progress.loaded(bytes, loadedBytes));
         return new Model(path, gguf, config, table, options, backend, handle);
+    }
+
+    /**
+     * Bytes a load brings in: every tensor but those of storage-tier layers (norms excepted, which stay resident),
+     * which are read while the model runs instead.
+     */
+    private static long loadedBytes(TensorTable table, ModelOptions options) {
+        long bytes = 0;
+        for (ModelTensor t : table.tensors()) {
+            boolean streamedFromStorage = t.layer() >= 0 && options.streams()
+                    && options.layerTiers().get(t.layer()) == LayerTier.STORAGE && !t.role().isLayerNorm();
+            bytes += streamedFromStorage ? 0 : t.info().byteSize();
+        }
+        return bytes;
     }
 
     /** Opens the small demo model that ships inside the jar (see {@link DemoModel}). */

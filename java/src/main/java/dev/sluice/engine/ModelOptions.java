@@ -1,6 +1,7 @@
 package dev.sluice.engine;
 
 import dev.sluice.model.ModelConfig;
+import java.util.List;
 
 /**
  * How a model is opened.
@@ -12,9 +13,12 @@ import dev.sluice.model.ModelConfig;
  * @param q8Activations  quantize activations to 8 bits inside quantized matmuls (faster, as llama.cpp
  *                       does) instead of computing in float (exact)
  * @param weightsFrom    the NVMe drive the weights are read from, or null to read them from the mapped file
+ * @param layerTiers     where each layer lives (a tier plan's choice), or empty: every layer resident
+ * @param streamPath     how layers of the storage tier are read
+ * @param streamSlots    device slots in the ring streamed layers pass through; 0 = the native default (2)
  */
 public record ModelOptions(Backend backend, int threads, int contextLength, boolean q8Activations,
-        NvmeWeights weightsFrom) {
+        NvmeWeights weightsFrom, List<LayerTier> layerTiers, StreamPath streamPath, int streamSlots) {
     /** Sessions default to at most this many positions, so a 128k-context model does not take GBs of KV cache. */
     public static final int DEFAULT_MAX_CONTEXT = 4096;
 
@@ -28,6 +32,21 @@ public record ModelOptions(Backend backend, int threads, int contextLength, bool
         if (contextLength < 0) {
             throw new IllegalArgumentException("context length must be >= 0, got " + contextLength);
         }
+        layerTiers = List.copyOf(layerTiers);
+        if (streamPath == null) {
+            throw new IllegalArgumentException("streamPath must not be null");
+        }
+        if (streamSlots != 0 && streamSlots < 2) {
+            throw new IllegalArgumentException("stream slots must be 0 (the default) or at least 2, got " + streamSlots);
+        }
+        if (streamPath == StreamPath.NVME && weightsFrom == null) {
+            throw new IllegalArgumentException("stream path nvme needs the weights on an NVMe drive (weightsFrom)");
+        }
+    }
+
+    /** Whether any layer streams (is not resident). */
+    public boolean streams() {
+        return layerTiers.stream().anyMatch(t -> t != LayerTier.RESIDENT);
     }
 
     /** Positions of a session made without a length: these options' context, or the model's (capped). */
@@ -53,6 +72,9 @@ public record ModelOptions(Backend backend, int threads, int contextLength, bool
         private int contextLength;
         private boolean q8Activations;
         private NvmeWeights weightsFrom;
+        private List<LayerTier> layerTiers = List.of();
+        private StreamPath streamPath = StreamPath.AUTO;
+        private int streamSlots;
 
         public Builder backend(Backend backend) {
             this.backend = backend;
@@ -79,8 +101,25 @@ public record ModelOptions(Backend backend, int threads, int contextLength, bool
             return this;
         }
 
+        /** Where each layer lives, one entry per layer (a tier plan's {@code layerTiers()}); empty: all resident. */
+        public Builder layerTiers(List<LayerTier> layerTiers) {
+            this.layerTiers = layerTiers;
+            return this;
+        }
+
+        public Builder streamPath(StreamPath streamPath) {
+            this.streamPath = streamPath;
+            return this;
+        }
+
+        public Builder streamSlots(int streamSlots) {
+            this.streamSlots = streamSlots;
+            return this;
+        }
+
         public ModelOptions build() {
-            return new ModelOptions(backend, threads, contextLength, q8Activations, weightsFrom);
+            return new ModelOptions(backend, threads, contextLength, q8Activations, weightsFrom, layerTiers, streamPath,
+                    streamSlots);
         }
     }
 }

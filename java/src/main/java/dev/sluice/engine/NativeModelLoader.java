@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.function.LongConsumer;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.IntPointer;
 
 /**
  * Hands a validated model description to {@code sl_model_load}: hyperparameters, tensor table, options, and the
@@ -28,15 +29,18 @@ final class NativeModelLoader {
                 BytePointer nativeBdf = drive == null ? null : new BytePointer(drive.device().value());
                 SluiceNative.ModelParams params = new SluiceNative.ModelParams();
                 SluiceNative.Hparams hparams = hparams(config);
-                SluiceNative.TensorDesc tensors = new SluiceNative.TensorDesc(entries.size())) {
+                SluiceNative.TensorDesc tensors = new SluiceNative.TensorDesc(entries.size());
+                IntPointer tiers = layerTiers(options)) {
             params.path(nativePath)
                     .backend(backend.nativeId())
                     .device(0)
                     .n_threads(options.threads())
-                    .layer_tier(null)
+                    .layer_tier(tiers)
                     .activation_q8(options.q8Activations() ? 1 : 0)
                     .nvme_bdf(nativeBdf)
-                    .nvme_lba(drive == null ? 0 : drive.lba());
+                    .nvme_lba(drive == null ? 0 : drive.lba())
+                    .stream_path(options.streamPath().nativeId())
+                    .stream_slots(options.streamSlots());
             if (drive != null) {
                 params.nvme_iommu(drive.dma().nativeIommu())
                         .nvme_dma_window_phys(drive.dma().windowPhys())
@@ -56,6 +60,15 @@ final class NativeModelLoader {
             }
             return model;
         }
+    }
+
+    /** The options' tier per layer, or null (every layer resident) when none streams. */
+    private static IntPointer layerTiers(ModelOptions options) {
+        if (!options.streams()) {
+            return null;
+        }
+        int[] ids = options.layerTiers().stream().mapToInt(LayerTier::nativeId).toArray();
+        return new IntPointer(ids);
     }
 
     private static SluiceNative.Hparams hparams(ModelConfig c) {

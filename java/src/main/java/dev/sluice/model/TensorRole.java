@@ -53,6 +53,11 @@ public enum TensorRole {
         return perLayer;
     }
 
+    /** A layer's norms: tiny, and resident whatever the layer's tier. */
+    public boolean isLayerNorm() {
+        return this == ATTN_NORM || this == FFN_NORM;
+    }
+
     /** The full tensor name: "output_norm.weight", or "blk.3.attn_q.weight" for layer 3. */
     public String tensorName(int layer) {
         return perLayer ? "blk." + layer + "." + ggufName + ".weight" : ggufName + ".weight";

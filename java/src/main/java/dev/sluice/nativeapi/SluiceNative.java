@@ -117,6 +117,9 @@ public final class SluiceNative {
     public static native int sl_measure_device_bandwidth(int device, @Cast("uint64_t") long bytes,
             double[] bytesPerSecond);
 
+    public static native int sl_measure_host_to_device_bandwidth(int device, @Cast("uint64_t") long bytes,
+            double[] bytesPerSecond);
+
     public static native int sl_session_bench_decode(Session session, int token, int nTokens, double[] seconds);
 
     // ---- NVMe (userspace driver) ----

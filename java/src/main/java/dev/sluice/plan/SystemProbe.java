@@ -25,6 +25,7 @@ public final class SystemProbe implements HardwareProbe {
     static final double ASSUMED_STORAGE_BYTES_PER_S = 1.6e9;
     private static final long HOST_PROBE_BYTES = 256L << 20;
     private static final long DEVICE_PROBE_BYTES = 1L << 30;
+    private static final long HOST_TO_DEVICE_PROBE_BYTES = 512L << 20;
 
     private final BandwidthCache cache = new BandwidthCache(CacheDir.path().resolve("bandwidth-" + hostName() + ".json"));
     private List<Device> devices;
@@ -56,9 +57,19 @@ public final class SystemProbe implements HardwareProbe {
         return NativeDevices.cpu().cores();
     }
 
+    /** Measured with pinned copies when there is a GPU (cached per GPU); else what its PCIe link should carry. */
     @Override
     public Bandwidth hostToDevice() {
-        return PcieLink.ofNvidiaGpu(PcieLink.PCI_DEVICES).orElse(PcieLink.UNKNOWN).assumedBandwidth();
+        Bandwidth assumed = PcieLink.ofNvidiaGpu(PcieLink.PCI_DEVICES).orElse(PcieLink.UNKNOWN).assumedBandwidth();
+        Optional<Device> gpu = cuda();
+        if (gpu.isEmpty()) {
+            return assumed;
+        }
+        return cache.get("host_to_device:" + gpu.get().name(), () -> {
+            double[] bps = new double[1];
+            NativeStatus.check(SluiceNative.sl_measure_host_to_device_bandwidth(0, HOST_TO_DEVICE_PROBE_BYTES, bps));
+            return OptionalDouble.of(bps[0]);
+        }, assumed.bytesPerSecond());
     }
 
     @Override

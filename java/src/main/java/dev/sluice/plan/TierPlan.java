@@ -1,5 +1,6 @@
 package dev.sluice.plan;
 
+import dev.sluice.engine.LayerTier;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -47,6 +48,24 @@ public record TierPlan(boolean gpu, String deviceName, List<Tier> tiers, double 
             bytes.merge(tiers.get(layer), costs.layerBytes(layer), Long::sum);
         }
         return bytes;
+    }
+
+    /**
+     * The tier of each layer as the loader takes it ({@link dev.sluice.engine.ModelOptions#layerTiers}); empty for
+     * a CPU plan, whose layers are all read in place from the mapped file (storage ones fault in as they are read).
+     *
+     * @throws IllegalStateException for a plan with split layers, which the native executor cannot run yet
+     */
+    public List<LayerTier> layerTiers() {
+        if (!gpu) {
+            return List.of();
+        }
+        return tiers.stream().map(t -> switch (t) {
+            case RESIDENT -> LayerTier.RESIDENT;
+            case RAM -> LayerTier.PINNED;
+            case STORAGE -> LayerTier.STORAGE;
+            case SPLIT -> throw new IllegalStateException("split layers cannot run yet: plan with PlanLimits.split false");
+        }).toList();
     }
 
     public long layersIn(Tier tier) {

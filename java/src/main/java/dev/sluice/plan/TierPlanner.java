@@ -151,7 +151,8 @@ public final class TierPlanner {
             Bandwidth device = rate(rates, "device_memory", probe.deviceMemory());
             Bandwidth pcie = streams ? rate(rates, "host_to_device", probe.hostToDevice()) : null;
             Bandwidth storage = fromStorage > 0 ? rate(rates, "storage_read", probe.storageRead(file)) : null;
-            Bandwidth cpu = inRam > 0 && threads > 0 ? rate(rates, "ram_read", probe.ramRead(threads)) : null;
+            Bandwidth cpu = inRam > 0 && threads > 0 && limits.split() ? rate(rates, "ram_read", probe.ramRead(threads))
+                    : null;
             double f = 0;
             if (cpu != null) {
                 f = Math.max(balance(inRam, cpu, fromStorage, pcie), balance(inRam, cpu, resident + fromStorage, device));

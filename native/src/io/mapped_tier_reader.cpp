@@ -1,0 +1,49 @@
+// Tier C's baseline: bytes copied out of the file's read-only mapping, so they come from the page
+// cache (and the kernel's readahead) like any mmap-based engine. Before each copy the file's size
+// is checked, so a file truncated while the model runs is an error rather than SIGBUS (the JVM
+// owns the signal handlers); a truncation between the check and the copy can still fault.
+#include <fcntl.h>
+
+#include <cstring>
+
+#include "core/status.h"
+#include "io/file_descriptor.h"
+#include "io/mapped_file.h"
+#include "io/threaded_tier_reader.h"
+#include "io/tier_readers.h"
+
+namespace sl::io {
+namespace {
+
+constexpr int kCopyThreads = 4;
+
+class MappedTierReader final : public ThreadedTierReader {
+public:
+    explicit MappedTierReader(const std::string& path)
+        : MappedTierReader(path, std::make_unique<MappedFile>(path)) {}
+    ~MappedTierReader() override { stop(); }
+
+private:
+    MappedTierReader(const std::string& path, std::unique_ptr<MappedFile> file)
+        : ThreadedTierReader(path, file->size(), kCopyThreads), fd_(path, O_RDONLY), file_(std::move(file)) {}
+
+    void read_piece(uint64_t offset, uint64_t length, uint8_t* dst) override {
+        const uint64_t now = fd_.current_size();
+        if (offset + length > now)
+            raise(SL_ERR_IO, "'%s' is now %llu bytes: bytes %llu..%llu are gone (the file was truncated while the model "
+                  "runs)", path().c_str(), static_cast<unsigned long long>(now), static_cast<unsigned long long>(offset),
+                  static_cast<unsigned long long>(offset + length));
+        std::memcpy(dst, file_->data() + offset, length);
+    }
+
+    FileDescriptor fd_;
+    std::unique_ptr<MappedFile> file_;
+};
+
+}  // namespace
+
+std::unique_ptr<TierReader> make_mapped_tier_reader(const std::string& path) {
+    return std::make_unique<MappedTierReader>(path);
+}
+
+}  // namespace sl::io
