@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * memory, exercising the same path as on the GPU). Bad options are refused before anything loads.
  */
 class StreamedLayersTest {
-    private static final int[] PROMPT = {1, 450, 6601, 338, 263, 1243, 310, 29871};
+    private static final int[] PROMPT = {1, 450, 3601, 338, 263, 1243, 310, 2987};
 
     private static float[] logits(ModelOptions options) throws IOException {
         try (Model model = Model.openDemo(options); Session session = model.newSession(64)) {

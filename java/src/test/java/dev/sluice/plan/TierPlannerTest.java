@@ -145,6 +145,29 @@ class TierPlannerTest {
     }
 
     @Test
+    void withoutTheSplitRamLayersStreamWholeBoundByPcie() {
+        HardwareProbe rtx4090 = Machines.gpu("RTX 4090", 24 * GIB, 23 * GIB + GIB / 2, 4, 16, 25, 1008, 60 * GIB, 16,
+                60, 5.0);
+        PlanLimits noSplit = new PlanLimits(Backend.AUTO, 4096, 0, OptionalLong.empty(), OptionalLong.empty(), false);
+        TierPlan plan = llama70bQ4KM.plan(rtx4090, noSplit);
+        assertEquals(0, plan.layersIn(Tier.SPLIT));
+        assertEquals(0.0, plan.splitFraction());
+        assertTrue(plan.layersIn(Tier.RAM) > 0 && plan.layersIn(Tier.RESIDENT) > 0);
+        assertEquals(List.of(Bottleneck.PCIE), plan.prediction().bottlenecks());
+        long streamed = plan.bytesPerTier().get(Tier.RAM);
+        double expected = 1 / (streamed / 25e9 + plan.prediction().overheadSeconds());
+        assertEquals(expected, plan.prediction().tokensPerSecond(), expected * 1e-9);
+        List<dev.sluice.engine.LayerTier> tiers = plan.layerTiers();
+        assertEquals(plan.tiers().size(), tiers.size());
+        for (int layer = 0; layer < tiers.size(); layer++) {
+            assertEquals(plan.tiers().get(layer) == Tier.RESIDENT ? dev.sluice.engine.LayerTier.RESIDENT
+                    : dev.sluice.engine.LayerTier.PINNED, tiers.get(layer));
+        }
+        TierPlan split = llama70bQ4KM.plan(rtx4090, AUTO);
+        assertThrows(IllegalStateException.class, split::layerTiers, "split layers cannot be loaded yet");
+    }
+
+    @Test
     void theBackendOptionChoosesOrRequiresTheGpu() {
         HardwareProbe rtx4090 = Machines.gpu("RTX 4090", 24 * GIB, 23 * GIB, 4, 16, 25, 1008, 60 * GIB, 16, 60, 5.0);
         PlanLimits cpu = new PlanLimits(Backend.CPU, 4096, 0, OptionalLong.empty(), OptionalLong.empty());
