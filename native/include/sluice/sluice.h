@@ -196,6 +196,9 @@ SL_API void sl_model_free(sl_model* model);
 /* Bytes of backend memory the model and its sessions hold now: on CUDA the VRAM of weights, KV
  * caches and scratch; on the CPU the host memory of caches and scratch (weights stay mapped). */
 SL_API uint64_t sl_model_memory_in_use(const sl_model* model);
+/* Bytes of streamed layers (tiers B and C) copied to the device so far: a layer counts each time it
+ * crosses PCIe, prefetches for the next pass included. 0 when every layer is resident. */
+SL_API uint64_t sl_model_streamed_bytes(const sl_model* model);
 
 /* ---- Sessions (one KV cache each) ---------------------------------------------------------- */
 

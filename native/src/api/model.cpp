@@ -74,4 +74,6 @@ void sl_model_free(sl_model* model) { delete model; }
 
 uint64_t sl_model_memory_in_use(const sl_model* model) { return model ? model->backend().memory_in_use() : 0; }
 
+uint64_t sl_model_streamed_bytes(const sl_model* model) { return model ? model->streamed_bytes() : 0; }
+
 }  // extern "C"

@@ -1,7 +1,9 @@
 // Tier C's baseline: bytes copied out of the file's read-only mapping, so they come from the page
 // cache (and the kernel's readahead) like any mmap-based engine. Before each copy the file's size
 // is checked, so a file truncated while the model runs is an error rather than SIGBUS (the JVM
-// owns the signal handlers); a truncation between the check and the copy can still fault.
+// owns the signal handlers); a truncation between the check and the copy can still fault. The
+// copied range is then dropped from the page cache, which would otherwise keep it against the
+// RAM budget that sent the layer to storage.
 #include <fcntl.h>
 
 #include <cstring>
@@ -19,13 +21,14 @@ constexpr int kCopyThreads = 4;
 
 class MappedTierReader final : public ThreadedTierReader {
 public:
-    explicit MappedTierReader(const std::string& path)
-        : MappedTierReader(path, std::make_unique<MappedFile>(path)) {}
+    MappedTierReader(const std::string& path, bool drop_cached)
+        : MappedTierReader(path, std::make_unique<MappedFile>(path), drop_cached) {}
     ~MappedTierReader() override { stop(); }
 
 private:
-    MappedTierReader(const std::string& path, std::unique_ptr<MappedFile> file)
-        : ThreadedTierReader(path, file->size(), kCopyThreads), fd_(path, O_RDONLY), file_(std::move(file)) {}
+    MappedTierReader(const std::string& path, std::unique_ptr<MappedFile> file, bool drop_cached)
+        : ThreadedTierReader(path, file->size(), kCopyThreads), fd_(path, O_RDONLY), file_(std::move(file)),
+          drop_cached_(drop_cached) {}
 
     void read_piece(uint64_t offset, uint64_t length, uint8_t* dst) override {
         const uint64_t now = fd_.current_size();
@@ -34,16 +37,18 @@ private:
                   "runs)", path().c_str(), static_cast<unsigned long long>(now), static_cast<unsigned long long>(offset),
                   static_cast<unsigned long long>(offset + length));
         std::memcpy(dst, file_->data() + offset, length);
+        if (drop_cached_) ::posix_fadvise(fd_.get(), static_cast<off_t>(offset), static_cast<off_t>(length), POSIX_FADV_DONTNEED);
     }
 
     FileDescriptor fd_;
     std::unique_ptr<MappedFile> file_;
+    bool drop_cached_;
 };
 
 }  // namespace
 
-std::unique_ptr<TierReader> make_mapped_tier_reader(const std::string& path) {
-    return std::make_unique<MappedTierReader>(path);
+std::unique_ptr<TierReader> make_mapped_tier_reader(const std::string& path, bool drop_cached) {
+    return std::make_unique<MappedTierReader>(path, drop_cached);
 }
 
 }  // namespace sl::io

@@ -18,6 +18,11 @@ public:
     }
     const uint8_t* at(uint64_t offset) const override { return file_.data() + offset; }
 
+    TierReader& fill_reader() override {
+        if (!fill_reader_) fill_reader_ = make_mapped_tier_reader(path_, /*drop_cached=*/false);
+        return *fill_reader_;
+    }
+
     TierReader& stream_reader(sl_stream_path path) override {
         std::unique_ptr<TierReader>& reader = readers_[path];
         if (!reader) reader = make_tier_reader(path_, path);
@@ -28,6 +33,7 @@ private:
     std::string path_;
     MappedFile file_;
     std::map<sl_stream_path, std::unique_ptr<TierReader>> readers_;
+    std::unique_ptr<TierReader> fill_reader_;
 };
 
 }  // namespace

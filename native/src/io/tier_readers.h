@@ -16,7 +16,9 @@ namespace sl::io {
 // unavailable, SL_ERR_INVALID_ARGUMENT for SL_STREAM_NVME or a value outside the enum.
 std::unique_ptr<TierReader> make_tier_reader(const std::string& path, sl_stream_path kind);
 
-std::unique_ptr<TierReader> make_mapped_tier_reader(const std::string& path);
+// drop_cached: advise the kernel to drop each range from the page cache once copied (tier C, whose
+// bytes the RAM budget left out); false to keep it cached (filling tier B).
+std::unique_ptr<TierReader> make_mapped_tier_reader(const std::string& path, bool drop_cached = true);
 std::unique_ptr<TierReader> make_pread_tier_reader(const std::string& path);
 std::unique_ptr<TierReader> make_uring_tier_reader(const std::string& path);
 

@@ -36,6 +36,10 @@ public:
     // The reader of the streamed layers' bytes by the given path, opened on first use and owned by
     // the source. Raises SL_ERR_INVALID_ARGUMENT for a path this source cannot take.
     virtual TierReader& stream_reader(sl_stream_path path) = 0;
+
+    // The reader that fills tier B once, at load: through the page cache for a file (which keeps
+    // those bytes cached for the next load), from the drive for NVMe. Owned by the source.
+    virtual TierReader& fill_reader() = 0;
 };
 
 // Weights read in place from the GGUF file mapped read-only; loading only asks the kernel to page

@@ -174,12 +174,9 @@ void Model::start_streaming(const std::vector<sl_tier>& tiers, const TensorTable
         pinned.push_back(streamed[i]);
         pinned_layouts.push_back(&layouts_[i]);
     }
-    // Tier B is filled from the page cache where the file is mapped (it was likely just read or
-    // written); the drive is the only source when the weights come from NVMe.
-    const sl_stream_path fill_path = options.path == SL_STREAM_NVME ? SL_STREAM_NVME : SL_STREAM_MMAP;
     if (!pinned.empty())
-        pinned_ = std::make_unique<stream::PinnedTier>(*backend_, source_->stream_reader(fill_path), pinned_layouts,
-                                                       pinned, kReadTimeoutMs, progress);
+        pinned_ = std::make_unique<stream::PinnedTier>(*backend_, source_->fill_reader(), pinned_layouts, pinned,
+                                                       kReadTimeoutMs, progress);
     const bool any_storage = pinned.size() < streamed.size();
     std::vector<stream::StreamedLayer> order;
     for (size_t i = 0, b = 0; i < streamed.size(); ++i) {

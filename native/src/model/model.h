@@ -60,6 +60,8 @@ public:
     // are issued. Passes go through the layers in order.
     const LayerWeights& begin_layer(size_t il);
     void end_layer(size_t il);
+    // Bytes the streaming pipeline has copied to the device so far (0 when nothing streams).
+    uint64_t streamed_bytes() const { return streamer_ ? streamer_->copied_bytes() : 0; }
     // Sessions of one model share its backend (thread pool, scratch); they decode one at a time.
     std::mutex& decode_mutex() { return decode_mutex_; }
 

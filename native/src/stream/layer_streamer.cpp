@@ -89,6 +89,7 @@ void LayerStreamer::work(uint64_t first) {
             backend_.wait(*slot_free_[d], Queue::kTransfer);
             backend_.copy_in(slots_[d]->data(), src, l.layout->slot_bytes);
             backend_.signal(*slot_copied_[d], Queue::kTransfer);
+            copied_bytes_.fetch_add(l.layout->slot_bytes, std::memory_order_relaxed);
             if (!l.pinned) {
                 backend_.signal(*staging_free_[h], Queue::kTransfer);
                 h = (h + 1) % staging_.size();

@@ -7,6 +7,7 @@
 // have queued the copy.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -45,6 +46,8 @@ public:
     void release(size_t i);
 
     uint64_t slot_bytes() const { return slot_bytes_; }
+    // Bytes copied into device slots so far (how often layers crossed PCIe, for the benchmarks).
+    uint64_t copied_bytes() const { return copied_bytes_.load(std::memory_order_relaxed); }
     int device_slots() const { return static_cast<int>(slots_.size()); }
 
 private:
@@ -74,6 +77,7 @@ private:
     bool failed_ = false;
     sl_status error_status_ = SL_OK;
     std::string error_;
+    std::atomic<uint64_t> copied_bytes_{0};
     std::thread worker_;
 };
 

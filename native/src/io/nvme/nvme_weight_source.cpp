@@ -47,6 +47,8 @@ public:
         return part->buffer.data() + (offset - part->begin);
     }
 
+    io::TierReader& fill_reader() override { return *reader_; }
+
     // Streamed layers come from the drive too, through the same reader (the load is over by then).
     io::TierReader& stream_reader(sl_stream_path path) override {
         if (path != SL_STREAM_AUTO && path != SL_STREAM_NVME)

@@ -4,10 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.sluice.engine.Benchmark;
 import dev.sluice.engine.Model;
+import dev.sluice.plan.Bandwidth;
 import dev.sluice.plan.Prediction;
+import dev.sluice.plan.Tier;
 import dev.sluice.plan.TierPlan;
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -49,13 +52,15 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Benchmark.Result r;
         Optional<Prediction> predicted;
+        Optional<TierPlan> plan;
         try (Model model = modelArgs.open()) {
-            predicted = modelArgs.printPlan().map(TierPlan::prediction);
+            plan = modelArgs.printPlan();
+            predicted = plan.map(TierPlan::prediction);
             r = Benchmark.run(model, promptTokens, genTokens, depth, model.threads(), seed);
         }
         if (json) {
             ObjectMapper mapper = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
-            out.println(mapper.writeValueAsString(new JsonResult(r, predicted)));
+            out.println(mapper.writeValueAsString(new JsonResult(r, predicted, plan.flatMap(BenchCommand::streamBound))));
         } else {
             out.printf(Locale.ROOT, "backend %s (%s), %d threads, %s of %s memory in use%n", r.backend(),
                     r.deviceName(), r.threads(), Sizes.human(r.memoryInUse()), r.boundName());
@@ -70,6 +75,9 @@ final class BenchCommand implements Callable<Integer> {
                         100 * r.rooflineFraction(), r.boundName(), r.boundGbPerSec());
                 predicted.ifPresent(p -> out.printf(Locale.ROOT, "plan: predicted %.2f tok/s, bound by %s%n",
                         p.tokensPerSecond(), p.bottleneckLabel()));
+                plan.flatMap(BenchCommand::streamBound).ifPresent(b -> out.printf(Locale.ROOT,
+                        "streaming: %s/token copied, bound %.2f tok/s (%.0f%% reached); pp crossings per layer %.2f%n",
+                        Sizes.human(r.tgStreamedBytes()), b, 100 * r.genTokPerSec() / b, r.ppLayerCrossings()));
             }
         }
         return 0;
@@ -83,12 +91,36 @@ final class BenchCommand implements Callable<Integer> {
     record JsonResult(String backend, int threads, int ppTokens, double ppTokS, int tgTokens, double tgTokS,
                       long bytesPerToken, double gbS, String device, int depth, double tgNativeTokS, String bound,
                       double boundGbS, double rooflineFraction, long memoryBytes, Double predictedTokS,
-                      String bottleneck) {
-        JsonResult(Benchmark.Result r, Optional<Prediction> p) {
+                      String bottleneck, long tgStreamedBytes, double ppLayerCrossings, Double streamBoundTokS) {
+        JsonResult(Benchmark.Result r, Optional<Prediction> p, Optional<Double> streamBound) {
             this(r.backend(), r.threads(), r.promptTokens(), r.promptTokPerSec(), r.genTokens(), r.genTokPerSec(),
                     r.bytesPerToken(), r.gbPerSec(), r.deviceName(), r.depth(), r.nativeGenTokPerSec(), r.boundName(),
                     r.boundGbPerSec(), r.rooflineFraction(), r.memoryInUse(),
-                    p.map(Prediction::tokensPerSecond).orElse(null), p.map(Prediction::bottleneckLabel).orElse(null));
+                    p.map(Prediction::tokensPerSecond).orElse(null), p.map(Prediction::bottleneckLabel).orElse(null),
+                    r.tgStreamedBytes(), r.ppLayerCrossings(), streamBound.orElse(null));
         }
+    }
+
+    /**
+     * The decode speed streaming allows, from the plan's measured rates: the resident bytes read at the device's
+     * bandwidth, plus the streamed bytes at the slower of PCIe (every streamed byte) and storage (tier C's bytes).
+     * Empty when nothing streams or on the CPU.
+     */
+    static Optional<Double> streamBound(TierPlan plan) {
+        Map<Tier, Long> bytes = plan.bytesPerTier();
+        long pinned = bytes.getOrDefault(Tier.RAM, 0L) + bytes.getOrDefault(Tier.SPLIT, 0L);
+        long storage = bytes.getOrDefault(Tier.STORAGE, 0L);
+        Bandwidth pcie = plan.rates().get("host_to_device");
+        Bandwidth device = plan.rates().get("device_memory");
+        if (!plan.gpu() || pinned + storage == 0 || pcie == null || device == null) {
+            return Optional.empty();
+        }
+        Bandwidth disk = plan.rates().get("storage_read");
+        double streamSeconds = pcie.seconds(pinned + storage);
+        if (storage > 0 && disk != null) {
+            streamSeconds = Math.max(streamSeconds, disk.seconds(storage));
+        }
+        long resident = bytes.getOrDefault(Tier.RESIDENT, 0L) + plan.costs().headBytesPerToken();
+        return Optional.of(1 / (device.seconds(resident) + streamSeconds));
     }
 }

@@ -28,11 +28,13 @@ public final class Benchmark {
      * @param boundName         what bounds decode: "host" (RAM read bandwidth) or "device" (VRAM copy bandwidth)
      * @param nativeGenTokPerSec generation speed with the token fed back natively
      * @param memoryInUse       backend memory held during the run (VRAM on CUDA)
+     * @param ppLayerCrossings  with streamed layers: how many times each crossed PCIe during the timed prompt
+     * @param tgStreamedBytes   with streamed layers: bytes copied to the device per generated token
      */
     public record Result(String backend, String deviceName, int threads, int promptTokens, double promptTokPerSec,
                          int depth, int genTokens, double genTokPerSec, double nativeGenTokPerSec, long bytesPerToken,
                          double gbPerSec, String boundName, double boundGbPerSec, double rooflineFraction,
-                         long memoryInUse) {}
+                         long memoryInUse, double ppLayerCrossings, long tgStreamedBytes) {}
 
     public static Result run(Model model, int promptTokens, int genTokens, int depth, int threads, long seed) {
         if (promptTokens < 0 || genTokens < 0 || depth < 0 || promptTokens + genTokens == 0) {
@@ -42,14 +44,19 @@ public final class Benchmark {
         int nVocab = model.config().nVocab();
         double pp = 0;
         long memory = 0;
+        double crossings = 0;
+        long streamedPerToken = 0;
+        long perPass = model.streamedBytesPerPass();
         if (promptTokens > 0) {
             try (Session s = model.newSession(promptTokens)) {
                 int[] prompt = random.ints(promptTokens, 0, nVocab).toArray();
                 s.decode(prompt); // warm-up: first touch of the weights and scratch is not prompt speed
                 s.truncate(0);
+                long streamedBefore = model.streamedBytes();
                 long start = System.nanoTime();
                 s.decode(prompt);
                 pp = promptTokens / seconds(start);
+                crossings = perPass > 0 ? (double) (model.streamedBytes() - streamedBefore) / perPass : 0;
                 memory = model.memoryInUse();
             }
         }
@@ -65,11 +72,13 @@ public final class Benchmark {
                 s.decodeTopK(token, 1);
                 s.truncate(depth);
                 Sampler sampler = new Sampler(SamplerParams.greedy());
+                long streamedBefore = model.streamedBytes();
                 long start = System.nanoTime();
                 for (int i = 0; i < genTokens; i++) {
                     token[0] = sampler.sample(s.decodeTopK(token, 1)).token();
                 }
                 tg = genTokens / seconds(start);
+                streamedPerToken = (model.streamedBytes() - streamedBefore) / genTokens;
                 s.truncate(depth);
                 double[] nativeSeconds = new double[1];
                 NativeStatus.check(SluiceNative.sl_session_bench_decode(s.handle(), token[0], genTokens, nativeSeconds));
@@ -83,7 +92,7 @@ public final class Benchmark {
         double bound = (cuda ? deviceBandwidth() : hostBandwidth(threads)) / 1e9;
         return new Result(model.backend().name().toLowerCase(), deviceName(cuda), threads, promptTokens, pp, depth,
                 genTokens, tg, tgNative, bytes, gbs, cuda ? "device" : "host", bound, bound > 0 ? gbs / bound : 0,
-                memory);
+                memory, crossings, streamedPerToken);
     }
 
     private static String deviceName(boolean cuda) {

@@ -117,6 +117,25 @@ public final class Model implements AutoCloseable {
         return SluiceNative.sl_model_memory_in_use(open());
     }
 
+    /** Bytes of streamed layers copied to the device so far (each crossing of PCIe counts); 0 if none streams. */
+    public synchronized long streamedBytes() {
+        return SluiceNative.sl_model_streamed_bytes(open());
+    }
+
+    /** Weight bytes a pass streams: the layers of the pinned and storage tiers, their norms excepted. */
+    public long streamedBytesPerPass() {
+        if (!options.streams()) {
+            return 0;
+        }
+        long bytes = 0;
+        for (ModelTensor t : table.tensors()) {
+            if (t.layer() >= 0 && !t.role().isLayerNorm() && options.layerTiers().get(t.layer()) != LayerTier.RESIDENT) {
+                bytes += t.info().byteSize();
+            }
+        }
+        return bytes;
+    }
+
     /** CPU threads the model runs with: the option, or one per physical core. */
     public int threads() {
         return options.threads() > 0 ? options.threads() : NativeDevices.cpu().cores();

@@ -91,6 +91,8 @@ public final class SluiceNative {
 
     public static native @Cast("uint64_t") long sl_model_memory_in_use(Model model);
 
+    public static native @Cast("uint64_t") long sl_model_streamed_bytes(Model model);
+
     public static native int sl_session_create(Model model, int nCtx, @ByPtrPtr Session session);
 
     public static native void sl_session_free(Session session);

@@ -25,7 +25,7 @@ public record Bandwidth(double bytesPerSecond, boolean assumed) {
     }
 
     /** Seconds to move {@code bytes} at this rate. */
-    double seconds(double bytes) {
+    public double seconds(double bytes) {
         return bytes / bytesPerSecond;
     }
 }
