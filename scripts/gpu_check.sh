@@ -4,7 +4,7 @@
 # JUnit tests tagged gpu (on the golden subset in tests/golden, which travels with the tree), then the benchmarks named in $BENCH (default: none), and prints a table last.
 # Usage: BENCH="q4_k_m q8_0" bash scripts/gpu_check.sh   (prepare .device/ here first: scripts/prepare_device.sh)
 #   BENCH entries: a synth type (q4_k_m q4_0 q6_k q8_0 f16 bf16) for llama-3.1-8b, "kernels" for the kernel
-#   benchmark, "depth" for 8B Q4_K_M decode at 8k context.
+#   benchmark, "depth" for 8B Q4_K_M decode at 8k context, "stream8b" for the 8B resident and streamed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/sluice-out}
@@ -46,8 +46,25 @@ bench_8b() { # type: synth the 8B shape, bench it on CUDA (and llama.cpp figures
     "${SLUICE[@]}" bench -m "$f" --backend cuda -c 8704 -p 0 -n 128 -d 8192 --json | tee -a "$OUT/bench.jsonl"
   rm -f "$f"
 }
+bench_json() { # name, bench args...: one line of bench.jsonl under a name
+  local name=$1; shift
+  echo "# $name" >>"$OUT/bench.jsonl"
+  "${SLUICE[@]}" bench --backend cuda --json "$@" | tee -a "$OUT/bench.jsonl"
+}
+bench_stream_8b() { # the 8B Q4_K_M resident, under a 24G budget (fits: must equal resident), and streamed
+  local f=/tmp/8b-stream.gguf
+  "${SLUICE[@]}" synth --shape llama-3.1-8b --type q4_k_m -o "$f" >/dev/null 2>&1 || return 1
+  bench_json "8b resident" -m "$f" -p 512 -n 64 &&
+  bench_json "8b --vram-budget 24G" -m "$f" -p 512 -n 64 --vram-budget 24G &&
+  bench_json "8b A+B (3G VRAM)" -m "$f" -p 512 -n 32 --vram-budget 3G &&
+  for path in pread uring mmap; do
+    bench_json "8b A+B+C $path (3G VRAM, 2G RAM)" -m "$f" -p 0 -n 4 --vram-budget 3G --ram-budget 2G --stream-path $path || return 1
+  done
+  rm -f "$f"
+}
 for b in ${BENCH:-}; do
   case $b in
+    stream8b) step bench-stream8b bench_stream_8b ;;
     kernels) step bench-kernels build-gpu/native/bench/sluice_bench_cuda_kernels 50
              step bench-matvec build-gpu/native/bench/sluice_bench_cuda_matvec 1 50 ;;
     *) step "bench-$b" bench_8b "$b" ;;
@@ -70,5 +87,10 @@ for line in open(sys.argv[1]):
     print(f"{name:<26} {r['pp_tokens']:6} {r['pp_tok_s']:9.0f} {r['tg_tok_s']:9.1f} {r['tg_native_tok_s']:9.1f} "
           f"{r['gb_s']:7.0f} {100*r['roofline_fraction']:7.1f}% {r['memory_bytes']/2**30:8.2f}G  "
           f"(bytes/token {r['bytes_per_token']/2**30:.2f} GiB, bound {r['bound_gb_s']:.0f} GB/s)")
+    if r.get("stream_bound_tok_s"):
+        b = r["stream_bound_tok_s"]
+        print(f"{'':<26} streamed {r['tg_streamed_bytes']/2**30:.2f} GiB/token, stream bound {b:.2f} tok/s "
+              f"({100*r['tg_tok_s']/b:.0f}% reached), plan {r['predicted_tok_s'] or 0:.2f} tok/s "
+              f"({r['bottleneck']}), pp crossings/layer {r['pp_layer_crossings']:.2f}")
 PY
 fi
