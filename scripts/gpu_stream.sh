@@ -35,10 +35,11 @@ bench70() { # name, bench args...
   echo "# $name" >>"$OUT/bench70.jsonl"
   "${SLUICE[@]}" bench -m "$M70" --backend cuda --json --vram-budget 24G "$@" 2>>"$OUT/bench70.err" | tee -a "$OUT/bench70.jsonl"
 }
-bench70 "70b A+B (24G VRAM, RAM unlimited)" -p 512 -n 16
+bench70 "70b A+B (24G VRAM, RAM unlimited)" -p 512 -n 8
 for path in pread uring mmap; do
   bench70 "70b A+B+C $path (24G VRAM, 14G RAM)" -p 0 -n 2 --ram-budget 14G --stream-path $path
 done
+echo done >"$OUT/done"
 kill "$ballast"
 grep -E "^plan|error" "$OUT/bench70.err" | sort | uniq -c | head -n 20
 

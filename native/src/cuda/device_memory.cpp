@@ -44,7 +44,10 @@ DeviceMemory::DeviceMemory(size_t bytes, MemoryKind kind, int device, uint64_t& 
             cudaGetLastError();
             out_of_vram(device, bytes, "a buffer");
         }
+        // cudaMemset runs on the legacy default stream, which does not order against the backend's
+        // non-blocking streams: wait for it, or a kernel or copy queued next could land first.
         SL_CUDA(cudaMemset(data_, 0, asked));
+        SL_CUDA(cudaStreamSynchronize(nullptr));
     }
     in_use_ += bytes_;
 }
