@@ -1,11 +1,16 @@
 // The streaming pipeline end to end through the C ABI, on the demo model (8 layers): every mix of
 // tiers, ring depth and storage path gives logits bit-identical to the all-resident run (the same
 // kernels run, only the weights' addresses differ), on the CPU backend and, where there is a GPU,
-// on CUDA. A model file truncated under a running model fails the decode with a message naming the
+// on CUDA. Split layers (the CPU computing a share of each matrix's rows) are bit-identical on the
+// CPU backend too (the same kernel computes every row); on CUDA their single-token steps mix the
+// GPU's and the CPU's 8-bit kernels and stay within the tolerance of those kernels. A model file truncated under a running model fails the decode with a message naming the
 // layer and the offset, and the next decode after the file is whole again recovers. Load/free
 // cycles leak no file descriptors and no memory.
+#include <malloc.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -32,7 +37,7 @@ struct Run {
 };
 
 sl_model_params params_for(const char* path, sl_backend backend, const std::vector<int32_t>* tiers,
-                           sl_stream_path stream_path, int32_t slots) {
+                           sl_stream_path stream_path, int32_t slots, const std::vector<float>* shares = nullptr) {
     sl_model_params p{};
     p.path = path;
     p.backend = backend;
@@ -40,6 +45,8 @@ sl_model_params params_for(const char* path, sl_backend backend, const std::vect
     p.layer_tier = tiers ? tiers->data() : nullptr;
     p.stream_path = stream_path;
     p.stream_slots = slots;
+    p.layer_cpu_share = shares ? shares->data() : nullptr;
+    p.split_threads = 2;
     return p;
 }
 
@@ -50,8 +57,9 @@ int32_t argmax(const float* row, int32_t n) {
     return best;
 }
 
-// A prompt as one batch (every row's logits), then greedy steps one token at a time.
-Run decode(sl_model* model, const sl_hparams& hp) {
+// A prompt as one batch (every row's logits), then greedy steps one token at a time (feeding
+// `forced` tokens instead of the greedy ones when given).
+Run decode(sl_model* model, const sl_hparams& hp, const std::vector<int32_t>* forced = nullptr) {
     Run run;
     sl_session* session = nullptr;
     CHECK_EQ(sl_session_create(model, 64, &session), SL_OK);
@@ -62,6 +70,7 @@ Run decode(sl_model* model, const sl_hparams& hp) {
     int32_t token = argmax(run.prompt_logits.data() + static_cast<size_t>(kPromptTokens - 1) * hp.n_vocab, hp.n_vocab);
     std::vector<float> row(static_cast<size_t>(hp.n_vocab));
     for (int s = 0; s < kSteps; ++s) {
+        if (forced) token = (*forced)[static_cast<size_t>(s)];
         run.tokens.push_back(token);
         CHECK_EQ(sl_session_decode(session, &token, 1, row.data(), 0), SL_OK);
         run.step_logits.insert(run.step_logits.end(), row.begin(), row.end());
@@ -78,11 +87,28 @@ bool same(const Run& a, const Run& b) {
            std::memcmp(a.step_logits.data(), b.step_logits.data(), a.step_logits.size() * sizeof(float)) == 0;
 }
 
+// The largest relative error of the step rows (the prompt rows run whole layers: identical).
+double step_error(const Run& got, const Run& want, int32_t n_vocab) {
+    double worst = 0;
+    for (int s = 0; s < kSteps; ++s) {
+        double diff = 0, norm = 0;
+        for (int32_t i = 0; i < n_vocab; ++i) {
+            const double a = got.step_logits[static_cast<size_t>(s) * n_vocab + i];
+            const double b = want.step_logits[static_cast<size_t>(s) * n_vocab + i];
+            diff += (a - b) * (a - b);
+            norm += b * b;
+        }
+        worst = std::max(worst, std::sqrt(diff / norm));
+    }
+    return worst;
+}
+
 struct Case {
     const char* name;
     std::vector<int32_t> tiers;
     sl_stream_path path;
     int32_t slots;
+    float cpu_share = 0;  // of every pinned layer
 };
 
 std::vector<Case> cases(int32_t n_layer) {
@@ -100,6 +126,9 @@ std::vector<Case> cases(int32_t n_layer) {
         {"all storage (auto), 2 slots", all(SL_TIER_STORAGE), SL_STREAM_AUTO, 2},
         {"resident + pinned + storage (pread)", mixed, SL_STREAM_PREAD, 2},
         {"resident and storage alternating (mmap)", alternating, SL_STREAM_MMAP, 2},
+        {"all pinned, split 0.5", all(SL_TIER_PINNED), SL_STREAM_AUTO, 2, 0.5f},
+        {"all pinned, split 0.9, a slot per layer", all(SL_TIER_PINNED), SL_STREAM_AUTO, n_layer, 0.9f},
+        {"resident + split 0.3 + storage", mixed, SL_STREAM_PREAD, 3, 0.3f},
     };
 }
 
@@ -119,8 +148,11 @@ bool streamed_runs_equal_resident(sl_backend backend, const std::string& path, c
     const Run want = decode(resident, file.hp);
     sl_model_free(resident);
     for (const Case& c : cases(file.hp.n_layer)) {
+        std::vector<float> shares;
+        for (int32_t t : c.tiers) shares.push_back(t == SL_TIER_PINNED ? c.cpu_share : 0.0f);
         sl_model* model = nullptr;
-        const sl_status loaded = load(params_for(path.c_str(), backend, &c.tiers, c.path, c.slots), &model);
+        const sl_status loaded =
+            load(params_for(path.c_str(), backend, &c.tiers, c.path, c.slots, c.cpu_share > 0 ? &shares : nullptr), &model);
         if (loaded == SL_ERR_UNSUPPORTED) {  // e.g. io_uring refused by this kernel: say so, do not hide it
             std::printf("  %s: not run here: %s\n", c.name, sl_last_error());
             continue;
@@ -130,9 +162,20 @@ bool streamed_runs_equal_resident(sl_backend backend, const std::string& path, c
             std::printf("  %s: %s\n", c.name, sl_last_error());
             continue;
         }
-        const bool equal = same(decode(model, file.hp), want);
-        CHECK(equal);
-        std::printf("  backend %d, %s: %s\n", backend, c.name, equal ? "bit-identical" : "DIFFERENT");
+        if (c.cpu_share > 0 && backend == SL_BACKEND_CUDA) {
+            const Run got = decode(model, file.hp, &want.tokens);
+            const bool prompt_same = std::memcmp(got.prompt_logits.data(), want.prompt_logits.data(),
+                                                 want.prompt_logits.size() * sizeof(float)) == 0;
+            const double error = step_error(got, want, file.hp.n_vocab);
+            CHECK(prompt_same);
+            CHECK(error < 2e-2);
+            std::printf("  backend %d, %s: prompt %s, steps within %.2e\n", backend, c.name,
+                        prompt_same ? "bit-identical" : "DIFFERENT", error);
+        } else {
+            const bool equal = same(decode(model, file.hp), want);
+            CHECK(equal);
+            std::printf("  backend %d, %s: %s\n", backend, c.name, equal ? "bit-identical" : "DIFFERENT");
+        }
         sl_model_free(model);
     }
     return true;
@@ -193,13 +236,17 @@ long rss_kib() {
     return -1;
 }
 
-// Open/close with every tier and path in the loop: fds and RSS do not grow.
+// Open/close with every tier, split layers and paths in the loop: fds and RSS do not grow.
 void cycles_leak_nothing(sl_backend backend, const std::string& path, const sltest::golden::LlamaFile& file, int cycles) {
     std::vector<int32_t> tiers;
-    for (int32_t il = 0; il < file.hp.n_layer; ++il) tiers.push_back(il % 3);
+    std::vector<float> shares;
+    for (int32_t il = 0; il < file.hp.n_layer; ++il) {
+        tiers.push_back(il % 3);
+        shares.push_back(il % 3 == SL_TIER_PINNED && il % 2 ? 0.5f : 0.0f);
+    }
     const auto cycle = [&](int i) {
         const sl_stream_path stream_path = i % 2 ? SL_STREAM_PREAD : SL_STREAM_AUTO;
-        const sl_model_params p = params_for(path.c_str(), backend, &tiers, stream_path, 2 + i % 2);
+        const sl_model_params p = params_for(path.c_str(), backend, &tiers, stream_path, 2 + i % 2, &shares);
         sl_model* model = nullptr;
         CHECK_EQ(sl_model_load(&p, &file.hp, file.tensors.data(), static_cast<int32_t>(file.tensors.size()), &model),
                  SL_OK);
@@ -210,7 +257,7 @@ void cycles_leak_nothing(sl_backend backend, const std::string& path, const slte
         sl_session_free(session);
         sl_model_free(model);
     };
-    for (int i = 0; i < 20; ++i) cycle(i);  // warm up allocators and caches
+    for (int i = 0; i < cycles / 5; ++i) cycle(i);  // warm up: allocator arenas of the pools' threads settle
     const size_t fds = open_fds();
     const long rss = rss_kib();
     for (int i = 0; i < cycles; ++i) cycle(i);
@@ -218,12 +265,15 @@ void cycles_leak_nothing(sl_backend backend, const std::string& path, const slte
     std::printf("  backend %d, %d load/decode/free cycles: fds %zu -> %zu, RSS %+ld KiB\n", backend, cycles, fds,
                 open_fds(), grown);
     CHECK_EQ(open_fds(), fds);
-    CHECK(grown < 16 * 1024);
+    CHECK(grown < 4 * 1024);
 }
 
 }  // namespace
 
 int main() {
+    // One malloc arena: with one per new thread (every cycle starts thread pools) RSS wanders by
+    // megabytes of arena slack, which would hide a leak or fake one.
+    mallopt(M_ARENA_MAX, 1);
     const std::string demo = SLUICE_DEMO_MODEL;
     const std::optional<sltest::golden::LlamaFile> file = sltest::golden::GgufReader(demo).read_llama();
     CHECK(file.has_value());

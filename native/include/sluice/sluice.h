@@ -180,6 +180,11 @@ typedef struct sl_model_params {
     /* Streaming (layers of tiers B and C; ignored when every layer is resident). */
     int32_t stream_path;   /* sl_stream_path, for tier C */
     int32_t stream_slots;  /* device slots in the ring that streamed layers pass through; 0: 2 */
+    /* Split layers: n_layer entries, or NULL. For a layer of tier B, the share (0 to 0.95) of the rows of
+     * each of its matmuls that the CPU computes from the layer's pinned copy while the GPU computes the
+     * rest from the streamed part, for single-token decodes (batches stream the whole layer); 0: none. */
+    const float* layer_cpu_share;
+    int32_t split_threads; /* CPU threads of the split share; 0: one per physical core */
 } sl_model_params;
 
 /* Checks hparams and the tensor table against the file at params->path (offsets and sizes inside

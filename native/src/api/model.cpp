@@ -35,6 +35,16 @@ std::unique_ptr<sl::Backend> make_backend(const sl_model_params& params) {
         sl::cpu::CpuBackendOptions{params.n_threads, params.activation_q8 != 0});
 }
 
+// The CPU backend that computes split layers' shares, when any layer has one. Beside a GPU it
+// quantizes activations to 8 bits, as the GPU's own decode kernels do.
+std::unique_ptr<sl::Backend> split_backend(const sl_model_params& params, int32_t n_layer) {
+    bool any = false;
+    for (int32_t il = 0; params.layer_cpu_share && il < n_layer; ++il) any |= params.layer_cpu_share[il] != 0.0f;
+    if (!any) return nullptr;
+    const bool q8 = params.backend == SL_BACKEND_CUDA || params.activation_q8 != 0;
+    return std::make_unique<sl::cpu::CpuBackend>(sl::cpu::CpuBackendOptions{params.split_threads, q8});
+}
+
 // The mapped file, or the NVMe drive the caller named, with the driver's defaults otherwise.
 std::unique_ptr<sl::io::WeightSource> open_weight_source(const sl_model_params& params) {
     if (!params.nvme_bdf) return sl::io::make_mapped_weight_source(params.path);
@@ -62,10 +72,13 @@ sl_status sl_model_load(const sl_model_params* params, const sl_hparams* hparams
         if (params->stream_slots < 0)
             return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_model_load: stream_slots = %d (0: the default)", params->stream_slots);
         std::unique_ptr<sl::Backend> backend = make_backend(*params);
-        const sl::model::StreamOptions stream{static_cast<sl_stream_path>(params->stream_path),
-                                              params->stream_slots > 0 ? params->stream_slots : 2};
+        if (params->split_threads < 0)
+            return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_model_load: split_threads = %d (0: one per core)", params->split_threads);
+        sl::model::StreamOptions stream{static_cast<sl_stream_path>(params->stream_path),
+                                        params->stream_slots > 0 ? params->stream_slots : 2, params->layer_cpu_share,
+                                        split_backend(*params, hparams->n_layer)};
         *model = new sl_model(open_weight_source(*params), *hparams, std::span(tensors, static_cast<size_t>(n_tensors)),
-                              params->layer_tier, std::move(backend), stream, params->load_progress);
+                              params->layer_tier, std::move(backend), std::move(stream), params->load_progress);
         return SL_OK;
     });
 }

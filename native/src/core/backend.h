@@ -153,9 +153,11 @@ public:
 
     // ---- Streaming: the transfer queue and fences (callable from a thread other than compute's) ----
     virtual std::unique_ptr<Fence> make_fence() = 0;
-    // Copies `bytes` of pinned host memory into backend memory on the transfer queue, after what
-    // that queue waits for.
-    virtual void copy_in(void* dst, const void* pinned, size_t bytes) = 0;
+    // Copies `bytes` of pinned host memory into backend memory on `queue`, after what it waits for.
+    virtual void copy_in(void* dst, const void* pinned, size_t bytes, Queue queue) = 0;
+    // Copies `bytes` of backend memory into pinned host memory on the compute queue, after the work
+    // before it (signal a fence and wait for it before reading the bytes).
+    virtual void copy_out(void* pinned, const void* src, size_t bytes) = 0;
     // Marks the point `queue` has reached: a later wait on the fence waits for the work before it.
     virtual void signal(Fence& fence, Queue queue) = 0;
     // Makes `queue` wait for the fence's point without blocking the host.

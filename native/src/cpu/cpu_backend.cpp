@@ -102,7 +102,9 @@ std::unique_ptr<BackendBuffer> CpuBackend::allocate(size_t bytes, MemoryKind kin
     return std::make_unique<CpuBuffer>(bytes, kind, memory_in_use_);
 }
 
-void CpuBackend::copy_in(void* dst, const void* pinned, size_t bytes) { std::memcpy(dst, pinned, bytes); }
+void CpuBackend::copy_in(void* dst, const void* pinned, size_t bytes, Queue) { std::memcpy(dst, pinned, bytes); }
+
+void CpuBackend::copy_out(void* pinned, const void* src, size_t bytes) { std::memcpy(pinned, src, bytes); }
 
 void CpuBackend::upload_weights(std::span<const WeightUpload> uploads, uint64_t* progress) {
     uint64_t bytes = 0;
@@ -159,7 +161,11 @@ void CpuBackend::matmul(const WeightRef& w, Activations x, Activations y, bool a
         product_.resize(static_cast<size_t>(y.n_tok * y.width));
         const Activations product{product_.data(), y.n_tok, y.width};
         matmul(w, x, product, false);
-        add(y, product);
+        // Only the w.rows outputs of each row were written (a split matrix's first rows).
+        if (w.rows == y.width) add(y, product);
+        else
+            for (int64_t t = 0; t < y.n_tok; ++t)
+                add({y.data + t * y.width, 1, w.rows}, {product_.data() + t * y.width, 1, w.rows});
         return;
     }
     if (activation_q8_ && activation_type(w.type) != SL_TYPE_F32) {

@@ -49,7 +49,8 @@ public:
     void synchronize() override {}
     // Every op finishes before it returns: copies are plain memcpy and fences are always reached.
     std::unique_ptr<Fence> make_fence() override { return std::make_unique<Fence>(); }
-    void copy_in(void* dst, const void* pinned, size_t bytes) override;
+    void copy_in(void* dst, const void* pinned, size_t bytes, Queue) override;
+    void copy_out(void* pinned, const void* src, size_t bytes) override;
     void signal(Fence&, Queue) override {}
     void wait(Fence&, Queue) override {}
     void wait_host(Fence&) override {}

@@ -189,9 +189,13 @@ public:
         SL_CUDA(cudaSetDevice(device_));
         return std::make_unique<CudaFence>();
     }
-    void copy_in(void* dst, const void* pinned, size_t bytes) override {
+    void copy_in(void* dst, const void* pinned, size_t bytes, Queue queue) override {
         SL_CUDA(cudaSetDevice(device_));
-        SL_CUDA(cudaMemcpyAsync(dst, pinned, bytes, cudaMemcpyHostToDevice, transfer_stream_));
+        SL_CUDA(cudaMemcpyAsync(dst, pinned, bytes, cudaMemcpyHostToDevice, stream_of(queue)));
+    }
+    void copy_out(void* pinned, const void* src, size_t bytes) override {
+        SL_CUDA(cudaSetDevice(device_));
+        SL_CUDA(cudaMemcpyAsync(pinned, src, bytes, cudaMemcpyDeviceToHost, stream_));
     }
     void signal(Fence& fence, Queue queue) override {
         SL_CUDA(cudaSetDevice(device_));

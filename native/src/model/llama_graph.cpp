@@ -31,7 +31,13 @@ LlamaGraph::LlamaGraph(Model& model, int32_t max_window, int32_t max_batch)
       attn_out_(backend_, max_batch_, int64_t{model.hparams().n_head} * model.hparams().head_dim),
       gate_(backend_, max_batch_, model.hparams().n_ff),
       up_(backend_, max_batch_, model.hparams().n_ff),
-      logits_(backend_, logit_rows_, model.hparams().n_vocab) {}
+      logits_(backend_, logit_rows_, model.hparams().n_vocab) {
+    const sl_hparams& hp = model.hparams();
+    const int64_t q_width = int64_t{hp.n_head} * hp.head_dim, kv_width = int64_t{hp.n_head_kv} * hp.head_dim;
+    if (Backend* cpu = model.split_backend())
+        split_ = std::make_unique<SplitMatmul>(backend_, *cpu, std::max<int64_t>({hp.n_embd, hp.n_ff, q_width}),
+                                               std::max<int64_t>({q_width + 2 * kv_width, 2 * int64_t{hp.n_ff}, hp.n_embd}));
+}
 
 void LlamaGraph::decode(std::span<const int32_t> tokens, KvCache& kv, const DecodeOutput& out) {
     const int64_t n_vocab = model_.hparams().n_vocab;
@@ -63,32 +69,48 @@ void LlamaGraph::forward_window(int32_t n_tok, KvCache& kv) {
     backend_.embed(model_.weights().token_embd, 0, hidden_.first(n_tok));
     for (size_t il = 0; il < model_.weights().layers.size(); ++il) {
         const KvLayer kv_layer = kv.layer(static_cast<int32_t>(il));
-        const LayerWeights& layer = model_.begin_layer(il);
+        // A split layer shares a single token's matmuls with the CPU; batches take the whole layer.
+        const LayerWeights& layer = model_.begin_layer(il, n_tok > 1);
+        const SplitLayer* split = n_tok == 1 ? model_.split_layer(il) : nullptr;
         for (int64_t row0 = 0; row0 < n_tok; row0 += max_batch_)
-            run_layer(layer, row0, std::min<int64_t>(max_batch_, n_tok - row0), kv_layer);
+            run_layer(layer, split, row0, std::min<int64_t>(max_batch_, n_tok - row0), kv_layer);
         model_.end_layer(il);
     }
 }
 
-void LlamaGraph::run_layer(const LayerWeights& w, int64_t row0, int64_t n_tok, const KvLayer& kv) {
+void LlamaGraph::run_layer(const LayerWeights& w, const SplitLayer* split, int64_t row0, int64_t n_tok,
+                           const KvLayer& kv) {
     const float eps = model_.hparams().rms_eps;
     const Activations x = hidden_.rows(row0, n_tok), xn = normed_.first(n_tok);
     const Activations q = q_.first(n_tok), k = k_.first(n_tok), v = v_.first(n_tok);
     const Activations attn = attn_out_.first(n_tok), gate = gate_.first(n_tok), up = up_.first(n_tok);
 
     backend_.rms_norm(x, w.attn_norm, eps, xn);
-    backend_.matmul(w.attn_q, xn, q);
-    backend_.matmul(w.attn_k, xn, k);
-    backend_.matmul(w.attn_v, xn, v);
+    multiply(w, split, xn, {{kAttnQ, q}, {kAttnK, k}, {kAttnV, v}});
     backend_.rope(q, k, rope_, row0);
     backend_.attention(attention_, q, k, v, kv, row0, attn);
-    backend_.matmul(w.attn_output, attn, x, /*accumulate=*/true);
+    multiply(w, split, attn, {{kAttnOutput, x, /*accumulate=*/true}});
 
     backend_.rms_norm(x, w.ffn_norm, eps, xn);
-    backend_.matmul(w.ffn_gate, xn, gate);
-    backend_.matmul(w.ffn_up, xn, up);
+    multiply(w, split, xn, {{kFfnGate, gate}, {kFfnUp, up}});
     backend_.swiglu(gate, up, gate);
-    backend_.matmul(w.ffn_down, gate, x, /*accumulate=*/true);
+    multiply(w, split, gate, {{kFfnDown, x, /*accumulate=*/true}});
+}
+
+void LlamaGraph::multiply(const LayerWeights& w, const SplitLayer* split, Activations x,
+                          std::initializer_list<Product> products) {
+    if (!split) {
+        for (const Product& p : products) backend_.matmul(w.*kLayerMatrixMembers[p.matrix], x, p.y, p.accumulate);
+        return;
+    }
+    std::array<SplitProduct, kLayerMatrices> parts;
+    size_t n = 0;
+    for (const Product& p : products) {
+        WeightRef device = w.*kLayerMatrixMembers[p.matrix];
+        device.rows = split->device_rows[p.matrix];
+        parts[n++] = {device, split->host[p.matrix], p.y, p.accumulate};
+    }
+    split_->run(x, std::span(parts.data(), n));
 }
 
 Activations LlamaGraph::project(int64_t first, int64_t n) {

@@ -17,6 +17,7 @@
 #include "core/backend.h"
 #include "model/kv_cache.h"
 #include "model/model.h"
+#include "model/split_matmul.h"
 
 namespace sl::model {
 
@@ -55,7 +56,14 @@ public:
 
 private:
     void forward_window(int32_t n_tok, KvCache& kv);
-    void run_layer(const LayerWeights& w, int64_t row0, int64_t n_tok, const KvLayer& kv);
+    void run_layer(const LayerWeights& w, const SplitLayer* split, int64_t row0, int64_t n_tok, const KvLayer& kv);
+    // y_i (+)= W_i x for products of one input: on the backend, or shared with the CPU for a split layer.
+    struct Product {
+        LayerMatrix matrix;
+        Activations y;
+        bool accumulate = false;
+    };
+    void multiply(const LayerWeights& w, const SplitLayer* split, Activations x, std::initializer_list<Product> products);
     // Output norm and projection of hidden rows [first, first + n) into the logits scratch (n <= logit_rows_).
     Activations project(int64_t first, int64_t n);
     void hand_back_last(Activations logits, const DecodeOutput& out);
@@ -70,6 +78,7 @@ private:
     RopeParams rope_;
     AttentionShape attention_;
     BatchBuffer hidden_, normed_, q_, k_, v_, attn_out_, gate_, up_, logits_;
+    std::unique_ptr<SplitMatmul> split_;  // when the model has split layers
     std::unique_ptr<RecordedWork> token_step_;  // one token through every layer and the output projection
     const KvCache* recorded_for_ = nullptr;
 };

@@ -41,11 +41,8 @@ private:
     const io::WeightSource& source_;
 };
 
-// The matmul weights of a layer, which stream with it (in the order of tensor_offsets below).
-constexpr std::array<WeightRef LayerWeights::*, 7> kStreamedWeights{
-    &LayerWeights::attn_q, &LayerWeights::attn_k,  &LayerWeights::attn_v,   &LayerWeights::attn_output,
-    &LayerWeights::ffn_gate, &LayerWeights::ffn_up, &LayerWeights::ffn_down};
-constexpr std::array<sl_tensor_role, 7> kStreamedRoles{SL_ROLE_ATTN_Q,   SL_ROLE_ATTN_K, SL_ROLE_ATTN_V,
+// The roles of a layer's matrices, in LayerMatrix order (that of the layouts' tensor_offsets).
+constexpr std::array<sl_tensor_role, kLayerMatrices> kStreamedRoles{SL_ROLE_ATTN_Q,   SL_ROLE_ATTN_K, SL_ROLE_ATTN_V,
                                                        SL_ROLE_ATTN_OUTPUT, SL_ROLE_FFN_GATE, SL_ROLE_FFN_UP,
                                                        SL_ROLE_FFN_DOWN};
 
@@ -53,6 +50,10 @@ constexpr std::array<sl_tensor_role, 7> kStreamedRoles{SL_ROLE_ATTN_Q,   SL_ROLE
 constexpr uint64_t kMergeGapBytes = uint64_t{1} << 20;
 // A read of a streamed layer that does not finish in this long is an error, not a hang.
 constexpr int kReadTimeoutMs = 60'000;
+// The largest CPU share of a split layer: the device keeps some rows of every matrix.
+constexpr float kMaxCpuShare = 0.95f;
+// The CPU's rows of a split matrix come in multiples of this, so its threads share whole cache lines.
+constexpr int64_t kSplitRowGrain = 16;
 
 // Brings the bytes of every resident tensor (whole-model tensors, resident layers and every
 // layer's norms) into memory, as few ranges as possible.
@@ -136,8 +137,7 @@ std::vector<sl_tier> checked_tiers(const int32_t* layer_tier, int32_t n_layer, c
 }  // namespace
 
 Model::Model(std::unique_ptr<io::WeightSource> source, const sl_hparams& hp, std::span<const sl_tensor_desc> tensors,
-             const int32_t* layer_tier, std::unique_ptr<Backend> backend, const StreamOptions& stream,
-             uint64_t* progress)
+             const int32_t* layer_tier, std::unique_ptr<Backend> backend, StreamOptions stream, uint64_t* progress)
     : hparams_(checked(hp)), source_(std::move(source)), backend_(std::move(backend)) {
     const TensorTable table(hp, tensors, source_->size(), [this](sl_type type) { return backend_->supports(type); });
     const std::vector<sl_tier> tiers = checked_tiers(layer_tier, hp.n_layer, *backend_);
@@ -149,13 +149,26 @@ Model::Model(std::unique_ptr<io::WeightSource> source, const sl_hparams& hp, std
 
 // Lays out every streamed layer, fills tier B from the file, and starts the pipeline that carries
 // them through the device slots, all streamed layers in layer order.
-void Model::start_streaming(const std::vector<sl_tier>& tiers, const TensorTable& table, const StreamOptions& options,
+void Model::start_streaming(const std::vector<sl_tier>& tiers, const TensorTable& table, StreamOptions& options,
                             uint64_t* progress) {
     stream_index_.assign(tiers.size(), -1);
     std::vector<int32_t> streamed, pinned;
-    for (size_t il = 0; il < tiers.size(); ++il)
+    bool any_split = false;
+    for (size_t il = 0; il < tiers.size(); ++il) {
         if (tiers[il] != SL_TIER_RESIDENT) streamed.push_back(static_cast<int32_t>(il));
+        const float share = options.cpu_share ? options.cpu_share[il] : 0.0f;
+        if (!(share >= 0.0f && share <= kMaxCpuShare))
+            raise(SL_ERR_INVALID_ARGUMENT, "layer_cpu_share[%zu] = %g is not in [0, %g]", il, share, kMaxCpuShare);
+        if (share > 0 && tiers[il] != SL_TIER_PINNED)
+            raise(SL_ERR_INVALID_ARGUMENT, "layer_cpu_share[%zu] = %g: only layers of tier B (pinned) are split", il, share);
+        any_split |= share > 0;
+    }
     if (streamed.empty()) return;
+    if (any_split) {
+        if (!options.split_cpu) raise(SL_ERR_INTERNAL, "split layers without a CPU backend to compute them");
+        split_cpu_ = std::move(options.split_cpu);
+        split_.resize(tiers.size());
+    }
     if (options.path < SL_STREAM_AUTO || options.path > SL_STREAM_NVME)
         raise(SL_ERR_INVALID_ARGUMENT, "stream_path = %d is not an sl_stream_path", options.path);
 
@@ -180,22 +193,44 @@ void Model::start_streaming(const std::vector<sl_tier>& tiers, const TensorTable
     const bool any_storage = pinned.size() < streamed.size();
     std::vector<stream::StreamedLayer> order;
     for (size_t i = 0, b = 0; i < streamed.size(); ++i) {
-        const bool is_pinned = tiers[static_cast<size_t>(streamed[i])] == SL_TIER_PINNED;
-        order.push_back({streamed[i], &layouts_[i], is_pinned ? pinned_->layer(b++) : nullptr});
-        stream_index_[static_cast<size_t>(streamed[i])] = static_cast<int32_t>(i);
+        const auto il = static_cast<size_t>(streamed[i]);
+        const bool is_pinned = tiers[il] == SL_TIER_PINNED;
+        order.push_back({streamed[i], &layouts_[i], is_pinned ? pinned_->layer(b++) : nullptr, {}, {}});
+        const float share = options.cpu_share ? options.cpu_share[il] : 0.0f;
+        if (share > 0) plan_split(i, streamed[i], share, order.back().pinned, order.back());
+        stream_index_[il] = static_cast<int32_t>(i);
     }
     streamer_ = std::make_unique<stream::LayerStreamer>(*backend_, std::move(order),
                                                         any_storage ? &source_->stream_reader(options.path) : nullptr,
                                                         options.slots, kReadTimeoutMs);
 }
 
-const LayerWeights& Model::begin_layer(size_t il) {
+// Of each matrix, the CPU takes the last share of its rows (whole grains); the device's rows are a
+// prefix of the tensor, so only that prefix is copied to the slot by default.
+void Model::plan_split(size_t i, int32_t il, float share, const uint8_t* pinned, stream::StreamedLayer& streamed) {
+    const LayerWeights& w = weights_.layers[static_cast<size_t>(il)];
+    SplitLayer split{};
+    for (int m = 0; m < kLayerMatrices; ++m) {
+        const WeightRef& ref = w.*kLayerMatrixMembers[m];
+        const int64_t host_rows = static_cast<int64_t>(share * static_cast<float>(ref.rows)) / kSplitRowGrain * kSplitRowGrain;
+        const int64_t device_rows = ref.rows - host_rows;
+        const uint64_t row = row_bytes(ref.type, ref.cols), offset = layouts_[i].tensor_offsets[static_cast<size_t>(m)];
+        split.device_rows[static_cast<size_t>(m)] = device_rows;
+        split.host[static_cast<size_t>(m)] = {pinned + offset + device_rows * row, ref.type, ref.cols, host_rows, SL_TIER_PINNED};
+        streamed.partial.push_back({offset, device_rows * row});
+        streamed.rest.push_back({offset + device_rows * row, host_rows * row});
+    }
+    split_[static_cast<size_t>(il)] = split;
+}
+
+const LayerWeights& Model::begin_layer(size_t il, bool whole) {
     const int32_t index = stream_index_.empty() ? -1 : stream_index_[il];
     if (index < 0) return weights_.layers[il];
-    const uint8_t* slot = streamer_->acquire(static_cast<size_t>(index));
+    const uint8_t* slot = streamer_->acquire(static_cast<size_t>(index), whole);
     const stream::LayerLayout& layout = layouts_[static_cast<size_t>(index)];
     bound_ = weights_.layers[il];
-    for (size_t t = 0; t < kStreamedWeights.size(); ++t) (bound_.*kStreamedWeights[t]).data = slot + layout.tensor_offsets[t];
+    for (size_t m = 0; m < kLayerMatrixMembers.size(); ++m)
+        (bound_.*kLayerMatrixMembers[m]).data = slot + layout.tensor_offsets[m];
     return bound_;
 }
 

@@ -31,6 +31,7 @@ LayerStreamer::LayerStreamer(Backend& backend, std::vector<StreamedLayer> order,
         slot_copied_.push_back(backend_.make_fence());
         slot_free_.push_back(backend_.make_fence());
     }
+    slot_partial_.assign(n_slots, 0);
     for (int h = 0; staged_bytes > 0 && h < kStagingBuffers; ++h) {
         staging_.push_back(backend_.allocate(staged_bytes, MemoryKind::kPinned));
         staging_free_.push_back(backend_.make_fence());
@@ -87,9 +88,10 @@ void LayerStreamer::work(uint64_t first) {
                 if (stopping_) return;
             }
             backend_.wait(*slot_free_[d], Queue::kTransfer);
-            backend_.copy_in(slots_[d]->data(), src, l.layout->slot_bytes);
+            const SlotSpan whole{0, l.layout->slot_bytes};
+            copy(d, src, l.partial.empty() ? std::span(&whole, 1) : std::span<const SlotSpan>(l.partial));
+            slot_partial_[d] = !l.partial.empty();
             backend_.signal(*slot_copied_[d], Queue::kTransfer);
-            copied_bytes_.fetch_add(l.layout->slot_bytes, std::memory_order_relaxed);
             if (!l.pinned) {
                 backend_.signal(*staging_free_[h], Queue::kTransfer);
                 h = (h + 1) % staging_.size();
@@ -116,7 +118,16 @@ void LayerStreamer::work(uint64_t first) {
     changed_.notify_all();
 }
 
-const uint8_t* LayerStreamer::acquire(size_t i) {
+void LayerStreamer::copy(size_t d, const uint8_t* src, std::span<const SlotSpan> spans) {
+    auto* slot = static_cast<uint8_t*>(slots_[d]->data());
+    for (const SlotSpan& s : spans) {
+        if (s.bytes == 0) continue;
+        backend_.copy_in(slot + s.offset, src + s.offset, s.bytes, Queue::kTransfer);
+        copied_bytes_.fetch_add(s.bytes, std::memory_order_relaxed);
+    }
+}
+
+const uint8_t* LayerStreamer::acquire(size_t i, bool whole) {
     std::unique_lock lock(mutex_);
     if (holding_ || released_ % order_.size() != i || (failed_ && issued_ <= released_)) {
         lock.unlock();
@@ -136,6 +147,12 @@ const uint8_t* LayerStreamer::acquire(size_t i) {
     holding_ = true;
     lock.unlock();
     const size_t d = k % slots_.size();
+    if (whole && slot_partial_[d]) {
+        // After the partial copy on the same queue, so after the slot's previous layer is done too.
+        copy(d, order_[i].pinned, order_[i].rest);
+        slot_partial_[d] = 0;
+        backend_.signal(*slot_copied_[d], Queue::kTransfer);
+    }
     backend_.wait(*slot_copied_[d], Queue::kCompute);
     return static_cast<const uint8_t*>(slots_[d]->data());
 }

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,10 +23,19 @@
 
 namespace sl::stream {
 
+// Bytes [offset, offset + bytes) of a slot (and of the pinned copy laid out as it).
+struct SlotSpan {
+    uint64_t offset = 0;
+    uint64_t bytes = 0;
+};
+
 struct StreamedLayer {
     int32_t layer = 0;                    // the model's layer index, for messages
     const LayerLayout* layout = nullptr;  // outlives the streamer
     const uint8_t* pinned = nullptr;      // tier B: its pinned copy; null: tier C, read from storage each pass
+    // A split layer (tier B): what a pass copies by default (the GPU's rows of each matrix), and what
+    // a pass that needs the whole layer copies on top. Empty: the whole slot, always.
+    std::vector<SlotSpan> partial, rest;
 };
 
 class LayerStreamer {
@@ -38,10 +48,11 @@ public:
     LayerStreamer(const LayerStreamer&) = delete;
     LayerStreamer& operator=(const LayerStreamer&) = delete;
 
-    // The slot holding order[i] for the compute that follows (the compute queue waits for its copy).
-    // Passes use the layers in order, each acquire followed by its release; any other use (after an
-    // error) restarts the pipeline at i. Raises the worker's error for this layer, if it failed.
-    const uint8_t* acquire(size_t i);
+    // The slot holding order[i] for the compute that follows (the compute queue waits for its copy);
+    // `whole`: a split layer's rest is copied too. Passes use the layers in order, each acquire
+    // followed by its release; any other use (after an error) restarts the pipeline at i. Raises
+    // the worker's error for this layer, if it failed.
+    const uint8_t* acquire(size_t i, bool whole = true);
     // The compute queue is done with order[i] once the work issued so far has run: its slot may refill.
     void release(size_t i);
 
@@ -54,6 +65,8 @@ private:
     void start(uint64_t first);
     void stop();
     void work(uint64_t first);
+    // Queues the copies of `spans` of src into slot d on the transfer queue.
+    void copy(size_t d, const uint8_t* src, std::span<const SlotSpan> spans);
     // Whether item k of the cycle needs a copy: not when every streamed layer has a slot of its own
     // and the first pass put it there.
     bool copies(uint64_t k) const { return !stays_ || k < first_ + order_.size(); }
@@ -66,6 +79,7 @@ private:
     bool stays_ = false;  // as many slots as streamed layers
     std::vector<std::unique_ptr<BackendBuffer>> slots_, staging_;
     std::vector<std::unique_ptr<Fence>> slot_copied_, slot_free_, staging_free_;
+    std::vector<char> slot_partial_;  // the slot holds only a split layer's GPU rows
 
     std::mutex mutex_;
     std::condition_variable changed_;
