@@ -176,6 +176,12 @@ void check_all_types(std::mt19937& rng) {
             check_q8_path(rng, type, c);
         }
     }
+    // Every decode batch size (the 8-bit kernels tile 4 or 8 tokens), odd row ranges, long rows.
+    for (sl_type type : kWeightTypes) {
+        for (int64_t n_tok = 1; n_tok <= 9; ++n_tok) check_q8_path(rng, type, {5, 512, n_tok, n_tok % 2, 5});
+        check_q8_path(rng, type, {3, 4096, 8, 1, 3});
+        check_q8_path(rng, type, {2, 1024, 17, 0, 2});
+    }
     // Odd lengths: an odd block count for the legacy types, a ragged tail for the float types.
     for (sl_type type : {SL_TYPE_Q4_0, SL_TYPE_Q4_1, SL_TYPE_Q5_1, SL_TYPE_Q8_0}) {
         check_float_path(rng, type, {3, 96, 1, 0, 3});
@@ -236,9 +242,19 @@ int main() {
     check_all_types(rng);
     force_scalar_kernels(false);
     if (cpu_has_avx2()) {
+        // Every kernel set this CPU can run, the AVX2-only one forced even where better exists.
+        cap_kernels(KernelLevel::kAvx2);
         CHECK(std::string(active_kernels_name()) == "avx2");
         check_all_types(rng);
         check_avx2_unpackers(rng);
+        cap_kernels(KernelLevel::kAvx512Vnni);
+        if (active_kernel_level() == KernelLevel::kAvx512Vnni) {
+            CHECK(std::string(active_kernels_name()) == "avx512vnni");
+            check_all_types(rng);
+        } else {
+            std::printf("test_quant_matmul: no AVX-512 VNNI on this CPU, its kernels were not tested\n");
+        }
+        cap_kernels(KernelLevel::kBest);
     } else {
         std::printf("test_quant_matmul: no AVX2 on this CPU, only the scalar kernels were tested\n");
     }

@@ -14,6 +14,7 @@
 #include "formats/block_layouts.h"
 #include "cpu/quant/levels_avx2.h"
 #include "cpu/quant/kernels.h"
+#include "cpu/quant/q8_kernels_x86.h"
 #include "cpu/quant/quant.h"
 #include "cpu/quant/scratch.h"
 #include "cpu/quant/unpack.h"
@@ -461,8 +462,11 @@ struct Q8Kernel {
     }
 };
 
+// Q4_0, Q8_0, Q4_K and Q6_K decode straight from their blocks (q8_kernels_x86.h); the other types
+// go through their int8 unpack.
 void matmul_q8_avx2(sl_type type, const void* W, int64_t cols, const void* Xq, int64_t ldxq, int64_t n_tok,
                     float* Y, int64_t ldy, int64_t r0, int64_t r1) {
+    if (q8_matmul_x86<IsaAvx2>(type, W, cols, Xq, ldxq, n_tok, Y, ldy, r0, r1)) return;
     avx2::with_decoder<Q8Kernel>(type, W, cols, Xq, ldxq, n_tok, Y, ldy, r0, r1);
 }
 
