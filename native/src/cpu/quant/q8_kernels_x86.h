@@ -101,6 +101,7 @@ void q8_token_tiles(int64_t n_tok, const Args&... args) {
 struct LegacyX {
     float d;
     int32_t correction;
+    float dsum;  // d * sum(x), for the formats with a min (Q4_1, Q5_1)
 };
 
 // Sum of the 32 quants of one Q8_0 block.
@@ -120,6 +121,18 @@ inline __m256i q8_legacy_nibbles(const uint8_t* qs) {
     return _mm256_and_si256(_mm256_srlv_epi64(both, _mm256_set_epi64x(4, 4, 0, 0)), q8_bytes(0xF));
 }
 
+// The 32 bits of a legacy qh word -> 0x10 in byte j where bit j is set.
+inline __m256i q8_legacy_fifth_bits(const uint8_t* qh) {
+    uint32_t word;
+    __builtin_memcpy(&word, qh, 4);
+    // Byte j takes byte j / 8 of the word, then tests bit j % 8.
+    const __m256i spread = _mm256_shuffle_epi8(
+        _mm256_set1_epi32(int(word)),
+        _mm256_setr_epi64x(0x0000000000000000, 0x0101010101010101, 0x0202020202020202, 0x0303030303030303));
+    const __m256i bit = _mm256_set1_epi64x(int64_t(0x8040201008040201ull));
+    return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit), q8_bytes(0x10));
+}
+
 // Per format: `levels` gives 32 unsigned levels (or, with kSigned, the signed weights, met with the
 // sign trick), kOffset what the format subtracts from them.
 template <sl_type T, class Isa>
@@ -128,9 +141,34 @@ struct LegacyFormat;
 template <class Isa>
 struct LegacyFormat<SL_TYPE_Q4_0, Isa> {
     using Block = BlockQ4_0;
-    static constexpr bool kSigned = false;
+    static constexpr bool kSigned = false, kHasMin = false;
     static constexpr int kOffset = 8;
     static __m256i levels(const Block& b) { return q8_legacy_nibbles(b.qs); }
+};
+
+template <class Isa>
+struct LegacyFormat<SL_TYPE_Q5_0, Isa> {
+    using Block = BlockQ5_0;
+    static constexpr bool kSigned = false, kHasMin = false;
+    static constexpr int kOffset = 16;
+    static __m256i levels(const Block& b) { return _mm256_or_si256(q8_legacy_nibbles(b.qs), q8_legacy_fifth_bits(b.qh)); }
+};
+
+// value = d * q + m
+template <class Isa>
+struct LegacyFormat<SL_TYPE_Q4_1, Isa> {
+    using Block = BlockQ4_1;
+    static constexpr bool kSigned = false, kHasMin = true;
+    static constexpr int kOffset = 0;
+    static __m256i levels(const Block& b) { return q8_legacy_nibbles(b.qs); }
+};
+
+template <class Isa>
+struct LegacyFormat<SL_TYPE_Q5_1, Isa> {
+    using Block = BlockQ5_1;
+    static constexpr bool kSigned = false, kHasMin = true;
+    static constexpr int kOffset = 0;
+    static __m256i levels(const Block& b) { return _mm256_or_si256(q8_legacy_nibbles(b.qs), q8_legacy_fifth_bits(b.qh)); }
 };
 
 template <class Isa>
@@ -138,7 +176,7 @@ struct LegacyFormat<SL_TYPE_Q8_0, Isa> {
     using Block = BlockQ8_0;
     // maddubs would saturate on w + 128: without VNNI, |w| times x with w's sign (exact: the
     // activations never hold -128).
-    static constexpr bool kSigned = !Isa::kWideUnsigned;
+    static constexpr bool kSigned = !Isa::kWideUnsigned, kHasMin = false;
     static constexpr int kOffset = kSigned ? 0 : 128;
     static __m256i levels(const Block& b) {
         const __m256i w = q8_load(b.qs);
@@ -158,7 +196,9 @@ struct LegacyKernel {
         for (int64_t t = 0; t < n_tok; ++t) {
             const auto* x = reinterpret_cast<const BlockQ8_0*>(static_cast<const uint8_t*>(Xq) + t * ldxq);
             for (int64_t b = 0; b < nb; ++b) {
-                xs[t * nb + b] = {q8_half(x[b].d), F::kOffset ? -(F::kOffset / 8) * q8_block_sum(x[b].qs) : 0};
+                const float d = q8_half(x[b].d);
+                const int32_t sum = F::kOffset || F::kHasMin ? q8_block_sum(x[b].qs) : 0;
+                xs[t * nb + b] = {d, -(F::kOffset / 8) * sum, d * float(sum)};
             }
         }
         const auto* rows = static_cast<const Block*>(W);
@@ -175,10 +215,12 @@ struct LegacyKernel {
         const BlockQ8_0* x[NT];
         const LegacyX* s[NT];
         __m256 acc[NT][C];
+        float min_terms[NT];
         for (int t = 0; t < NT; ++t) {
             x[t] = reinterpret_cast<const BlockQ8_0*>(Xq + (t0 + t) * ldxq);
             s[t] = xs + (t0 + t) * nb;
             for (int c = 0; c < C; ++c) acc[t][c] = _mm256_setzero_ps();
+            min_terms[t] = 0.0f;
         }
         const auto block = [&](int64_t b, int c) {
             q8_prefetch(reinterpret_cast<const uint8_t*>(row + b) + kQ8PrefetchBytes);
@@ -186,6 +228,8 @@ struct LegacyKernel {
             const __m256 dw = _mm256_set1_ps(q8_half(row[b].d));
             [[maybe_unused]] __m256i w_abs;
             if constexpr (F::kSigned) w_abs = _mm256_abs_epi8(u);
+            [[maybe_unused]] float m;
+            if constexpr (F::kHasMin) m = q8_half(row[b].m);
             for (int t = 0; t < NT; ++t) {
                 const __m256i xq = q8_load(x[t][b].qs);
                 __m256i dot;
@@ -195,6 +239,7 @@ struct LegacyKernel {
                     dot = Isa::dot4(_mm256_set1_epi32(s[t][b].correction), u, xq);
                 }
                 acc[t][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(dw, _mm256_set1_ps(s[t][b].d)), acc[t][c]);
+                if constexpr (F::kHasMin) min_terms[t] += m * s[t][b].dsum;
             }
         };
         int64_t b = 0;
@@ -203,7 +248,7 @@ struct LegacyKernel {
         for (; b < nb; ++b) block(b, 0);
         for (int t = 0; t < NT; ++t) {
             for (int c = 1; c < C; ++c) acc[t][0] = _mm256_add_ps(acc[t][0], acc[t][c]);
-            Y[(t0 + t) * ldy + r] = q8_hsum(acc[t][0]);
+            Y[(t0 + t) * ldy + r] = q8_hsum(acc[t][0]) + min_terms[t];
         }
     }
 };
@@ -224,7 +269,56 @@ inline __m128i q8_k4_scales(const uint8_t* packed) {
     w[1] = (w[2] & 0x0f0f0f0f) | (((w[0] >> 6) & 0x03030303) << 4);         // scales 4..7
     w[2] = mins_0_3;
     w[0] &= 0x3f3f3f3f;                                                      // scales 0..3
-    return _mm_loadu_si128(reinterpret_cast<const __m128i*>(w));
+    // Inserted from registers: a 16-byte load of four 4-byte stores would miss store forwarding.
+    return _mm_setr_epi32(int(w[0]), int(w[1]), int(w[2]), int(w[3]));
+}
+
+// Sixteen int16 scales, one per 16 elements: scale16(j) gives elements 32j..32j+15 (lanes 0..3 of
+// a dot product) scale 2j and elements 32j+16.. (lanes 4..7) scale 2j + 1.
+struct Scales16 {
+    __m256i all;     // s0..s7 | s8..s15
+    __m256i lo, hi;  // s0..s7 in both halves, s8..s15 in both halves
+    void set(__m256i scales) {
+        all = scales;
+        lo = _mm256_permute4x64_epi64(scales, 0x44);
+        hi = _mm256_permute4x64_epi64(scales, 0xEE);
+    }
+    __m256i at(int j) const {
+        const int k = j % 4;
+        const __m256i control = _mm256_set_m128i(_mm_set1_epi16(short(((4 * k + 3) << 8) | (4 * k + 2))),
+                                                 _mm_set1_epi16(short(((4 * k + 1) << 8) | (4 * k))));
+        return _mm256_shuffle_epi8(j < 4 ? lo : hi, control);
+    }
+};
+
+// Bit `from` of every byte moved to bit `to` (others cleared), with 16-bit shifts: the bits that
+// cross into a neighbouring byte never land on bit `to`.
+template <int kFrom, int kTo>
+inline __m256i q8_move_bit(__m256i v) {
+    __m256i moved;
+    if constexpr (kFrom < kTo) moved = _mm256_slli_epi16(v, kTo - kFrom);
+    else if constexpr (kFrom > kTo) moved = _mm256_srli_epi16(v, kFrom - kTo);
+    else moved = v;
+    return _mm256_and_si256(moved, q8_bytes(1 << kTo));
+}
+
+template <int kTo>
+inline __m256i q8_move_bit(__m256i v, int from) {
+    switch (from) {
+        case 0: return q8_move_bit<0, kTo>(v);
+        case 1: return q8_move_bit<1, kTo>(v);
+        case 2: return q8_move_bit<2, kTo>(v);
+        case 3: return q8_move_bit<3, kTo>(v);
+        case 4: return q8_move_bit<4, kTo>(v);
+        case 5: return q8_move_bit<5, kTo>(v);
+        case 6: return q8_move_bit<6, kTo>(v);
+        default: return q8_move_bit<7, kTo>(v);
+    }
+}
+
+// Two bits at 2k..2k+1 of every byte, as 0..3.
+inline __m256i q8_two_bits(__m256i v, int k) {
+    return _mm256_and_si256(k == 0 ? v : _mm256_srli_epi16(v, 2 * k), q8_bytes(3));
 }
 
 struct KQ4 {
@@ -237,11 +331,14 @@ struct KQ4 {
         __m256i q[4];
     };
     static void prepare(const Block& b, State& st) {
-        const __m128i sm = q8_k4_scales(b.scales);
+        prepare_scales(b.scales, st);
+        for (int c = 0; c < 4; ++c) st.q[c] = q8_load(b.qs + 32 * c);
+    }
+    static void prepare_scales(const uint8_t* scales, State& st) {
+        const __m128i sm = q8_k4_scales(scales);
         st.scales = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
         const __m128i mins = _mm_unpackhi_epi64(sm, sm);
         st.mins16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mins, mins));
-        for (int c = 0; c < 4; ++c) st.q[c] = q8_load(b.qs + 32 * c);
     }
     static __m256i levels(const State& st, int j) {
         const __m256i q = st.q[j / 2];
@@ -254,19 +351,92 @@ struct KQ4 {
     static float dmin(const Block& b) { return q8_half(b.dmin); }
 };
 
+// Q5_K: Q4_K's layout plus a fifth bit per element in qh (bit j of qh[l] for element 32j + l).
+struct KQ5 : KQ4 {
+    using Block = BlockQ5_K;
+    struct State : KQ4::State {
+        __m256i qh;
+    };
+    static void prepare(const Block& b, State& st) {
+        KQ4::prepare_scales(b.scales, st);
+        for (int c = 0; c < 4; ++c) st.q[c] = q8_load(b.qs + 32 * c);
+        st.qh = q8_load(b.qh);
+    }
+    static __m256i levels(const State& st, int j) {
+        return _mm256_or_si256(KQ4::levels(st, j), q8_move_bit<4>(st.qh, j));
+    }
+    static float d(const Block& b) { return q8_half(b.d); }
+    static float dmin(const Block& b) { return q8_half(b.dmin); }
+};
+
+// Q3_K: two bits in qs plus a third in hmask (clear: -4), sixteen 6-bit scales biased by 32.
+// Levels 0..7 here, biased by 4.
+struct KQ3 {
+    using Block = BlockQ3_K;
+    static constexpr bool kHasMin = false;
+    static constexpr int kOffsetShift = 2;
+    struct State {
+        __m256i offset16;
+        Scales16 scales;
+        __m256i qs[2], hmask;
+    };
+    static void prepare(const Block& b, State& st) {
+        uint32_t w[4];
+        __builtin_memcpy(w, b.scales, 12);
+        const uint32_t high = w[2];
+        w[2] = ((w[0] >> 4) & 0x0f0f0f0f) | (((high >> 4) & 0x03030303) << 4);
+        w[3] = ((w[1] >> 4) & 0x0f0f0f0f) | (((high >> 6) & 0x03030303) << 4);
+        w[0] = (w[0] & 0x0f0f0f0f) | (((high >> 0) & 0x03030303) << 4);
+        w[1] = (w[1] & 0x0f0f0f0f) | (((high >> 2) & 0x03030303) << 4);
+        const __m128i levels = _mm_sub_epi8(_mm_setr_epi32(int(w[0]), int(w[1]), int(w[2]), int(w[3])), _mm_set1_epi8(32));
+        st.offset16 = _mm256_cvtepi8_epi16(levels);
+        st.scales.set(st.offset16);
+        for (int c = 0; c < 2; ++c) st.qs[c] = q8_load(b.qs + 32 * c);
+        st.hmask = q8_load(b.hmask);
+    }
+    // Elements 128h + 32k + l: bits 2k.. of qs[32h + l], third bit: bit 4h + k of hmask[l].
+    static __m256i levels(const State& st, int j) {
+        return _mm256_or_si256(q8_two_bits(st.qs[j / 4], j % 4), q8_move_bit<2>(st.hmask, j));
+    }
+    static __m256i scale16(const State& st, int j) { return st.scales.at(j); }
+    static float d(const Block& b) { return q8_half(b.d); }
+    static float dmin(const Block&) { return 0.0f; }
+};
+
+// Q2_K: two bits per element, per 16 elements a 4-bit scale and a 4-bit min.
+struct KQ2 {
+    using Block = BlockQ2_K;
+    static constexpr bool kHasMin = true;
+    static constexpr int kOffsetShift = -1;
+    struct State {
+        Scales16 scales;
+        __m256i mins16;
+        __m256i qs[2];
+    };
+    static void prepare(const Block& b, State& st) {
+        const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales));
+        st.scales.set(_mm256_cvtepu8_epi16(_mm_and_si128(packed, _mm_set1_epi8(0xF))));
+        st.mins16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0xF)));
+        for (int c = 0; c < 2; ++c) st.qs[c] = q8_load(b.qs + 32 * c);
+    }
+    static __m256i levels(const State& st, int j) { return q8_two_bits(st.qs[j / 4], j % 4); }
+    static __m256i scale16(const State& st, int j) { return st.scales.at(j); }
+    static float d(const Block& b) { return q8_half(b.d); }
+    static float dmin(const Block& b) { return q8_half(b.dmin); }
+};
+
 struct KQ6 {
     using Block = BlockQ6_K;
     static constexpr bool kHasMin = false;
     static constexpr int kOffsetShift = 5;  // levels are biased by 32
     struct State {
         __m256i offset16;  // the sixteen scales as int16: s0..s7 | s8..s15
-        __m256i lo, hi;    // s0..s7 in both halves, s8..s15 in both halves
+        Scales16 scales;
         __m256i ql[4], qh[2];
     };
     static void prepare(const Block& b, State& st) {
         st.offset16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)));
-        st.lo = _mm256_permute4x64_epi64(st.offset16, 0x44);
-        st.hi = _mm256_permute4x64_epi64(st.offset16, 0xEE);
+        st.scales.set(st.offset16);
         for (int c = 0; c < 4; ++c) st.ql[c] = q8_load(b.ql + 32 * c);
         for (int c = 0; c < 2; ++c) st.qh[c] = q8_load(b.qh + 32 * c);
     }
@@ -286,13 +456,7 @@ struct KQ6 {
         }
         return _mm256_or_si256(low, _mm256_and_si256(high, q8_bytes(0x30)));
     }
-    // Lanes 0..3 (elements 32j..32j+15) take scale 2j, lanes 4..7 scale 2j + 1.
-    static __m256i scale16(const State& st, int j) {
-        const int k = j % 4;
-        const __m256i control = _mm256_set_m128i(_mm_set1_epi16(short(((4 * k + 3) << 8) | (4 * k + 2))),
-                                                 _mm_set1_epi16(short(((4 * k + 1) << 8) | (4 * k))));
-        return _mm256_shuffle_epi8(j < 4 ? st.lo : st.hi, control);
-    }
+    static __m256i scale16(const State& st, int j) { return st.scales.at(j); }
     static float d(const Block& b) { return q8_half(b.d); }
     static float dmin(const Block&) { return 0.0f; }
 };
@@ -365,8 +529,14 @@ bool q8_matmul_x86(sl_type type, const void* W, int64_t cols, const void* Xq, in
                    int64_t ldy, int64_t r0, int64_t r1) {
     switch (type) {
         case SL_TYPE_Q4_0: LegacyKernel<Isa, SL_TYPE_Q4_0>::run(W, cols, Xq, ldxq, n_tok, Y, ldy, r0, r1); return true;
+        case SL_TYPE_Q4_1: LegacyKernel<Isa, SL_TYPE_Q4_1>::run(W, cols, Xq, ldxq, n_tok, Y, ldy, r0, r1); return true;
+        case SL_TYPE_Q5_0: LegacyKernel<Isa, SL_TYPE_Q5_0>::run(W, cols, Xq, ldxq, n_tok, Y, ldy, r0, r1); return true;
+        case SL_TYPE_Q5_1: LegacyKernel<Isa, SL_TYPE_Q5_1>::run(W, cols, Xq, ldxq, n_tok, Y, ldy, r0, r1); return true;
         case SL_TYPE_Q8_0: LegacyKernel<Isa, SL_TYPE_Q8_0>::run(W, cols, Xq, ldxq, n_tok, Y, ldy, r0, r1); return true;
+        case SL_TYPE_Q2_K: KKernel<Isa, KQ2>::run(W, cols, Xq, ldxq, n_tok, Y, ldy, r0, r1); return true;
+        case SL_TYPE_Q3_K: KKernel<Isa, KQ3>::run(W, cols, Xq, ldxq, n_tok, Y, ldy, r0, r1); return true;
         case SL_TYPE_Q4_K: KKernel<Isa, KQ4>::run(W, cols, Xq, ldxq, n_tok, Y, ldy, r0, r1); return true;
+        case SL_TYPE_Q5_K: KKernel<Isa, KQ5>::run(W, cols, Xq, ldxq, n_tok, Y, ldy, r0, r1); return true;
         case SL_TYPE_Q6_K: KKernel<Isa, KQ6>::run(W, cols, Xq, ldxq, n_tok, Y, ldy, r0, r1); return true;
         default: return false;
     }
