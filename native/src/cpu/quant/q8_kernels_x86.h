@@ -26,7 +26,7 @@ namespace sl::cpu {
 namespace {
 
 // Bytes ahead of the block being read that the kernels prefetch (into L1).
-constexpr int kQ8PrefetchBytes = 1024;
+constexpr int kQ8PrefetchBytes = 2048;
 
 inline __m256i q8_load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
 inline __m256i q8_bytes(int v) { return _mm256_set1_epi8(char(v)); }
