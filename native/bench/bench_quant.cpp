@@ -1,7 +1,10 @@
-// Decode-speed benchmark of the CPU quant kernels: GB/s of weights streamed by matmul_rows and
-// matmul_rows_q8 at one token, against a plain memory read of the same size in the same run; then
-// the float path's compute cost per weight at 1 to 64 tokens.
-//   sluice_bench_quant [MiB per matrix, default 64] [repetitions, default 10]
+// Speed of the CPU quant kernels in the 8-bit activation path (matmul_rows_q8), the one split
+// layers run, beside a plain memory read of the same size in the same run:
+//  1. streaming: GB/s of weights at one token, 1 and 2 threads, matrix far larger than the caches;
+//  2. compute: ns per weight per token at 1..8 tokens on an L2-resident matrix, in the calling
+//     thread's CPU time (a neighbour taking the core does not count), per kernel set;
+//  3. activation quantization: ns per element.
+//   sluice_bench_quant [MiB per matrix, default 1024] [repetitions, default 5] [types, default q4_k,q6_k,q4_0,q8_0]
 #include <time.h>
 
 #include <algorithm>
@@ -9,8 +12,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <strings.h>
 #include <functional>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -19,11 +24,9 @@
 
 namespace {
 
+using namespace sl;
 using namespace sl::cpu;
 using Clock = std::chrono::steady_clock;
-
-// Weight bytes one token of Llama-3.2-1B reads (16 layers of 2048/8192 projections, tied 128256-row output).
-constexpr double kLlama1BParams = 16.0 * (2048.0 * 2048 * 2 + 2048.0 * 512 * 2 + 3 * 2048.0 * 8192) + 128256.0 * 2048;
 
 // Best wall time of `reps` runs of body split over `threads` threads (body gets its part index).
 double best_seconds(int reps, int threads, const std::function<void(int, int)>& body) {
@@ -39,7 +42,7 @@ double best_seconds(int reps, int threads, const std::function<void(int, int)>& 
     return best;
 }
 
-// A plain streaming read: the bandwidth yardstick.
+// A plain streaming read with the kernels' prefetch: the bandwidth yardstick.
 double read_gbs(const std::vector<uint8_t>& buffer, int reps, int threads) {
     volatile uint64_t sink = 0;
     const size_t words = buffer.size() / 8;
@@ -48,6 +51,7 @@ double read_gbs(const std::vector<uint8_t>& buffer, int reps, int threads) {
         uint64_t a = 0, b = 0, c = 0, d = 0;
         const size_t begin = words * part / parts, end = words * (part + 1) / parts;
         for (size_t i = begin; i + 4 <= end; i += 4) {
+            if (i % 8 == 0) __builtin_prefetch(data + i + 256);  // 2 KiB ahead, as the kernels read
             a += data[i];
             b ^= data[i + 1];
             c += data[i + 2];
@@ -64,12 +68,10 @@ struct Matrix {
     std::vector<uint8_t> bytes;
 };
 
-// ~mib MiB of weights: 64 distinct quantized rows tiled over the matrix (contents do not matter
-// for speed, only that the bytes come from memory, which a matrix larger than the L3 ensures).
-Matrix make_matrix(sl_type type, size_t mib) {
-    const int64_t cols = 4096;
+// rows x cols of weights: 64 distinct quantized rows tiled over the matrix (contents do not
+// matter for speed, only that the bytes come from memory when the matrix is large).
+Matrix make_matrix(sl_type type, int64_t rows, int64_t cols) {
     const uint64_t stride = row_bytes(type, cols);
-    const int64_t rows = int64_t(mib * 1024 * 1024 / stride);
     Matrix m{type, rows, cols, std::vector<uint8_t>(stride * rows)};
     std::mt19937 rng(1);
     std::normal_distribution<float> normal(0.0f, 0.02f);
@@ -82,32 +84,41 @@ Matrix make_matrix(sl_type type, size_t mib) {
     return m;
 }
 
-void bench_type(sl_type type, size_t mib, int reps, double read1, double read2) {
-    const Matrix m = make_matrix(type, mib);
-    std::vector<float> x(m.cols, 0.5f), y(m.rows);
+struct Activations8 {
+    std::vector<uint8_t> bytes;
+    int64_t stride;
+};
+
+Activations8 quantized_x(sl_type type, int64_t cols, int64_t n_tok) {
     const sl_type act = activation_type(type);
-    std::vector<uint8_t> xq(row_bytes(act, m.cols));
-    quantize_activations(act, x.data(), xq.data(), m.cols);
-    const auto rows_of = [&](int part, int parts) { return std::pair{m.rows * part / parts, m.rows * (part + 1) / parts}; };
-    const auto float_path = [&](int part, int parts) {
-        auto [r0, r1] = rows_of(part, parts);
-        matmul_rows(type, m.bytes.data(), m.cols, x.data(), m.cols, 1, y.data(), m.rows, r0, r1);
-    };
+    std::mt19937 rng(3);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<float> x(static_cast<size_t>(cols));
+    Activations8 out{std::vector<uint8_t>(row_bytes(act, cols) * n_tok), int64_t(row_bytes(act, cols))};
+    for (int64_t t = 0; t < n_tok; ++t) {
+        for (float& v : x) v = normal(rng);
+        quantize_activations(act, x.data(), out.bytes.data() + t * out.stride, cols);
+    }
+    return out;
+}
+
+void bench_stream(sl_type type, size_t mib, int reps, double read1, double read2) {
+    const int64_t cols = 4096;
+    const Matrix m = make_matrix(type, int64_t(mib * 1024 * 1024 / row_bytes(type, cols)), cols);
+    const Activations8 xq = quantized_x(type, cols, 1);
+    std::vector<float> y(m.rows);
     const auto int8_path = [&](int part, int parts) {
-        auto [r0, r1] = rows_of(part, parts);
-        matmul_rows_q8(type, m.bytes.data(), m.cols, xq.data(), int64_t(xq.size()), 1, y.data(), m.rows, r0, r1);
+        const int64_t r0 = m.rows * part / parts, r1 = m.rows * (part + 1) / parts;
+        matmul_rows_q8(type, m.bytes.data(), m.cols, xq.bytes.data(), xq.stride, 1, y.data(), m.rows, r0, r1);
     };
     const double gb = double(m.bytes.size()) / 1e9;
-    const double bits = 8.0 * double(type_traits(type)->block_bytes) / double(type_traits(type)->block_elems);
+    std::printf("%-5s stream, 1 token:", type_traits(type)->name);
     for (int threads : {1, 2}) {
         const double read = threads == 1 ? read1 : read2;
-        const double f = gb / best_seconds(reps, threads, float_path);
         const double q = gb / best_seconds(reps, threads, int8_path);
-        std::printf("%-5s %dT  matmul_rows %6.2f GB/s (%3.0f%%)  matmul_rows_q8 %6.2f GB/s (%3.0f%%)  "
-                    "-> Llama-3.2-1B at %.1f bits: %5.1f tok/s (q8 path)\n",
-                    type_traits(type)->name, threads, f, 100 * f / read, q, 100 * q / read, bits,
-                    q * 1e9 / (kLlama1BParams * bits / 8));
+        std::printf("  %dT %6.2f GB/s (%3.0f%% of read)", threads, q, 100 * q / read);
     }
+    std::printf("\n");
 }
 
 double thread_cpu_seconds() {
@@ -116,45 +127,76 @@ double thread_cpu_seconds() {
     return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
 }
 
-// The compute side alone: matmul_rows over a matrix that stays in L2 (64 rows of 2048), timed in
-// CPU time of the calling thread so that time spent waiting for a shared core does not count.
+// The compute side alone: 64 rows of 4096 (at most ~280 KiB: L2), CPU time of this thread.
 void bench_compute(sl_type type, int reps) {
-    const int64_t rows = 64, cols = 2048;
-    const uint64_t stride = row_bytes(type, cols);
-    std::vector<uint8_t> W(stride * rows);
-    std::mt19937 rng(2);
-    std::normal_distribution<float> normal(0.0f, 1.0f);
-    std::vector<float> row(cols);
-    for (int64_t r = 0; r < rows; ++r) {
-        for (float& v : row) v = normal(rng);
-        quantize_row(type, row.data(), W.data() + r * stride, cols);
-    }
-    std::printf("%-5s ns per weight per token (1 thread, CPU time):", type_traits(type)->name);
-    for (int64_t n_tok : {1, 2, 4, 64}) {
-        std::vector<float> X(size_t(cols * n_tok)), Y(size_t(rows * n_tok));
-        for (float& v : X) v = normal(rng);
-        const int calls = int(256 / n_tok) + 1;
+    const int64_t rows = 64, cols = 4096;
+    const Matrix m = make_matrix(type, rows, cols);
+    std::printf("%-5s compute, ns/weight/token:", type_traits(type)->name);
+    for (int64_t n_tok : {1, 2, 3, 4, 8}) {
+        const Activations8 xq = quantized_x(type, cols, n_tok);
+        std::vector<float> Y(size_t(rows * n_tok));
+        const int calls = int(512 / n_tok) + 1;
         double best = 1e30;
         for (int rep = 0; rep < reps; ++rep) {
             const double start = thread_cpu_seconds();
-            for (int c = 0; c < calls; ++c) matmul_rows(type, W.data(), cols, X.data(), cols, n_tok, Y.data(), rows, 0, rows);
+            for (int c = 0; c < calls; ++c)
+                matmul_rows_q8(type, m.bytes.data(), cols, xq.bytes.data(), xq.stride, n_tok, Y.data(), rows, 0, rows);
             best = std::min(best, thread_cpu_seconds() - start);
         }
-        std::printf("  %lld tok %.3f", (long long)n_tok, best * 1e9 / (double(rows * cols) * double(calls * n_tok)));
+        const double ns = best * 1e9 / (double(rows * cols) * double(calls * n_tok));
+        const double bytes_per_weight = double(type_traits(type)->block_bytes) / type_traits(type)->block_elems;
+        std::printf("  %lldt %.4f (%4.0f GB/s)", (long long)n_tok, ns, bytes_per_weight / (ns * n_tok));
     }
     std::printf("\n");
+}
+
+void bench_quantize(sl_type act, int reps) {
+    const int64_t n = 8192;
+    std::vector<float> x(n);
+    std::mt19937 rng(4);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    for (float& v : x) v = normal(rng);
+    std::vector<uint8_t> out(row_bytes(act, n));
+    double best = 1e30;
+    for (int rep = 0; rep < reps; ++rep) {
+        const double start = thread_cpu_seconds();
+        for (int c = 0; c < 200; ++c) quantize_activations(act, x.data(), out.data(), n);
+        best = std::min(best, thread_cpu_seconds() - start);
+    }
+    std::printf("quantize_activations %s: %.3f ns/element\n", type_traits(act)->name, best * 1e9 / (200.0 * n));
+}
+
+sl_type type_named(const std::string& name) {
+    for (int t = 0; t < 64; ++t) {
+        const TypeTraits* traits = type_traits(sl_type(t));
+        if (traits && strcasecmp(traits->name, name.c_str()) == 0) return sl_type(t);
+    }
+    std::fprintf(stderr, "unknown type %s\n", name.c_str());
+    std::exit(2);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    const size_t mib = argc > 1 ? size_t(std::atoi(argv[1])) : 64;
-    const int reps = argc > 2 ? std::atoi(argv[2]) : 10;
-    std::vector<uint8_t> buffer(mib * 1024 * 1024, 1);
-    const double read1 = read_gbs(buffer, reps, 1), read2 = read_gbs(buffer, reps, 2);
-    std::printf("kernels: %s; %zu MiB per matrix, best of %d; one token\n", active_kernels_name(), mib, reps);
-    std::printf("plain memory read: %.2f GB/s (1 thread), %.2f GB/s (2 threads)\n", read1, read2);
-    for (sl_type type : {SL_TYPE_Q4_0, SL_TYPE_Q8_0, SL_TYPE_Q4_K, SL_TYPE_Q6_K}) bench_type(type, mib, reps, read1, read2);
-    for (sl_type type : {SL_TYPE_Q4_0, SL_TYPE_Q8_0, SL_TYPE_Q4_K, SL_TYPE_Q6_K}) bench_compute(type, reps);
+    const size_t mib = argc > 1 ? size_t(std::atoi(argv[1])) : 1024;
+    const int reps = argc > 2 ? std::atoi(argv[2]) : 5;
+    std::vector<sl_type> types;
+    std::string list = argc > 3 ? argv[3] : "q4_k,q6_k,q4_0,q8_0";
+    for (size_t at = 0; at <= list.size();) {
+        const size_t comma = std::min(list.find(','), list.size());
+        types.push_back(type_named(list.substr(at, comma - at)));
+        list = comma < list.size() ? list.substr(comma + 1) : "";
+        if (list.empty()) break;
+    }
+    std::printf("kernels: %s; best of %d\n", active_kernels_name(), reps);
+    for (sl_type type : types) bench_compute(type, reps);
+    bench_quantize(SL_TYPE_Q8_K, reps);
+    bench_quantize(SL_TYPE_Q8_0, reps);
+    if (mib > 0) {
+        std::vector<uint8_t> buffer(mib * 1024 * 1024, 1);
+        const double read1 = read_gbs(buffer, reps, 1), read2 = read_gbs(buffer, reps, 2);
+        std::printf("plain memory read, %zu MiB: %.2f GB/s (1 thread), %.2f GB/s (2 threads)\n", mib, read1, read2);
+        for (sl_type type : types) bench_stream(type, mib, reps, read1, read2);
+    }
     return 0;
 }

@@ -1,6 +1,7 @@
 // The fast paths against the scalar references on fresh random data: matmul_rows vs dot_reference,
 // matmul_rows_q8 vs the reference on the same 8-bit activations (tight) and on the float ones
 // (within the 8-bit error), with the scalar and the AVX2 kernels; AVX2 decoders vs scalar ones.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -176,6 +177,12 @@ void check_all_types(std::mt19937& rng) {
             check_q8_path(rng, type, c);
         }
     }
+    // Every decode batch size (the 8-bit kernels tile 4 or 8 tokens), odd row ranges, long rows.
+    for (sl_type type : kWeightTypes) {
+        for (int64_t n_tok = 1; n_tok <= 9; ++n_tok) check_q8_path(rng, type, {5, 512, n_tok, n_tok % 2, 5});
+        check_q8_path(rng, type, {3, 4096, 8, 1, 3});
+        check_q8_path(rng, type, {2, 1024, 17, 0, 2});
+    }
     // Odd lengths: an odd block count for the legacy types, a ragged tail for the float types.
     for (sl_type type : {SL_TYPE_Q4_0, SL_TYPE_Q4_1, SL_TYPE_Q5_1, SL_TYPE_Q8_0}) {
         check_float_path(rng, type, {3, 96, 1, 0, 3});
@@ -211,6 +218,38 @@ void check_avx2_unpackers(std::mt19937& rng) {
     }
 }
 
+// The AVX2 activation quantizers must write what the scalar ones write, byte for byte, also for
+// ties, zeros, tiny, huge, infinite and NaN inputs.
+void check_avx2_activation_quantizers(std::mt19937& rng) {
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::uniform_int_distribution<int> pick(0, 15);
+    int mismatches = 0;
+    for (int trial = 0; trial < 300; ++trial) {
+        const int64_t n = 256 * (1 + trial % 4);
+        std::vector<float> x(static_cast<size_t>(n));
+        const float scale = std::ldexp(1.0f, trial % 40 - 20);
+        for (float& v : x) {
+            switch (trial % 5 == 0 ? pick(rng) : 0) {
+                case 1: v = 0.0f; break;
+                case 2: v = std::round(normal(rng) * 8.0f) * 0.5f; break;  // halves: rounding ties
+                case 3: v = 1e-42f; break;
+                case 4: v = 1e30f; break;
+                case 5: v = trial % 3 == 0 ? INFINITY : -INFINITY; break;
+                case 6: v = trial % 2 == 0 ? NAN : normal(rng); break;
+                default: v = normal(rng) * scale; break;
+            }
+        }
+        if (trial % 7 == 0) std::fill(x.begin(), x.begin() + 256, 0.0f);
+        for (sl_type act : {SL_TYPE_Q8_0, SL_TYPE_Q8_K}) {
+            std::vector<uint8_t> a(row_bytes(act, n)), b(row_bytes(act, n));
+            quantize_row(act, x.data(), a.data(), n);
+            CHECK(quantize_activations_avx2(act, x.data(), b.data(), n));
+            mismatches += a != b;
+        }
+    }
+    CHECK_EQ(mismatches, 0);
+}
+
 // Activation-only or unknown types are refused with SL_ERR_UNSUPPORTED, never computed.
 void check_unsupported_weight_types() {
     float x[256] = {}, y[1] = {};
@@ -236,9 +275,20 @@ int main() {
     check_all_types(rng);
     force_scalar_kernels(false);
     if (cpu_has_avx2()) {
+        // Every kernel set this CPU can run, the AVX2-only one forced even where better exists.
+        cap_kernels(KernelLevel::kAvx2);
         CHECK(std::string(active_kernels_name()) == "avx2");
         check_all_types(rng);
         check_avx2_unpackers(rng);
+        check_avx2_activation_quantizers(rng);
+        cap_kernels(KernelLevel::kAvx512Vnni);
+        if (active_kernel_level() == KernelLevel::kAvx512Vnni) {
+            CHECK(std::string(active_kernels_name()) == "avx512vnni");
+            check_all_types(rng);
+        } else {
+            std::printf("test_quant_matmul: no AVX-512 VNNI on this CPU, its kernels were not tested\n");
+        }
+        cap_kernels(KernelLevel::kBest);
     } else {
         std::printf("test_quant_matmul: no AVX2 on this CPU, only the scalar kernels were tested\n");
     }

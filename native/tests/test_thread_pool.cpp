@@ -1,5 +1,6 @@
 // The pool covers every index exactly once in whole grains, never runs two pieces under one
 // thread id at the same time, and keeps working across many quick jobs and after its workers sleep.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -47,6 +48,43 @@ void wakes_after_sleeping(sl::cpu::ThreadPool& pool) {
     }
 }
 
+// Each thread runs the pieces of its home range (a contiguous share of the job) front to back;
+// pieces it takes from others come from their back. So within its own range a thread's pieces rise.
+void home_ranges_run_in_order(sl::cpu::ThreadPool& pool) {
+    const int64_t n = 1000;
+    std::vector<std::vector<int64_t>> seen(static_cast<size_t>(pool.size()));
+    pool.parallel_for(n, 1, [&](int64_t begin, int64_t, int thread) { seen[static_cast<size_t>(thread)].push_back(begin); });
+    std::vector<int64_t> starts;  // the first index of each piece, in order
+    for (const auto& v : seen) starts.insert(starts.end(), v.begin(), v.end());
+    std::sort(starts.begin(), starts.end());
+    const int64_t pieces = static_cast<int64_t>(starts.size());
+    int out_of_order = 0;
+    for (int t = 0; t < pool.size(); ++t) {
+        const int64_t first = starts[static_cast<size_t>(pieces * t / pool.size())];
+        const int64_t end = t + 1 < pool.size() ? starts[static_cast<size_t>(pieces * (t + 1) / pool.size())] : n;
+        int64_t last = -1;
+        for (int64_t begin : seen[static_cast<size_t>(t)]) {
+            if (begin < first || begin >= end) continue;
+            out_of_order += begin < last;
+            last = begin;
+        }
+    }
+    CHECK_EQ(out_of_order, 0);
+}
+
+// A thread stuck in a piece (descheduled, say) holds up only that piece: the others take the rest
+// of its range.
+void others_take_over_a_stuck_range(sl::cpu::ThreadPool& pool) {
+    std::atomic<int> by_caller{0}, total{0};
+    pool.parallel_for(64, 1, [&](int64_t begin, int64_t end, int thread) {
+        if (begin == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (thread == 0) by_caller.fetch_add(static_cast<int>(end - begin));
+        total.fetch_add(static_cast<int>(end - begin));
+    });
+    CHECK_EQ(total.load(), 64);
+    CHECK(by_caller.load() < 64 / pool.size());  // the caller owns piece 0 and the rest of its range
+}
+
 }  // namespace
 
 int main() {
@@ -57,6 +95,13 @@ int main() {
             for (int64_t grain : {1, 4, 16}) ranges_cover_each_index_once(pool, n, grain);
         many_quick_jobs_add_up(pool);
         wakes_after_sleeping(pool);
+        home_ranges_run_in_order(pool);
+        if (n_threads > 1) others_take_over_a_stuck_range(pool);
     }
+    // More threads than this machine has cores, as on a 16-core host.
+    sl::cpu::ThreadPool wide(16);
+    for (int64_t n : {1, 15, 16, 17, 64, 1001}) ranges_cover_each_index_once(wide, n, 1);
+    many_quick_jobs_add_up(wide);
+    home_ranges_run_in_order(wide);
     return sltest::finish("test_thread_pool");
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <numeric>
@@ -16,33 +17,36 @@ namespace {
 
 // Below this many floats an elementwise op is cheaper on one thread than a pool dispatch.
 constexpr int64_t kInlineElements = 1 << 15;
-// Weight rows handed out together, so threads do not share cache lines of the output.
+// Weight rows handed out together, so threads do not share cache lines of the output (16 floats:
+// one line, the buffers start on one).
 constexpr int64_t kRowGrain = 16;
 
-// calloc: large blocks come zeroed from mmap, so untouched KV cache rows cost no memory. "Pinned"
-// memory (streamed layers and their staging) is page-aligned instead, as O_DIRECT reads need.
+// Zero-filled memory whose data starts on a cache line, so threads writing neighbouring pieces of
+// an output never share one. Device memory comes from calloc: large blocks come zeroed from mmap,
+// so untouched KV cache rows cost no memory. "Pinned" memory (streamed layers and their staging)
+// starts on a page instead, as O_DIRECT reads need.
 class CpuBuffer final : public BackendBuffer {
 public:
-    CpuBuffer(size_t bytes, MemoryKind kind, uint64_t& in_use) : data_(allocate(bytes, kind)), bytes_(bytes), in_use_(in_use) {
-        if (!data_) raise(SL_ERR_OUT_OF_MEMORY, "cannot allocate %zu bytes of host memory", bytes);
+    CpuBuffer(size_t bytes, MemoryKind kind, uint64_t& in_use)
+        : align_(kind == MemoryKind::kPinned ? kPage : kCacheLine), raw_(std::calloc(bytes + align_, 1)), bytes_(bytes),
+          in_use_(in_use) {
+        if (!raw_) raise(SL_ERR_OUT_OF_MEMORY, "cannot allocate %zu bytes of host memory", bytes);
+        const auto at = reinterpret_cast<uintptr_t>(raw_);
+        data_ = reinterpret_cast<void*>((at + align_ - 1) / align_ * align_);
         in_use_ += bytes_;
     }
     ~CpuBuffer() override {
-        std::free(data_);
+        std::free(raw_);
         in_use_ -= bytes_;
     }
     void* data() override { return data_; }
     size_t bytes() const override { return bytes_; }
 
 private:
-    static void* allocate(size_t bytes, MemoryKind kind) {
-        if (kind == MemoryKind::kDevice) return std::calloc(bytes ? bytes : 1, 1);
-        constexpr size_t kPage = 4096;
-        void* data = std::aligned_alloc(kPage, (bytes + kPage - 1) / kPage * kPage + (bytes ? 0 : kPage));
-        if (data) std::memset(data, 0, bytes);
-        return data;
-    }
-
+    static constexpr uintptr_t kCacheLine = 64;
+    static constexpr uintptr_t kPage = 4096;
+    uintptr_t align_;
+    void* raw_;
     void* data_;
     size_t bytes_;
     uint64_t& in_use_;

@@ -1,5 +1,7 @@
 #include "cpu/thread_pool.h"
 
+#include <algorithm>
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #endif
@@ -32,7 +34,9 @@ bool spin_until(Pred pred) {
 
 }  // namespace
 
-ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
+// At most 4096 threads: a job's pieces (kPiecesPerThread per thread) must fit the 16-bit fields of a Range.
+ThreadPool::ThreadPool(int n_threads)
+    : n_threads_(std::clamp(n_threads, 1, 4096)), ranges_(static_cast<size_t>(n_threads_)) {
     workers_.reserve(static_cast<size_t>(n_threads_ - 1));
     for (int t = 1; t < n_threads_; ++t) workers_.emplace_back([this, t] { worker(t); });
 }
@@ -55,7 +59,11 @@ void ThreadPool::dispatch(PieceFn fn, void* ctx, int64_t n_pieces) {
     job.ctx.store(ctx, std::memory_order_relaxed);
     job.n_pieces.store(n_pieces, std::memory_order_relaxed);
     done_.store(0, std::memory_order_relaxed);
-    claim_.store(uint64_t{generation} << 32);
+    for (int r = 0; r < n_threads_; ++r) {
+        const uint64_t begin = static_cast<uint64_t>(n_pieces * r / n_threads_);
+        const uint64_t end = static_cast<uint64_t>(n_pieces * (r + 1) / n_threads_);
+        ranges_[static_cast<size_t>(r)].word.store(uint64_t{generation} << 32 | begin << 16 | end, std::memory_order_relaxed);
+    }
     // seq_cst on both sides: either a worker about to sleep sees the new generation, or we see it
     // sleeping and wake it.
     generation_.store(generation);
@@ -70,20 +78,39 @@ void ThreadPool::dispatch(PieceFn fn, void* ctx, int64_t n_pieces) {
     }
 }
 
+bool ThreadPool::claim(uint32_t generation, int r, bool front, int64_t* piece) {
+    std::atomic<uint64_t>& word = ranges_[static_cast<size_t>(r)].word;
+    uint64_t w = word.load();
+    for (;;) {
+        const uint64_t next = (w >> 16) & 0xffffu, end = w & 0xffffu;
+        if (static_cast<uint32_t>(w >> 32) != generation || next >= end) return false;
+        const uint64_t claimed = front ? w + (uint64_t{1} << 16) : w - 1;
+        if (word.compare_exchange_weak(w, claimed)) {
+            *piece = static_cast<int64_t>(front ? next : end - 1);
+            return true;
+        }
+    }
+}
+
 void ThreadPool::run_pieces(uint32_t generation, int thread) {
     const Job& job = jobs_[generation & 1];
     const PieceFn fn = job.fn.load(std::memory_order_relaxed);
     void* const ctx = job.ctx.load(std::memory_order_relaxed);
     const int64_t n_pieces = job.n_pieces.load(std::memory_order_relaxed);
-    for (;;) {
-        uint64_t claim = claim_.load();
-        do {
-            if (static_cast<uint32_t>(claim >> 32) != generation || static_cast<int64_t>(claim & 0xffffffffu) >= n_pieces)
-                return;
-        } while (!claim_.compare_exchange_weak(claim, claim + 1));
-        fn(ctx, static_cast<int64_t>(claim & 0xffffffffu), thread);
-        if (done_.fetch_add(1) + 1 == n_pieces && caller_sleeping_.load()) done_.notify_one();
+    int64_t done = 0, piece = 0;
+    while (claim(generation, thread, true, &piece)) {  // the home range, in order
+        fn(ctx, piece, thread);
+        ++done;
     }
+    for (int step = 1; step < n_threads_; ++step) {  // then whatever the others have not started
+        const int victim = (thread + step) % n_threads_;
+        while (claim(generation, victim, false, &piece)) {
+            fn(ctx, piece, thread);
+            ++done;
+        }
+    }
+    // One add per thread and job: the caller's wait ends with the last thread's.
+    if (done > 0 && done_.fetch_add(done) + done == n_pieces && caller_sleeping_.load()) done_.notify_one();
 }
 
 void ThreadPool::worker(int thread) {

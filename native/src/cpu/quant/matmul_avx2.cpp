@@ -1,19 +1,19 @@
 // The AVX2 + FMA + F16C fast path. Each kernel is compiled per weight type with its decoder
 // inlined (unpack_avx2.h, levels_avx2.h). A weight block is decoded once and applied to every token
 // of the call: up to four tokens decode each block on the fly; larger float batches decode panels of
-// rows to floats for a small GEMM, larger 8-bit batches unpack each row once into per-thread scratch
-// and sweep it four tokens at a time, so every weight byte is read from memory once.
+// rows to floats for a small GEMM, so every weight byte is read from memory once. The 8-bit path is
+// q8_kernels_x86.h built for AVX2.
 // Only intrinsics, avx2:: helpers and functions defined out of line elsewhere are used here: an
 // inline function shared with the scalar files, compiled with -mavx2 in this file, could be the
 // copy the linker keeps for the scalar path.
 #include <immintrin.h>
 
 #include <algorithm>
-#include <type_traits>
 
 #include "formats/block_layouts.h"
 #include "cpu/quant/levels_avx2.h"
 #include "cpu/quant/kernels.h"
+#include "cpu/quant/q8_kernels_x86.h"
 #include "cpu/quant/quant.h"
 #include "cpu/quant/scratch.h"
 #include "cpu/quant/unpack.h"
@@ -41,64 +41,6 @@ void for_token_tiles(int64_t n_tok, const Args&... args) {
         case 2: Tile<2>::run(t0, args...); break;
         case 1: Tile<1>::run(t0, args...); break;
         default: break;
-    }
-}
-
-// Where a tile finds the decoded weight blocks of one row: decoded on the fly from the raw row,
-// or already unpacked into scratch by unpack_whole_row.
-template <class D>
-struct RowBlocks {
-    const uint8_t* raw;  // non-null: decode each block now
-    UnpackedRow unpacked;
-
-    struct Block {
-        const int8_t* q;
-        const float* scale;
-        const float* min;
-    };
-    struct Buffer {
-        alignas(32) int8_t q[D::kElems];
-        float scale[D::kSubs];
-        float min[D::kSubs];
-    };
-
-    Block get(int64_t b, Buffer& buffer) const {
-        if (raw) {
-            D::unpack(raw + b * sizeof(typename D::Block), buffer.q, buffer.scale, buffer.min);
-            return {buffer.q, buffer.scale, buffer.min};
-        }
-        return {unpacked.q + b * D::kElems, unpacked.scale + b * D::kSubs, unpacked.min + b * D::kSubs};
-    }
-};
-
-template <class D>
-UnpackedRow row_scratch(int64_t cols) {
-    const size_t n_sub = size_t(cols / D::kSubLen);
-    return {static_cast<int8_t*>(thread_scratch(ScratchSlot::kRowValues, size_t(cols))),
-            static_cast<float*>(thread_scratch(ScratchSlot::kRowScales, n_sub * sizeof(float))),
-            static_cast<float*>(thread_scratch(ScratchSlot::kRowMins, n_sub * sizeof(float)))};
-}
-
-template <class D>
-void unpack_whole_row(const uint8_t* row, int64_t n_blocks, const UnpackedRow& out) {
-    for (int64_t b = 0; b < n_blocks; ++b) {
-        D::unpack(row + b * sizeof(typename D::Block), out.q + b * D::kElems, out.scale + b * D::kSubs,
-                  out.min + b * D::kSubs);
-    }
-}
-
-// Runs Tile<NT> over every row: blocks decoded on the fly for one tile, else unpacked once per row.
-template <class D, template <int> class Tile, class... Args>
-void run_rows(const void* W, int64_t cols, int64_t n_tok, int64_t r0, int64_t r1, const Args&... args) {
-    const int64_t n_blocks = cols / D::kElems;
-    const size_t stride = size_t(n_blocks) * sizeof(typename D::Block);
-    const bool fused = n_tok <= kTokenTile;
-    const UnpackedRow scratch = fused ? UnpackedRow{} : row_scratch<D>(cols);
-    for (int64_t r = r0; r < r1; ++r) {
-        const uint8_t* row = static_cast<const uint8_t*>(W) + r * stride;
-        if (!fused) unpack_whole_row<D>(row, n_blocks, scratch);
-        const RowBlocks<D> blocks{fused ? row : nullptr, scratch};
-        for_token_tiles<Tile>(n_tok, blocks, n_blocks, r, args...);
     }
 }
 
@@ -330,140 +272,11 @@ void matmul_avx2(sl_type type, const void* W, int64_t cols, const float* X, int6
     }
 }
 
-// ---- 8-bit activations ------------------------------------------------------------------------
-
-// Eight int32 partial sums of w * x over 32 int8 pairs, as floats. maddubs needs one unsigned
-// operand: |w| times x with w's sign (exact because activations never hold -128).
-__m256 dot32(__m256i w, __m256i w_abs, __m256i x) {
-    const __m256i pairs = _mm256_maddubs_epi16(w_abs, _mm256_sign_epi8(x, w));
-    return _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
-}
-
-// Legacy weights (one sub-block per 32-element block) against Q8_0 activations.
-template <class D>
-struct LegacyTiles {
-    template <int NT>
-    struct Tile {
-        static void run(int64_t t0, const RowBlocks<D>& blocks, int64_t n_blocks, int64_t r, const uint8_t* Xq,
-                        int64_t ldxq, float* Y, int64_t ldy) {
-            constexpr int C = NT == 1 ? 2 : 1;
-            const BlockQ8_0* x[NT];
-            for (int t = 0; t < NT; ++t) x[t] = reinterpret_cast<const BlockQ8_0*>(Xq + (t0 + t) * ldxq);
-            __m256 acc[NT][C];
-            for (int t = 0; t < NT; ++t)
-                for (int c = 0; c < C; ++c) acc[t][c] = _mm256_setzero_ps();
-            typename RowBlocks<D>::Buffer buffer;
-            const auto block = [&](int64_t b, int c) {
-                const auto w = blocks.get(b, buffer);
-                const __m256i wq = avx2::load32(w.q);
-                const __m256i w_abs = _mm256_abs_epi8(wq);
-                for (int t = 0; t < NT; ++t) {
-                    const float dx = _cvtsh_ss(x[t][b].d);
-                    const __m256i xq = avx2::load32(x[t][b].qs);
-                    acc[t][c] = _mm256_fmadd_ps(dot32(wq, w_abs, xq), _mm256_set1_ps(w.scale[0] * dx), acc[t][c]);
-                    if constexpr (D::kHasMin) {
-                        const __m256i x_pairs = _mm256_maddubs_epi16(avx2::bytes(1), xq);
-                        const __m256 x_sums = _mm256_cvtepi32_ps(_mm256_madd_epi16(x_pairs, _mm256_set1_epi16(1)));
-                        acc[t][c] = _mm256_fnmadd_ps(x_sums, _mm256_set1_ps(w.min[0] * dx), acc[t][c]);
-                    }
-                }
-            };
-            int64_t b = 0;
-            for (; b + C <= n_blocks; b += C)
-                for (int c = 0; c < C; ++c) block(b + c, c);
-            for (; b < n_blocks; ++b) block(b, 0);
-            for (int t = 0; t < NT; ++t) {
-                for (int c = 1; c < C; ++c) acc[t][0] = _mm256_add_ps(acc[t][0], acc[t][c]);
-                Y[(t0 + t) * ldy + r] = horizontal_sum(acc[t][0]);
-            }
-        }
-    };
-};
-
-// min[s] * (sum of the activation quants of sub-block s), over the sub-blocks of one super-block.
-template <int kSubLen>
-__m256 min_terms(const float* min, const int16_t* bsums) {
-    const __m256i sums16 = avx2::load32(bsums);
-    if constexpr (kSubLen == 32) {  // two bsums of 16 per sub-block
-        const __m256 sums = _mm256_cvtepi32_ps(_mm256_madd_epi16(sums16, _mm256_set1_epi16(1)));
-        return _mm256_mul_ps(sums, _mm256_loadu_ps(min));
-    } else {
-        const __m256 lo = _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(_mm256_castsi256_si128(sums16)));
-        const __m256 hi = _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(_mm256_extracti128_si256(sums16, 1)));
-        return _mm256_fmadd_ps(hi, _mm256_loadu_ps(min + 8), _mm256_mul_ps(lo, _mm256_loadu_ps(min)));
-    }
-}
-
-// The scale of each int32 lane of dot32 over elements 32v..32v+31.
-template <int kSubLen>
-__m256 lane_scales(const float* scale, int v) {
-    if constexpr (kSubLen == 32) {
-        return _mm256_set1_ps(scale[v]);
-    } else {  // lanes 0..3 cover sub-block 2v, lanes 4..7 sub-block 2v + 1
-        return _mm256_set_m128(_mm_set1_ps(scale[2 * v + 1]), _mm_set1_ps(scale[2 * v]));
-    }
-}
-
-// K-quant weights against Q8_K activations, one 256-element super-block at a time.
-template <class D>
-struct KTiles {
-    template <int NT>
-    struct Tile {
-        static void run(int64_t t0, const RowBlocks<D>& blocks, int64_t n_blocks, int64_t r, const uint8_t* Xq,
-                        int64_t ldxq, float* Y, int64_t ldy) {
-            constexpr int C = NT == 1 ? 2 : 1;
-            const BlockQ8_K* x[NT];
-            for (int t = 0; t < NT; ++t) x[t] = reinterpret_cast<const BlockQ8_K*>(Xq + (t0 + t) * ldxq);
-            __m256 acc[NT];
-            for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
-            typename RowBlocks<D>::Buffer buffer;
-            for (int64_t b = 0; b < n_blocks; ++b) {
-                const auto w = blocks.get(b, buffer);
-                __m256 part[NT][C];
-                for (int t = 0; t < NT; ++t)
-                    for (int c = 0; c < C; ++c) part[t][c] = _mm256_setzero_ps();
-#pragma GCC unroll 8
-                for (int v0 = 0; v0 < kQK_K / 32; v0 += C) {
-                    for (int c = 0; c < C; ++c) {
-                        const int v = v0 + c;
-                        const __m256i wv = avx2::load32(w.q + 32 * v);
-                        const __m256i w_abs = _mm256_abs_epi8(wv);
-                        const __m256 scales = lane_scales<D::kSubLen>(w.scale, v);
-                        for (int t = 0; t < NT; ++t) {
-                            part[t][c] = _mm256_fmadd_ps(dot32(wv, w_abs, avx2::load32(x[t][b].qs + 32 * v)), scales,
-                                                         part[t][c]);
-                        }
-                    }
-                }
-                for (int t = 0; t < NT; ++t) {
-                    for (int c = 1; c < C; ++c) part[t][0] = _mm256_add_ps(part[t][0], part[t][c]);
-                    const __m256 dx = _mm256_set1_ps(x[t][b].d);
-                    acc[t] = _mm256_fmadd_ps(part[t][0], dx, acc[t]);
-                    if constexpr (D::kHasMin) {
-                        acc[t] = _mm256_fnmadd_ps(min_terms<D::kSubLen>(w.min, x[t][b].bsums), dx, acc[t]);
-                    }
-                }
-            }
-            for (int t = 0; t < NT; ++t) Y[(t0 + t) * ldy + r] = horizontal_sum(acc[t]);
-        }
-    };
-};
-
-template <class D>
-struct Q8Kernel {
-    template <int NT>
-    using Tile = std::conditional_t<D::kElems == kQK, typename LegacyTiles<D>::template Tile<NT>,
-                                    typename KTiles<D>::template Tile<NT>>;
-
-    static void run(const void* W, int64_t cols, const void* Xq, int64_t ldxq, int64_t n_tok, float* Y, int64_t ldy,
-                    int64_t r0, int64_t r1) {
-        run_rows<D, Tile>(W, cols, n_tok, r0, r1, static_cast<const uint8_t*>(Xq), ldxq, Y, ldy);
-    }
-};
+// ---- 8-bit activations: q8_kernels_x86.h, every block-quantized type ---------------------------
 
 void matmul_q8_avx2(sl_type type, const void* W, int64_t cols, const void* Xq, int64_t ldxq, int64_t n_tok,
                     float* Y, int64_t ldy, int64_t r0, int64_t r1) {
-    avx2::with_decoder<Q8Kernel>(type, W, cols, Xq, ldxq, n_tok, Y, ldy, r0, r1);
+    q8_matmul_x86<IsaAvx2>(type, W, cols, Xq, ldxq, n_tok, Y, ldy, r0, r1);
 }
 
 }  // namespace

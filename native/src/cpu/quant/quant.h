@@ -28,6 +28,8 @@ void matmul_rows(sl_type type, const void* W, int64_t cols, const float* X, int6
 // The same with activations quantized to 8 bits first (see activation_type), as llama.cpp does.
 sl_type activation_type(sl_type weight_type);  // Q8_0, Q8_K, or F32 for F32/F16/BF16
 void quantize_activations(sl_type act_type, const float* x, void* dst, int64_t n);
+// The AVX2 quantizers behind it (Q8_0, Q8_K; false for other types): call only on an AVX2 CPU.
+bool quantize_activations_avx2(sl_type act_type, const float* x, void* dst, int64_t n);
 void matmul_rows_q8(sl_type type, const void* W, int64_t cols, const void* Xq, int64_t ldxq_bytes,
                     int64_t n_tok, float* Y, int64_t ldy, int64_t r0, int64_t r1);
 

@@ -1,6 +1,7 @@
 // quantize_row for every type, and the activation quantizers of the int8 matmul path.
 #include "core/half.h"
 #include "core/status.h"
+#include "cpu/quant/kernels.h"
 #include "cpu/quant/quant.h"
 #include "cpu/quant/quantize_blocks.h"
 
@@ -35,6 +36,7 @@ void quantize_activations(sl_type act_type, const float* x, void* dst, int64_t n
     if (act_type != SL_TYPE_Q8_0 && act_type != SL_TYPE_Q8_K && act_type != SL_TYPE_F32) {
         raise(SL_ERR_INVALID_ARGUMENT, "quantize_activations: %d is not an activation type", int(act_type));
     }
+    if (active_kernel_level() >= KernelLevel::kAvx2 && quantize_activations_avx2(act_type, x, dst, n)) return;
     quantize_row(act_type, x, dst, n);
 }
 
