@@ -76,16 +76,13 @@ void LlamaGraph::run_layer(const LayerWeights& w, int64_t row0, int64_t n_tok, c
     const Activations attn = attn_out_.first(n_tok), gate = gate_.first(n_tok), up = up_.first(n_tok);
 
     backend_.rms_norm(x, w.attn_norm, eps, xn);
-    backend_.matmul(w.attn_q, xn, q);
-    backend_.matmul(w.attn_k, xn, k);
-    backend_.matmul(w.attn_v, xn, v);
+    backend_.matmuls(xn, {{w.attn_q, q}, {w.attn_k, k}, {w.attn_v, v}});
     backend_.rope(q, k, rope_, row0);
     backend_.attention(attention_, q, k, v, kv, row0, attn);
     backend_.matmul(w.attn_output, attn, x, /*accumulate=*/true);
 
     backend_.rms_norm(x, w.ffn_norm, eps, xn);
-    backend_.matmul(w.ffn_gate, xn, gate);
-    backend_.matmul(w.ffn_up, xn, up);
+    backend_.matmuls(xn, {{w.ffn_gate, gate}, {w.ffn_up, up}});
     backend_.swiglu(gate, up, gate);
     backend_.matmul(w.ffn_down, gate, x, /*accumulate=*/true);
 }

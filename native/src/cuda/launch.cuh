@@ -1,0 +1,53 @@
+// Launches of the decode-step kernels with programmatic dependent launch (Hopper and later): such a
+// kernel may start while the kernel before it on the stream is still running, as soon as every
+// block of that one has called pdl_launch_dependents() or exited, so its start and whatever it does
+// before pdl_wait() (the matvecs load their first weights) overlap the tail of the kernel before.
+// Stream capture keeps the overlap as programmatic edges of the CUDA graph. Before Hopper these are
+// plain launches and the device calls do nothing.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <utility>
+
+#include "cuda/cuda_check.h"
+
+namespace sl::cuda {
+
+// Returns once every earlier kernel of the stream has completed and its writes are visible: a
+// kernel launched with launch_overlapped calls it before it touches memory that earlier kernels
+// write or read (anything but the weights).
+__device__ __forceinline__ void pdl_wait() {
+#if __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;\n" ::: "memory");
+#endif
+}
+
+// Lets the next kernel of the stream start (it still waits in its pdl_wait for this one to finish).
+__device__ __forceinline__ void pdl_launch_dependents() {
+#if __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+#endif
+}
+
+template <class... Params, class... Args>
+void launch_overlapped(const char* name, void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem_bytes,
+                       cudaStream_t stream, Args&&... args) {
+    int device = 0, major = 0;
+    SL_CUDA(cudaGetDevice(&device));
+    SL_CUDA(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+    cudaLaunchAttribute overlap{};
+    overlap.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    overlap.val.programmaticStreamSerializationAllowed = 1;
+    cudaLaunchConfig_t config{};
+    config.gridDim = grid;
+    config.blockDim = block;
+    config.dynamicSmemBytes = smem_bytes;
+    config.stream = stream;
+    config.attrs = &overlap;
+    config.numAttrs = major >= 9 ? 1 : 0;
+    const cudaError_t err = cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
+    if (err != cudaSuccess) check(err, name);
+}
+
+}  // namespace sl::cuda
