@@ -2,12 +2,15 @@
 // kernel may start while the kernel before it on the stream is still running, as soon as every
 // block of that one has called pdl_launch_dependents() or exited, so its start and whatever it does
 // before pdl_wait() (the matvecs load their first weights) overlap the tail of the kernel before.
-// Stream capture keeps the overlap as programmatic edges of the CUDA graph. Before Hopper these are
-// plain launches and the device calls do nothing.
+// Stream capture keeps the overlap as programmatic edges of the CUDA graph. Before Hopper, or with
+// SLUICE_CUDA_OVERLAP=0 in the environment (to measure what the overlap gives), these are plain
+// launches and the device calls do nothing.
 #pragma once
 
 #include <cuda_runtime.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <utility>
 
 #include "cuda/cuda_check.h"
@@ -30,12 +33,21 @@ __device__ __forceinline__ void pdl_launch_dependents() {
 #endif
 }
 
-template <class... Params, class... Args>
-void launch_overlapped(const char* name, void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem_bytes,
-                       cudaStream_t stream, Args&&... args) {
+// Whether launches on the current device may overlap.
+inline bool overlap_launches() {
+    static const bool enabled = [] {
+        const char* env = std::getenv("SLUICE_CUDA_OVERLAP");
+        return !env || std::strcmp(env, "0") != 0;
+    }();
     int device = 0, major = 0;
     SL_CUDA(cudaGetDevice(&device));
     SL_CUDA(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+    return enabled && major >= 9;
+}
+
+template <class... Params, class... Args>
+void launch_overlapped(const char* name, void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem_bytes,
+                       cudaStream_t stream, Args&&... args) {
     cudaLaunchAttribute overlap{};
     overlap.id = cudaLaunchAttributeProgrammaticStreamSerialization;
     overlap.val.programmaticStreamSerializationAllowed = 1;
@@ -45,7 +57,7 @@ void launch_overlapped(const char* name, void (*kernel)(Params...), dim3 grid, d
     config.dynamicSmemBytes = smem_bytes;
     config.stream = stream;
     config.attrs = &overlap;
-    config.numAttrs = major >= 9 ? 1 : 0;
+    config.numAttrs = overlap_launches() ? 1 : 0;
     const cudaError_t err = cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
     if (err != cudaSuccess) check(err, name);
 }
