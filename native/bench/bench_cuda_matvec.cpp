@@ -3,8 +3,8 @@
 // buffers that L2 cannot serve them) against a device-to-device cudaMemcpy measured in the same
 // run (read + write bytes). The fused shapes (attn_qkv, ffn_gate+up) are one launch of several
 // matrices, as the decode step runs them; the last line per type weighs the shapes as one token of
-// the 8B does (the fused launches, not the single K, V, gate and up). Back-to-back launches overlap
-// as in the decode step (launch.cuh).
+// the 8B does (the fused launches, not the single K, V, gate and up). With SLUICE_CUDA_OVERLAP=1
+// back-to-back launches overlap (launch.cuh).
 //   sluice_bench_cuda_matvec [n_tok, default 1] [launches per shape, default 50]
 #include <cuda_runtime_api.h>
 

@@ -5,7 +5,7 @@
 // every granule 16-byte aligned, so eight lanes take one super-block, each one granule of nibbles
 // (32 weights: 16 of sub-block 2j in the low nibbles, 16 of sub-block 2j + 1 in the high ones) and
 // the shared granule 0 (one broadcast load): a warp reads four super-blocks, 576 contiguous bytes,
-// per step with coalesced 16-byte loads, four steps in flight (the first four before the kernel
+// per step with coalesced 16-byte loads, two steps in flight (the first two issued before the kernel
 // waits for the one before it, launch.cuh). One warp per row, eight rows a block.
 // The dot products are int8 dp4a against the Q8_1 activations, which the block first copies into
 // shared memory as plain int8 rows beside their scales (16-byte aligned, so a lane reads its 16
@@ -30,11 +30,10 @@ constexpr int kWarps = 8;
 constexpr int kStagedBytes = 48 * 1024;  // activations staged in shared memory up to this size
 constexpr int kBlockBytes = 144;
 constexpr int kBlocksPerStep = 4;  // super-blocks a warp reads per step
-// Steps whose loads are all issued before the first is used: for one or two tokens four (2.3 KB
-// in flight per warp, a whole 4096-column row), for more two, which keeps the accumulators in
-// registers.
-template <int NTOK>
-constexpr int kStepsPerGroup = NTOK <= 2 ? 4 : 2;
+// Steps whose loads are all issued before the first is used (1.15 KB in flight per warp). Four
+// steps cost registers (63 instead of 46 at one token: four blocks an SM instead of five), which
+// made the long-row products slower (run 5: ffn_down 54% -> 50%, output 72% -> 67%).
+constexpr int kStepsPerGroup = 2;
 
 // Byte k (0..11) of the packed scales, held in the words y, z, w of granule 0 (no indexed array,
 // so nothing lands in local memory).
@@ -119,10 +118,10 @@ __global__ void __launch_bounds__(32 * kWarps) matvec_q4_k_kernel(MatvecParts pa
     const int g = lane % 8, j = g / 2, half = g % 2;  // nibble granule g: bytes 16g.. of qs
 
     // One group of steps: every load issued before any is used.
-    uint4 heads[kStepsPerGroup<NTOK>], quants[kStepsPerGroup<NTOK>];
+    uint4 heads[kStepsPerGroup], quants[kStepsPerGroup];
     auto load_group = [&](int64_t b0) {
 #pragma unroll
-        for (int s = 0; s < kStepsPerGroup<NTOK>; ++s) {
+        for (int s = 0; s < kStepsPerGroup; ++s) {
             const int64_t b = b0 + s * kBlocksPerStep + sub;
             if (r.valid && b < n_blocks) {
                 const uint8_t* p = w_row + b * kBlockBytes;
@@ -161,11 +160,11 @@ __global__ void __launch_bounds__(32 * kWarps) matvec_q4_k_kernel(MatvecParts pa
     for (int t = 0; t < NTOK; ++t) acc[t] = 0.0f;
     for (int64_t b0 = 0;;) {
 #pragma unroll
-        for (int s = 0; s < kStepsPerGroup<NTOK>; ++s) {
+        for (int s = 0; s < kStepsPerGroup; ++s) {
             const int64_t b = b0 + s * kBlocksPerStep + sub;
             if (b < n_blocks) dot_granule<NTOK>(heads[s], quants[s], j, half, b, x, acc);
         }
-        b0 += kStepsPerGroup<NTOK> * kBlocksPerStep;
+        b0 += kStepsPerGroup * kBlocksPerStep;
         if (b0 >= n_blocks) break;
         load_group(b0);
     }

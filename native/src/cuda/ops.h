@@ -43,7 +43,7 @@ inline constexpr int kMaxMatvecParts = 3;
 // For every part: y[t*ldy + r] = (accumulate ? y[t*ldy + r] : 0) + dot(W row r, x row t) for
 // r < rows, t < n_tok, all parts of one type and `cols` wide, in one launch. For quantized types
 // xq holds n_tok Q8_1 rows made by quantize_q8_1 and x is unused; for F32/F16/BF16 x holds n_tok
-// float rows ldx apart and xq is unused. The launch overlaps the kernel before it (launch.cuh).
+// float rows ldx apart and xq is unused. The launch may overlap the kernel before it (launch.cuh).
 void matvec(sl_type type, std::span<const MatvecPart> parts, int64_t cols, const float* x, int64_t ldx,
             const void* xq, int n_tok, bool accumulate, cudaStream_t stream);
 // The same for one matrix.
