@@ -1,7 +1,8 @@
 // End to end through the C ABI: a tiny random-weight Llama written as a raw file of tensors at
 // known offsets (no GGUF), loaded with its tensor table and checked against a double-precision
 // forward pass; batches, token-by-token decoding, truncation, context overflow and bad tables.
-// Matrices are F32, or Q8_0 for the 8-bit-activation path (which only quantized matmuls take).
+// Matrices are F32, or Q8_0 for the 8-bit-activation path (which only quantized matmuls take); with
+// a GPU also the CUDA backend on F32, Q4_K and Q8_0 matrices.
 #include <unistd.h>
 
 #include <cstdio>
@@ -196,47 +197,40 @@ std::vector<int32_t> random_tokens(size_t n, uint32_t seed) {
     return tokens;
 }
 
-// A prompt as one batch, then three tokens one at a time, both against the reference.
-void batch_and_steps_match_reference(const TinySpec& spec, int32_t activation_q8, double rel_tol) {
-    auto m = make_tiny_model(spec, 7);
-    const std::vector<int32_t> tokens = random_tokens(10, 1);
-    const std::vector<Vec> want = ReferenceLlama(*m).run(tokens);
-    ModelPtr model = load(*m, cpu_params(*m, activation_q8));
+// A prompt as one batch, then nine tokens one at a time, both against the reference. On CUDA the
+// single tokens go through the recorded decode step (a direct run, its capture into a CUDA graph,
+// replays), where Q/K/V and gate/up are one matvec launch each.
+void batch_and_steps_match_reference(const sl_model_params& params, const TinyModel& m, double rel_tol) {
+    const std::vector<int32_t> tokens = random_tokens(16, 1);
+    const std::vector<Vec> want = ReferenceLlama(m).run(tokens);
+    ModelPtr model = load(m, params);
     SessionPtr s = session(model.get(), 32);
-    const std::vector<float> prompt = decode_all(s.get(), tokens, 0, 7, m->hp.n_vocab);
+    const std::vector<float> prompt = decode_all(s.get(), tokens, 0, 7, m.hp.n_vocab);
     check_rows_match(prompt.data(), want, 0, 7, rel_tol);
-    std::vector<float> last(static_cast<size_t>(m->hp.n_vocab));
+    std::vector<float> last(static_cast<size_t>(m.hp.n_vocab));
     for (size_t t = 7; t < tokens.size(); ++t) {
         CHECK_EQ(sl_session_decode(s.get(), &tokens[t], 1, last.data(), 0), SL_OK);
         check_rows_match(last.data(), want, t, 1, rel_tol);
     }
-    CHECK_EQ(sl_session_position(s.get()), 10);
+    CHECK_EQ(sl_session_position(s.get()), 16);
 }
 
-// The CUDA backend against the same reference: a prompt as one batch, then single tokens through
-// the recorded decode step (a direct run, its capture into a CUDA graph, replays), where Q/K/V and
-// gate/up are one matvec launch each and the kernels overlap their neighbours. head_dim 64, which
-// CUDA attention needs; the F16 KV cache and (for quantized weights) the 8-bit activations bound
-// the accuracy.
+void cpu_matches_reference(const TinySpec& spec, int32_t activation_q8, double rel_tol) {
+    auto m = make_tiny_model(spec, 7);
+    batch_and_steps_match_reference(cpu_params(*m, activation_q8), *m, rel_tol);
+}
+
+// head_dim 64, which CUDA attention needs; the F16 KV cache and (for quantized weights) the 8-bit
+// activations bound the accuracy.
 void cuda_matches_reference(const TinySpec& spec, double rel_tol) {
     if (const char* reason = sl_cuda_unavailable_reason()) {
         std::printf("cuda forward: not checked here: %s\n", reason);
         return;
     }
     auto m = make_tiny_model(spec, 17);
-    const std::vector<int32_t> tokens = random_tokens(16, 4);
-    const std::vector<Vec> want = ReferenceLlama(*m).run(tokens);
     sl_model_params params = cpu_params(*m);
     params.backend = SL_BACKEND_CUDA;
-    ModelPtr model = load(*m, params);
-    SessionPtr s = session(model.get(), 32);
-    const std::vector<float> prompt = decode_all(s.get(), tokens, 0, 6, m->hp.n_vocab);
-    check_rows_match(prompt.data(), want, 0, 6, rel_tol);
-    std::vector<float> last(static_cast<size_t>(m->hp.n_vocab));
-    for (size_t t = 6; t < tokens.size(); ++t) {
-        CHECK_EQ(sl_session_decode(s.get(), &tokens[t], 1, last.data(), 0), SL_OK);
-        check_rows_match(last.data(), want, t, 1, rel_tol);
-    }
+    batch_and_steps_match_reference(params, *m, rel_tol);
     std::printf("cuda forward %s: checked\n", sl::type_traits(spec.matrix_type)->name);
 }
 
@@ -429,13 +423,13 @@ void bad_calls_are_rejected() {
 
 int main() {
     for (const TinySpec& spec : {TinySpec{false, false, 1.0f}, TinySpec{true, true, 1.0f}, TinySpec{true, false, 0.25f}}) {
-        batch_and_steps_match_reference(spec, 0, 1e-4);
+        cpu_matches_reference(spec, 0, 1e-4);
         batch_equals_steps_and_truncate_replays(spec);
     }
     // Q8_0 weights: float activations stay as exact as with F32; 8-bit activations land at llama.cpp's
     // accuracy (its CPU backend is ~1e-2 from the float64 reference on quantized golden models).
-    batch_and_steps_match_reference({true, false, 1.0f, SL_TYPE_Q8_0}, 0, 1e-4);
-    batch_and_steps_match_reference({true, false, 1.0f, SL_TYPE_Q8_0}, 1, 3e-2);
+    cpu_matches_reference({true, false, 1.0f, SL_TYPE_Q8_0}, 0, 1e-4);
+    cpu_matches_reference({true, false, 1.0f, SL_TYPE_Q8_0}, 1, 3e-2);
     q8_activations_change_quantized_matmuls();
     cuda_matches_reference({true, false, 1.0f, SL_TYPE_F32, 64}, 1e-2);
     cuda_matches_reference({true, false, 1.0f, SL_TYPE_Q4_K, 64}, 5e-2);
