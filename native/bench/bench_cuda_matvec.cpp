@@ -1,7 +1,10 @@
 // Decode-speed benchmark of the CUDA matvec on Llama-3.1-8B shapes, every weight type: GB/s of
 // weights read (timed with CUDA events over back-to-back launches that rotate among enough weight
 // buffers that L2 cannot serve them) against a device-to-device cudaMemcpy measured in the same
-// run (read + write bytes). The last line per type weighs the shapes as one token of the 8B does.
+// run (read + write bytes). The fused shapes (attn_qkv, ffn_gate+up) are one launch of several
+// matrices, as the decode step runs them; the last line per type weighs the shapes as one token of
+// the 8B does (the fused launches, not the single K, V, gate and up). With SLUICE_CUDA_OVERLAP=1
+// back-to-back launches overlap (launch.cuh).
 //   sluice_bench_cuda_matvec [n_tok, default 1] [launches per shape, default 50]
 #include <cuda_runtime_api.h>
 
@@ -24,14 +27,17 @@ void must(cudaError_t err, const char* what) {
     std::exit(1);
 }
 
+// One launch: matrices of `rows[i]` x cols sharing the activations (Q, K and V; gate and up).
 struct Shape {
-    int64_t rows, cols;
+    std::vector<int64_t> rows;
+    int64_t cols;
     const char* role;
-    int per_token;  // matrices of this shape one token of Llama-3.1-8B multiplies
+    int per_token;  // launches of this shape one token of Llama-3.1-8B makes, as the graph runs it now
 };
-constexpr Shape kShapes[] = {{4096, 4096, "attn_q,o", 2 * 32},  {1024, 4096, "attn_k,v", 2 * 32},
-                             {14336, 4096, "ffn_gate,up", 2 * 32}, {4096, 14336, "ffn_down", 32},
-                             {128256, 4096, "output", 1}};
+const Shape kShapes[] = {{{4096}, 4096, "attn_q,o", 32},          {{1024}, 4096, "attn_k,v", 0},
+                         {{14336}, 4096, "ffn_gate,up", 0},        {{4096}, 14336, "ffn_down", 32},
+                         {{128256}, 4096, "output", 1},            {{4096, 1024, 1024}, 4096, "attn_qkv", 32},
+                         {{14336, 14336}, 4096, "ffn_gate+up", 32}};
 constexpr sl_type kTypes[] = {SL_TYPE_F32,  SL_TYPE_F16,  SL_TYPE_BF16, SL_TYPE_Q4_0, SL_TYPE_Q4_1,
                               SL_TYPE_Q5_0, SL_TYPE_Q5_1, SL_TYPE_Q8_0, SL_TYPE_Q2_K, SL_TYPE_Q3_K,
                               SL_TYPE_Q4_K, SL_TYPE_Q5_K, SL_TYPE_Q6_K};
@@ -60,39 +66,46 @@ double copy_bandwidth(cudaEvent_t start, cudaEvent_t stop) {
     return 2.0 * bytes * reps / (elapsed_ms(start, stop) * 1e-3) / 1e9;
 }
 
-// Seconds per matvec of one shape, rotating among weight buffers.
-double time_matvec(sl_type type, const Shape& s, int n_tok, int launches, cudaEvent_t start, cudaEvent_t stop) {
-    const size_t bytes = sl::row_bytes(type, s.cols) * size_t(s.rows);
-    const int n_buffers = int(std::clamp<size_t>((kRotationBytes + bytes - 1) / bytes, 2, 64));
-    std::vector<void*> w(static_cast<size_t>(n_buffers));
-    for (void*& p : w) {
-        must(cudaMalloc(&p, bytes), "cudaMalloc weights");
-        must(cudaMemset(p, 0x3c, bytes), "cudaMemset");  // every scale and value a small finite number
+// Seconds per launch of one shape, rotating among weight buffers.
+double time_matvec(sl_type type, const Shape& s, int n_tok, int launches, cudaStream_t stream, cudaEvent_t start,
+                   cudaEvent_t stop) {
+    const size_t n_parts = s.rows.size();
+    size_t set_bytes = 0;
+    for (int64_t rows : s.rows) set_bytes += sl::row_bytes(type, s.cols) * size_t(rows);
+    const int n_sets = int(std::clamp<size_t>((kRotationBytes + set_bytes - 1) / set_bytes, 2, 64));
+    std::vector<void*> w(size_t(n_sets) * n_parts), y(n_parts);
+    for (size_t i = 0; i < w.size(); ++i) {
+        const size_t bytes = sl::row_bytes(type, s.cols) * size_t(s.rows[i % n_parts]);
+        must(cudaMalloc(&w[i], bytes), "cudaMalloc weights");
+        must(cudaMemset(w[i], 0x3c, bytes), "cudaMemset");  // every scale and value a small finite number
     }
+    for (size_t p = 0; p < n_parts; ++p) must(cudaMalloc(&y[p], size_t(n_tok * s.rows[p]) * sizeof(float)), "cudaMalloc");
     std::mt19937 rng(1);
     std::normal_distribution<float> normal;
     std::vector<float> x_host(size_t(n_tok * s.cols));
     for (float& v : x_host) v = normal(rng);
-    float *x = nullptr, *y = nullptr;
+    float* x = nullptr;
     void* xq = nullptr;
     must(cudaMalloc(reinterpret_cast<void**>(&x), x_host.size() * sizeof(float)), "cudaMalloc");
-    must(cudaMalloc(reinterpret_cast<void**>(&y), size_t(n_tok * s.rows) * sizeof(float)), "cudaMalloc");
     must(cudaMalloc(&xq, size_t(n_tok * sl::cuda::q8_1_row_bytes(s.cols))), "cudaMalloc");
     must(cudaMemcpy(x, x_host.data(), x_host.size() * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy");
-    sl::cuda::quantize_q8_1(x, s.cols, n_tok, s.cols, xq, nullptr);
+    sl::cuda::quantize_q8_1(x, s.cols, n_tok, s.cols, xq, stream);
 
     auto launch = [&](int i) {
-        sl::cuda::matvec(type, w[size_t(i % n_buffers)], s.rows, s.cols, x, s.cols, xq, n_tok, y, s.rows, false, nullptr);
+        std::vector<sl::cuda::MatvecPart> parts;
+        for (size_t p = 0; p < n_parts; ++p)
+            parts.push_back({w[size_t(i % n_sets) * n_parts + p], s.rows[p], static_cast<float*>(y[p]), s.rows[p]});
+        sl::cuda::matvec(type, parts, s.cols, x, s.cols, xq, n_tok, false, stream);
     };
-    for (int i = 0; i < n_buffers; ++i) launch(i);  // warm-up: first launches, smem configuration
-    must(cudaEventRecord(start), "cudaEventRecord");
+    for (int i = 0; i < n_sets; ++i) launch(i);  // warm-up: first launches, smem configuration
+    must(cudaEventRecord(start, stream), "cudaEventRecord");
     for (int i = 0; i < launches; ++i) launch(i);
-    must(cudaEventRecord(stop), "cudaEventRecord");
+    must(cudaEventRecord(stop, stream), "cudaEventRecord");
     must(cudaEventSynchronize(stop), "cudaEventSynchronize");
     const double seconds = elapsed_ms(start, stop) * 1e-3 / launches;
     for (void* p : w) cudaFree(p);
+    for (void* p : y) cudaFree(p);
     cudaFree(x);
-    cudaFree(y);
     cudaFree(xq);
     return seconds;
 }
@@ -112,6 +125,8 @@ int main(int argc, char** argv) {
     }
     cudaDeviceProp prop{};
     must(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
+    cudaStream_t stream;  // as the backend's: a stream of its own
+    must(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreate");
     cudaEvent_t start, stop;
     must(cudaEventCreate(&start), "cudaEventCreate");
     must(cudaEventCreate(&stop), "cudaEventCreate");
@@ -124,10 +139,12 @@ int main(int argc, char** argv) {
             const char* name = sl::type_traits(type)->name;
             double token_bytes = 0, token_seconds = 0;
             for (const Shape& s : kShapes) {
-                const double bytes = double(sl::row_bytes(type, s.cols)) * double(s.rows);
-                const double seconds = time_matvec(type, s, n_tok, launches, start, stop);
+                int64_t rows = 0;
+                for (int64_t r : s.rows) rows += r;
+                const double bytes = double(sl::row_bytes(type, s.cols)) * double(rows);
+                const double seconds = time_matvec(type, s, n_tok, launches, stream, start, stop);
                 const double gbs = bytes / seconds / 1e9;
-                std::printf("%-5s %-12s %6lldx%-7lld %10.1f %9.0f %6.1f%%\n", name, s.role, (long long)s.rows, (long long)s.cols,
+                std::printf("%-5s %-12s %6lldx%-7lld %10.1f %9.0f %6.1f%%\n", name, s.role, (long long)rows, (long long)s.cols,
                             seconds * 1e6, gbs, 100 * gbs / copy);
                 token_bytes += s.per_token * bytes;
                 token_seconds += s.per_token * seconds;

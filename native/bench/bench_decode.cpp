@@ -1,11 +1,17 @@
-// End-to-end CPU speed on Llama-3.2-1B shapes (16 layers, 2048/8192, 32/8 heads, 128256 vocab,
-// untied output): prompt processing of 64 tokens and token generation, with float and with 8-bit
-// activations, beside the plain memory read bandwidth measured in the same run.
+// End-to-end decode speed through the C ABI on a random-weight model beside the bandwidth it is
+// bound by, measured in the same run.
+// CPU: Llama-3.2-1B shapes (16 layers, 2048/8192, 32/8 heads, 128256 vocab, untied output):
+// prompt processing of 64 tokens and token generation, with float and with 8-bit activations,
+// beside the plain memory read bandwidth.
 //   sluice_bench_decode TYPE [threads, default 2] [repetitions, default 5]
-// TYPE: q8_0, q4_0 or q4_k_m (Q4_K with Q6_K where llama-quantize puts it). The random-weight model
-// is written once to /tmp/sluice_bench_1b_TYPE.bin (raw tensors at known offsets, as the tests do)
-// and reused by later runs. Speeds are best / median of the repetitions, in wall time and in CPU
-// time (what the threads would reach with a core each: the development machine is shared).
+// CUDA: Llama-3.1-8B shapes: pp512, then generation natively (device argmax fed back, as `sluice
+// bench` reports its native loop) beside the device-to-device copy bandwidth.
+//   sluice_bench_decode --cuda TYPE [tokens generated, default 128]
+// TYPE: q8_0, q4_0, q4_k_m (Q4_K with Q6_K where llama-quantize puts it), q6_k, f16 or bf16. The
+// random-weight model is written once to /tmp/sluice_bench_{1b,8b}_TYPE.bin (raw tensors at known
+// offsets, as the tests do) and reused by later runs. CPU speeds are best / median of the
+// repetitions, in wall time and in CPU time (what the threads would reach with a core each: the
+// development machine is shared).
 #include <sys/stat.h>
 #include <time.h>
 
@@ -39,6 +45,12 @@ sl_hparams llama_1b() {
     return hp;
 }
 
+sl_hparams llama_8b() {
+    sl_hparams hp = llama_1b();
+    hp.n_embd = 4096, hp.n_layer = 32, hp.n_ff = 14336, hp.head_dim = 128, hp.n_rot = 128;
+    return hp;
+}
+
 // llama-quantize's use_more_bits: the layers whose attn_v and ffn_down Q4_K_M keeps in Q6_K.
 bool use_more_bits(int32_t layer, int32_t n_layer) {
     return layer < n_layer / 8 || layer >= 7 * n_layer / 8 || (layer - n_layer / 8) % 3 == 2;
@@ -50,9 +62,9 @@ struct Mix {
     sl_type more_bits;  // output, and attn_v / ffn_down of the use_more_bits layers
 };
 
-const Mix kMixes[] = {{"q8_0", SL_TYPE_Q8_0, SL_TYPE_Q8_0},
-                      {"q4_0", SL_TYPE_Q4_0, SL_TYPE_Q4_0},
-                      {"q4_k_m", SL_TYPE_Q4_K, SL_TYPE_Q6_K}};
+const Mix kMixes[] = {{"q8_0", SL_TYPE_Q8_0, SL_TYPE_Q8_0}, {"q4_0", SL_TYPE_Q4_0, SL_TYPE_Q4_0},
+                      {"q4_k_m", SL_TYPE_Q4_K, SL_TYPE_Q6_K}, {"q6_k", SL_TYPE_Q6_K, SL_TYPE_Q6_K},
+                      {"f16", SL_TYPE_F16, SL_TYPE_F16},      {"bf16", SL_TYPE_BF16, SL_TYPE_BF16}};
 
 sl_type type_of(const Mix& mix, int32_t role, int32_t layer, int32_t n_layer) {
     if (role == SL_ROLE_OUTPUT) return mix.more_bits;
@@ -178,31 +190,24 @@ int fail(const char* what) {
     return 1;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    const Mix* mix = nullptr;
-    for (const Mix& m : kMixes)
-        if (argc > 1 && std::strcmp(argv[1], m.name) == 0) mix = &m;
-    if (!mix) {
-        std::fprintf(stderr, "usage: sluice_bench_decode q8_0|q4_0|q4_k_m [threads] [repetitions]\n");
-        return 2;
-    }
-    const int32_t threads = argc > 2 ? std::atoi(argv[2]) : 2;
-    const int reps = argc > 3 ? std::max(1, std::atoi(argv[3])) : 5;
-
-    const sl_hparams hp = llama_1b();
-    const std::vector<sl_tensor_desc> table = tensor_table(hp, *mix);
-    const std::string path = std::string("/tmp/sluice_bench_1b_") + mix->name + ".bin";
+// The model's file, written unless an earlier run left it; the bytes one generated token reads
+// (every matrix and norm, and one row of the embedding table).
+bool prepare(const std::string& path, const std::vector<sl_tensor_desc>& table, double* token_bytes) {
     struct stat st;
     const uint64_t file_size = table.back().offset + table.back().size;
-    if ((stat(path.c_str(), &st) != 0 || uint64_t(st.st_size) < file_size) && !write_model(path, table)) {
-        return fail("writing the model");
-    }
-    // Bytes one generated token reads: every matrix and norm, and one row of the embedding table.
-    double token_bytes = 0;
+    if ((stat(path.c_str(), &st) != 0 || uint64_t(st.st_size) < file_size) && !write_model(path, table)) return false;
+    *token_bytes = 0;
     for (const sl_tensor_desc& t : table)
-        token_bytes += t.role == SL_ROLE_TOKEN_EMBD ? double(t.size) / double(t.ne[1]) : double(t.size);
+        *token_bytes += t.role == SL_ROLE_TOKEN_EMBD ? double(t.size) / double(t.ne[1]) : double(t.size);
+    return true;
+}
+
+int bench_cpu(const Mix& mix, int32_t threads, int reps) {
+    const sl_hparams hp = llama_1b();
+    const std::vector<sl_tensor_desc> table = tensor_table(hp, mix);
+    const std::string path = std::string("/tmp/sluice_bench_1b_") + mix.name + ".bin";
+    double token_bytes = 0;
+    if (!prepare(path, table, &token_bytes)) return fail("writing the model");
 
     // The best of a few probes: the machine is shared, and a probe slowed by a neighbour would
     // flatter the fractions below.
@@ -213,7 +218,7 @@ int main(int argc, char** argv) {
         read_bps = std::max(read_bps, bps);
     }
     std::printf("%s, %d threads, best/median of %d; %.3f GB per token; plain read %.1f GB/s -> roofline %.1f tok/s\n",
-                mix->name, threads, reps, token_bytes / 1e9, read_bps / 1e9, read_bps / token_bytes);
+                mix.name, threads, reps, token_bytes / 1e9, read_bps / 1e9, read_bps / token_bytes);
     for (int32_t q8 : {0, 1}) {
         const sl_model_params params{path.c_str(), SL_BACKEND_CPU, 0, threads, nullptr, q8};
         sl_model* model = nullptr;
@@ -229,4 +234,62 @@ int main(int argc, char** argv) {
                     s.tg_cpu.median);
     }
     return 0;
+}
+
+// One line: pp512 tok/s, generation tok/s (best / median of 3 runs from position 512), the GB/s
+// that is, and its fraction of the device copy bandwidth.
+int bench_cuda(const Mix& mix, int32_t n_gen) {
+    constexpr int32_t kPrompt = 512;
+    const sl_hparams hp = llama_8b();
+    const std::vector<sl_tensor_desc> table = tensor_table(hp, mix);
+    const std::string path = std::string("/tmp/sluice_bench_8b_") + mix.name + ".bin";
+    double copy_bps = 0, token_bytes = 0;
+    if (sl_measure_device_bandwidth(0, 1ull << 30, &copy_bps) != SL_OK) return fail("device bandwidth");
+    if (!prepare(path, table, &token_bytes)) return fail("writing the model");
+    const sl_model_params params{path.c_str(), SL_BACKEND_CUDA, 0, 0, nullptr, 0};
+    sl_model* model = nullptr;
+    if (sl_model_load(&params, &hp, table.data(), int32_t(table.size()), &model) != SL_OK) return fail("loading");
+    sl_session* session = nullptr;
+    if (sl_session_create(model, kPrompt + n_gen + 1, &session) != SL_OK) return fail("session");
+    std::vector<int32_t> tokens(kPrompt);
+    for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = int32_t(i * 7919 % size_t(hp.n_vocab));
+    std::vector<double> pp, tg;
+    for (int rep = 0; rep < 3; ++rep) {
+        if (sl_session_truncate(session, 0) != SL_OK) return fail("truncate");
+        const auto start = Clock::now();
+        if (sl_session_decode(session, tokens.data(), kPrompt, nullptr, 0) != SL_OK) return fail("prompt");
+        double seconds = 0;
+        if (sl_session_bench_decode(session, tokens[0], 1, &seconds) != SL_OK) return fail("decode");  // waits
+        pp.push_back(kPrompt / (seconds_since(start) - seconds));
+        if (sl_session_bench_decode(session, tokens[1], n_gen, &seconds) != SL_OK) return fail("decode");
+        tg.push_back(n_gen / seconds);
+    }
+    const uint64_t vram = sl_model_memory_in_use(model);
+    sl_session_free(session);
+    sl_model_free(model);
+    const Stats p = stats(pp), t = stats(tg);
+    std::printf("%-7s pp%d %7.0f tok/s  tg%d %6.1f / %6.1f tok/s  %5.0f GB/s  %5.1f%% of copy %4.0f GB/s  "
+                "(%.2f GiB/token, VRAM %.2f GiB)\n",
+                mix.name, kPrompt, p.median, n_gen, t.best, t.median, t.best * token_bytes / 1e9,
+                100.0 * t.best * token_bytes / copy_bps, copy_bps / 1e9, token_bytes / double(1ull << 30),
+                double(vram) / double(1ull << 30));
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const bool cuda = argc > 1 && std::strcmp(argv[1], "--cuda") == 0;
+    const int first = cuda ? 2 : 1;
+    const Mix* mix = nullptr;
+    for (const Mix& m : kMixes)
+        if (argc > first && std::strcmp(argv[first], m.name) == 0) mix = &m;
+    if (!mix) {
+        std::fprintf(stderr, "usage: sluice_bench_decode TYPE [threads] [repetitions]\n"
+                             "       sluice_bench_decode --cuda TYPE [tokens]\n"
+                             "TYPE: q8_0 q4_0 q4_k_m q6_k f16 bf16\n");
+        return 2;
+    }
+    if (cuda) return bench_cuda(*mix, argc > 3 ? std::max(1, std::atoi(argv[3])) : 128);
+    return bench_cpu(*mix, argc > 2 ? std::atoi(argv[2]) : 2, argc > 3 ? std::max(1, std::atoi(argv[3])) : 5);
 }

@@ -146,6 +146,28 @@ void matmul_matches(sl::Backend& backend, bool cpu_q8, sl_type type, int64_t row
                 accumulate ? " (+=)" : "     ", err);
 }
 
+// Products sharing one input (Q, K and V as one call): each output against its own reference,
+// every type alike and mixed as in Q4_K_M (V in Q6_K), at batches for the matvec and the GEMM.
+void matmuls_match(sl::Backend& backend, const sl_type (&types)[3], int64_t cols, int64_t n_tok) {
+    const int64_t rows[3] = {70, 33, 9};
+    std::vector<float> exact[3];
+    std::vector<Weight> w;
+    for (int i = 0; i < 3; ++i) w.push_back(random_weight(backend, types[i], rows[i], cols, exact[i]));
+    Batch x(backend, n_tok, cols, sltest::ref::random_floats(rng, static_cast<size_t>(n_tok * cols), -1, 1));
+    Batch y0(backend, n_tok, rows[0]), y1(backend, n_tok, rows[1]), y2(backend, n_tok, rows[2]);
+    backend.matmuls(x.act, {{w[0].ref, y0.act}, {w[1].ref, y1.act}, {w[2].ref, y2.act}});
+    const Batch* ys[3] = {&y0, &y1, &y2};
+    double worst = 0;
+    for (int i = 0; i < 3; ++i) {
+        std::vector<Vec> want;
+        for (int64_t t = 0; t < n_tok; ++t) want.push_back(sltest::ref::matvec(exact[i].data(), rows[i], x.row(t)));
+        worst = std::fmax(worst, check_rows(*ys[i], want, matmul_tolerance(backend, false, types[i], n_tok)));
+    }
+    std::printf("  matmuls %s/%s/%s x %lld n_tok %3lld: relative error %.2e\n", sl::type_traits(types[0])->name,
+                sl::type_traits(types[1])->name, sl::type_traits(types[2])->name, static_cast<long long>(cols),
+                static_cast<long long>(n_tok), worst);
+}
+
 void rope_matches(sl::Backend& backend, int64_t n_tok, bool with_factors) {
     const int head_dim = 16, n_rot = 12, n_head = 3, pos0 = 7;
     const float base = 10000.0f, scale = 0.25f;
@@ -266,6 +288,13 @@ void run_ops(sl::Backend& backend, bool cpu_q8, bool every_type) {
         for (int64_t n_tok : {1, 3, 16, 17, 40}) matmul_matches(backend, cpu_q8, type, 70, cols, n_tok, n_tok == 3);
     }
     if (cpu_q8) return;
+    for (sl_type type : kAllTypes) {
+        if (!every_type && !is_float_type(type)) continue;
+        const int64_t cols = sl::type_traits(type)->block_elems == 256 ? 512 : 96;
+        for (int64_t n_tok : {1, 16, 17}) matmuls_match(backend, {type, type, type}, cols, n_tok);
+    }
+    for (int64_t n_tok : {1, 3})
+        if (every_type) matmuls_match(backend, {SL_TYPE_Q4_K, SL_TYPE_Q4_K, SL_TYPE_Q6_K}, 512, n_tok);
     rms_norm_matches(backend, 1, 100);
     rms_norm_matches(backend, 40, 1024);
     for (bool factors : {false, true}) {

@@ -1,6 +1,6 @@
 // quantize_q8_1 and matvec against the CPU reference on fresh random inputs, every weight type, odd
 // shapes (rows not a multiple of the rows per CUDA block, several column chunks with a partial
-// last one), n_tok 1, 2, 3, 8, 16, accumulate on and off.
+// last one), n_tok 1, 2, 3, 8, 16, accumulate on and off, one matrix or several in one launch.
 // - quantize_q8_1: bit-exact with a host Q8_1 quantizer.
 // - matvec, block types: tight against a float64 dot of the CPU-dequantized weights with the
 //   dequantized Q8_1 activations (taking each Q8_1 block's sum from its fp16 s where the kernel
@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -115,31 +116,48 @@ struct Stats {
 };
 
 struct Case {
-    int64_t rows, cols;
+    std::vector<int64_t> rows;  // of each matrix in the one launch
+    int64_t cols;
     int n_tok;
     bool accumulate;
+};
+
+// One matrix of a case: its weights, outputs before and after, and where it lives on the device.
+struct Part {
+    int64_t rows, ldy;
+    std::vector<uint8_t> W;
+    std::vector<float> Y0;
+    std::unique_ptr<DeviceBuffer<uint8_t>> dw;  // exactly sized: the last-granule path must not overread
+    std::unique_ptr<DeviceBuffer<float>> dy;
 };
 
 void run_case(std::mt19937& rng, sl_type type, const Case& c, Stats& stats) {
     const char* name = type_traits(type)->name;
     const bool q8 = cuda::matvec_reads_q8_1(type);
-    const std::vector<uint8_t> W = sltest::random_weights(rng, type, c.rows, c.cols);
     // Float types: alternate 16-byte aligned activation rows (vector path) and odd strides.
-    const int64_t ldx = (c.n_tok % 2 == 0) ? (c.cols + 3) / 4 * 4 + 4 : c.cols + 1, ldy = c.rows + 3;
+    const int64_t ldx = (c.n_tok % 2 == 0) ? (c.cols + 3) / 4 * 4 + 4 : c.cols + 1;
     const std::vector<float> X = sltest::random_activations(rng, size_t(ldx * c.n_tok));
-    std::vector<float> Y0(size_t(ldy * c.n_tok), kNaN);
-    if (c.accumulate) {
-        for (int64_t t = 0; t < c.n_tok; ++t)
-            for (int64_t r = 0; r < c.rows; ++r) Y0[size_t(t * ldy + r)] = std::uniform_real_distribution<float>(-1, 1)(rng);
+    std::vector<Part> parts;
+    std::vector<cuda::MatvecPart> launch;
+    for (int64_t rows : c.rows) {
+        const int64_t ldy = rows + 3;
+        std::vector<uint8_t> W = sltest::random_weights(rng, type, rows, c.cols);
+        std::vector<float> Y0(size_t(ldy * c.n_tok), kNaN);
+        if (c.accumulate) {
+            for (int64_t t = 0; t < c.n_tok; ++t)
+                for (int64_t r = 0; r < rows; ++r) Y0[size_t(t * ldy + r)] = std::uniform_real_distribution<float>(-1, 1)(rng);
+        }
+        auto dw = std::make_unique<DeviceBuffer<uint8_t>>(W);
+        auto dy = std::make_unique<DeviceBuffer<float>>(Y0);
+        launch.push_back({dw->get(), rows, dy->get(), ldy});
+        parts.push_back({rows, ldy, std::move(W), std::move(Y0), std::move(dw), std::move(dy)});
     }
 
-    DeviceBuffer<uint8_t> dw(W);  // exactly sized: the kernel's last-granule path must not overread
-    DeviceBuffer<float> dx(X), dy(Y0);
+    DeviceBuffer<float> dx(X);
     DeviceBuffer<uint8_t> dxq(size_t(c.n_tok * cuda::q8_1_row_bytes(c.cols)));
     if (q8) cuda::quantize_q8_1(dx.get(), ldx, c.n_tok, c.cols, dxq.get(), nullptr);
-    cuda::matvec(type, dw.get(), c.rows, c.cols, q8 ? nullptr : dx.get(), ldx, q8 ? dxq.get() : nullptr, c.n_tok,
-                 dy.get(), ldy, c.accumulate, nullptr);
-    const std::vector<float> Y = dy.download();
+    cuda::matvec(type, launch, c.cols, q8 ? nullptr : dx.get(), ldx, q8 ? dxq.get() : nullptr, c.n_tok, c.accumulate,
+                 nullptr);
     const std::vector<uint8_t> Xq = q8 ? dxq.download() : std::vector<uint8_t>();
 
     std::vector<Q8Row> seen;
@@ -149,68 +167,74 @@ void run_case(std::mt19937& rng, sl_type type, const Case& c, Stats& stats) {
     const cpu::QuantFormat* format = cpu::quant_format(type);
     std::vector<float> w(size_t(c.cols)), scale(size_t(c.cols)), min(size_t(c.cols));
     std::vector<int8_t> q(size_t(c.cols));
-    int bad = 0, unwritten = 0, pad = 0;
-    for (int64_t r = 0; r < c.rows; ++r) {
-        cpu::dequantize_row(type, W.data() + r * stride, w.data(), c.cols);
-        if (q8 && uses_q8_1_sum(type)) cpu::unpack_row(*format, W.data() + r * stride, c.cols, {q.data(), scale.data(), min.data()});
-        for (int64_t t = 0; t < c.n_tok; ++t) {
-            const float* x = X.data() + t * ldx;
-            const float got = Y[size_t(t * ldy + r)];
-            const double y0 = c.accumulate ? Y0[size_t(t * ldy + r)] : 0.0;
-            double dot_f = 0, mag_f = std::fabs(y0), bound = 0;
-            for (int64_t i = 0; i < c.cols; ++i) {
-                dot_f += double(w[size_t(i)]) * x[i];
-                mag_f += std::fabs(double(w[size_t(i)]) * x[i]);
-            }
-            double err_tight = 0, rel_tight = 0, expected_q = NAN;
-            bool tight_ok = true;
-            if (q8) {
-                const Q8Row& xs = seen[size_t(t)];
-                double dot_q = 0, mag_q = std::fabs(y0);
+    for (size_t part = 0; part < parts.size(); ++part) {
+        const Part& P = parts[part];
+        const std::vector<float> Y = P.dy->download();
+        int bad = 0, unwritten = 0, pad = 0;
+        for (int64_t r = 0; r < P.rows; ++r) {
+            cpu::dequantize_row(type, P.W.data() + r * stride, w.data(), c.cols);
+            if (q8 && uses_q8_1_sum(type)) cpu::unpack_row(*format, P.W.data() + r * stride, c.cols, {q.data(), scale.data(), min.data()});
+            for (int64_t t = 0; t < c.n_tok; ++t) {
+                const float* x = X.data() + t * ldx;
+                const float got = Y[size_t(t * P.ldy + r)];
+                const double y0 = c.accumulate ? P.Y0[size_t(t * P.ldy + r)] : 0.0;
+                double dot_f = 0, mag_f = std::fabs(y0), bound = 0;
                 for (int64_t i = 0; i < c.cols; ++i) {
-                    dot_q += double(w[size_t(i)]) * xs.x[size_t(i)];
-                    mag_q += std::fabs(double(w[size_t(i)]) * xs.x[size_t(i)]);
+                    dot_f += double(w[size_t(i)]) * x[i];
+                    mag_f += std::fabs(double(w[size_t(i)]) * x[i]);
                 }
-                if (uses_q8_1_sum(type)) {  // w = scale * q - min: the kernel's -min * sum(x) uses s
-                    for (int64_t b = 0; b < c.cols / 32; ++b)
-                        dot_q -= double(min[size_t(b * 32 / format->sub_len)]) * xs.s_error[size_t(b)];
+                double err_tight = 0, rel_tight = 0, expected_q = NAN;
+                bool tight_ok = true;
+                if (q8) {
+                    const Q8Row& xs = seen[size_t(t)];
+                    double dot_q = 0, mag_q = std::fabs(y0);
+                    for (int64_t i = 0; i < c.cols; ++i) {
+                        dot_q += double(w[size_t(i)]) * xs.x[size_t(i)];
+                        mag_q += std::fabs(double(w[size_t(i)]) * xs.x[size_t(i)]);
+                    }
+                    if (uses_q8_1_sum(type)) {  // w = scale * q - min: the kernel's -min * sum(x) uses s
+                        for (int64_t b = 0; b < c.cols / 32; ++b)
+                            dot_q -= double(min[size_t(b * 32 / format->sub_len)]) * xs.s_error[size_t(b)];
+                    }
+                    // Each activation moved by at most half a step (amax / 254) plus its fp16 scale's rounding.
+                    for (int64_t b = 0; b < c.cols; b += 32) {
+                        float amax = 0;
+                        for (int64_t i = b; i < b + 32; ++i) amax = std::max(amax, std::fabs(x[i]));
+                        for (int64_t i = b; i < b + 32; ++i) bound += std::fabs(w[size_t(i)]) * amax * (1.0 / 254 + 1.0 / 2048);
+                    }
+                    expected_q = y0 + dot_q;
+                    err_tight = std::fabs(got - expected_q);
+                    rel_tight = err_tight / std::max(mag_q, 1e-30);
+                    tight_ok = err_tight <= 2e-5 * mag_q;
                 }
-                // Each activation moved by at most half a step (amax / 254) plus its fp16 scale's rounding.
-                for (int64_t b = 0; b < c.cols; b += 32) {
-                    float amax = 0;
-                    for (int64_t i = b; i < b + 32; ++i) amax = std::max(amax, std::fabs(x[i]));
-                    for (int64_t i = b; i < b + 32; ++i) bound += std::fabs(w[size_t(i)]) * amax * (1.0 / 254 + 1.0 / 2048);
-                }
-                expected_q = y0 + dot_q;
-                err_tight = std::fabs(got - expected_q);
-                rel_tight = err_tight / std::max(mag_q, 1e-30);
-                tight_ok = err_tight <= 2e-5 * mag_q;
-            }
-            const double err_f = std::fabs(got - (y0 + dot_f));
-            const bool loose_ok = err_f <= 1.1 * bound + 2e-5 * mag_f;
-            stats.tight = std::max(stats.tight, q8 ? rel_tight : err_f / std::max(mag_f, 1e-30));
-            stats.loose = std::max(stats.loose, err_f / std::max(mag_f, 1e-30));
-            if (!(tight_ok && loose_ok)) {  // NaN fails both
-                unwritten += std::isnan(got);
-                if (bad++ == 0) {
-                    std::printf("  %s %lldx%lld n_tok %d%s: row %lld token %lld: got %.9g, expected %.9g (8-bit activations) / %.9g "
-                                "(float), sum|wx| %.4g, 8-bit bound %.4g\n",
-                                name, (long long)c.rows, (long long)c.cols, c.n_tok, c.accumulate ? " accumulate" : "",
-                                (long long)r, (long long)t, got, expected_q, y0 + dot_f, mag_f, bound);
+                const double err_f = std::fabs(got - (y0 + dot_f));
+                const bool loose_ok = err_f <= 1.1 * bound + 2e-5 * mag_f;
+                stats.tight = std::max(stats.tight, q8 ? rel_tight : err_f / std::max(mag_f, 1e-30));
+                stats.loose = std::max(stats.loose, err_f / std::max(mag_f, 1e-30));
+                if (!(tight_ok && loose_ok)) {  // NaN fails both
+                    unwritten += std::isnan(got);
+                    if (bad++ == 0) {
+                        std::printf("  %s part %zu of %zu, %lldx%lld n_tok %d%s: row %lld token %lld: got %.9g, expected %.9g "
+                                    "(8-bit activations) / %.9g (float), sum|wx| %.4g, 8-bit bound %.4g\n",
+                                    name, part, parts.size(), (long long)P.rows, (long long)c.cols, c.n_tok,
+                                    c.accumulate ? " accumulate" : "", (long long)r, (long long)t, got, expected_q, y0 + dot_f,
+                                    mag_f, bound);
+                    }
                 }
             }
         }
+        for (int64_t t = 0; t < c.n_tok; ++t)
+            for (int64_t r = P.rows; r < P.ldy; ++r) pad += !std::isnan(Y[size_t(t * P.ldy + r)]);
+        if (bad || pad) {
+            std::printf("  %s part %zu of %zu, %lldx%lld n_tok %d%s: %d of %lld outputs wrong (%d never written), %d padding "
+                        "values written\n",
+                        name, part, parts.size(), (long long)P.rows, (long long)c.cols, c.n_tok,
+                        c.accumulate ? " accumulate" : "", bad, (long long)(P.rows * c.n_tok), unwritten, pad);
+        }
+        CHECK_EQ(bad, 0);
+        CHECK_EQ(pad, 0);
+        stats.failures += bad + pad;
     }
-    for (int64_t t = 0; t < c.n_tok; ++t)
-        for (int64_t r = c.rows; r < ldy; ++r) pad += !std::isnan(Y[size_t(t * ldy + r)]);
-    if (bad || pad) {
-        std::printf("  %s %lldx%lld n_tok %d%s: %d of %lld outputs wrong (%d never written), %d padding values written\n", name,
-                    (long long)c.rows, (long long)c.cols, c.n_tok, c.accumulate ? " accumulate" : "", bad,
-                    (long long)(c.rows * c.n_tok), unwritten, pad);
-    }
-    CHECK_EQ(bad, 0);
-    CHECK_EQ(pad, 0);
-    stats.failures += bad + pad;
     ++stats.runs;
 }
 
@@ -249,8 +273,14 @@ int main() {
         const std::vector<int64_t> cols = cols_for(type);
         for (size_t s = 0; s < cols.size(); ++s) {
             for (size_t k = 0; k < std::size(n_toks); ++k) {
-                run_case(rng, type, {rows[s], cols[s], n_toks[k], (k + s) % 2 == 1}, stats);
+                run_case(rng, type, {{rows[s]}, cols[s], n_toks[k], (k + s) % 2 == 1}, stats);
             }
+        }
+        // Several matrices in one launch (Q, K, V; gate, up), of odd row counts so that a part's
+        // last CUDA block is partial.
+        for (int n_tok : {1, 3, 16}) {
+            run_case(rng, type, {{33, 7, 1031}, cols.back(), n_tok, n_tok == 3}, stats);
+            run_case(rng, type, {{1, 70}, cols[1], n_tok, false}, stats);
         }
         std::printf("%-5s %5d %14.3g %14.3g %9d\n", type_traits(type)->name, stats.runs, stats.tight, stats.loose, stats.failures);
     }

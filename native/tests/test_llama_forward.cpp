@@ -1,7 +1,8 @@
 // End to end through the C ABI: a tiny random-weight Llama written as a raw file of tensors at
 // known offsets (no GGUF), loaded with its tensor table and checked against a double-precision
 // forward pass; batches, token-by-token decoding, truncation, context overflow and bad tables.
-// Matrices are F32, or Q8_0 for the 8-bit-activation path (which only quantized matmuls take).
+// Matrices are F32, or Q8_0 for the 8-bit-activation path (which only quantized matmuls take); with
+// a GPU also the CUDA backend on F32, Q4_K and Q8_0 matrices.
 #include <unistd.h>
 
 #include <cstdio>
@@ -16,6 +17,7 @@
 
 #include "check.h"
 #include "cpu/quant/quant.h"
+#include "formats/types.h"
 #include "reference_ops.h"
 #include "sluice/sluice.h"
 
@@ -28,6 +30,7 @@ struct TinySpec {
     bool tied;
     float freq_scale;
     sl_type matrix_type = SL_TYPE_F32;  // of the 2-D weights but token_embd; norms and rope factors stay F32
+    int32_t head_dim = 16;              // of 4 query heads (n_embd = 4 head_dim, n_ff = 2 n_embd)
 };
 
 // A tiny Llama: its weights on the host and the same weights in a raw file described by `table`.
@@ -45,8 +48,9 @@ struct TinyModel {
 std::unique_ptr<TinyModel> make_tiny_model(const TinySpec& spec, uint32_t seed) {
     auto m = std::make_unique<TinyModel>();
     sl_hparams& hp = m->hp;
-    hp.n_vocab = 100, hp.n_ctx_train = 1024, hp.n_embd = 64, hp.n_layer = 2, hp.n_head = 4, hp.n_head_kv = 2;
-    hp.n_ff = 128, hp.head_dim = 16, hp.n_rot = 16, hp.rope_freq_base = 10000.0f, hp.rope_freq_scale = spec.freq_scale;
+    hp.n_vocab = 100, hp.n_ctx_train = 1024, hp.n_embd = 4 * spec.head_dim, hp.n_layer = 2, hp.n_head = 4;
+    hp.n_head_kv = 2, hp.n_ff = 8 * spec.head_dim, hp.head_dim = spec.head_dim, hp.n_rot = spec.head_dim;
+    hp.rope_freq_base = 10000.0f, hp.rope_freq_scale = spec.freq_scale;
     hp.rms_eps = 1e-5f, hp.tied_output = spec.tied;
 
     std::mt19937 rng(seed);
@@ -193,21 +197,41 @@ std::vector<int32_t> random_tokens(size_t n, uint32_t seed) {
     return tokens;
 }
 
-// A prompt as one batch, then three tokens one at a time, both against the reference.
-void batch_and_steps_match_reference(const TinySpec& spec, int32_t activation_q8, double rel_tol) {
-    auto m = make_tiny_model(spec, 7);
-    const std::vector<int32_t> tokens = random_tokens(10, 1);
-    const std::vector<Vec> want = ReferenceLlama(*m).run(tokens);
-    ModelPtr model = load(*m, cpu_params(*m, activation_q8));
+// A prompt as one batch, then nine tokens one at a time, both against the reference. On CUDA the
+// single tokens go through the recorded decode step (a direct run, its capture into a CUDA graph,
+// replays), where Q/K/V and gate/up are one matvec launch each.
+void batch_and_steps_match_reference(const sl_model_params& params, const TinyModel& m, double rel_tol) {
+    const std::vector<int32_t> tokens = random_tokens(16, 1);
+    const std::vector<Vec> want = ReferenceLlama(m).run(tokens);
+    ModelPtr model = load(m, params);
     SessionPtr s = session(model.get(), 32);
-    const std::vector<float> prompt = decode_all(s.get(), tokens, 0, 7, m->hp.n_vocab);
+    const std::vector<float> prompt = decode_all(s.get(), tokens, 0, 7, m.hp.n_vocab);
     check_rows_match(prompt.data(), want, 0, 7, rel_tol);
-    std::vector<float> last(static_cast<size_t>(m->hp.n_vocab));
+    std::vector<float> last(static_cast<size_t>(m.hp.n_vocab));
     for (size_t t = 7; t < tokens.size(); ++t) {
         CHECK_EQ(sl_session_decode(s.get(), &tokens[t], 1, last.data(), 0), SL_OK);
         check_rows_match(last.data(), want, t, 1, rel_tol);
     }
-    CHECK_EQ(sl_session_position(s.get()), 10);
+    CHECK_EQ(sl_session_position(s.get()), 16);
+}
+
+void cpu_matches_reference(const TinySpec& spec, int32_t activation_q8, double rel_tol) {
+    auto m = make_tiny_model(spec, 7);
+    batch_and_steps_match_reference(cpu_params(*m, activation_q8), *m, rel_tol);
+}
+
+// head_dim 64, which CUDA attention needs; the F16 KV cache and (for quantized weights) the 8-bit
+// activations bound the accuracy.
+void cuda_matches_reference(const TinySpec& spec, double rel_tol) {
+    if (const char* reason = sl_cuda_unavailable_reason()) {
+        std::printf("cuda forward: not checked here: %s\n", reason);
+        return;
+    }
+    auto m = make_tiny_model(spec, 17);
+    sl_model_params params = cpu_params(*m);
+    params.backend = SL_BACKEND_CUDA;
+    batch_and_steps_match_reference(params, *m, rel_tol);
+    std::printf("cuda forward %s: checked\n", sl::type_traits(spec.matrix_type)->name);
 }
 
 // On quantized weights the 8-bit-activation option changes the arithmetic, so it really runs.
@@ -403,14 +427,17 @@ void bad_calls_are_rejected() {
 
 int main() {
     for (const TinySpec& spec : {TinySpec{false, false, 1.0f}, TinySpec{true, true, 1.0f}, TinySpec{true, false, 0.25f}}) {
-        batch_and_steps_match_reference(spec, 0, 1e-4);
+        cpu_matches_reference(spec, 0, 1e-4);
         batch_equals_steps_and_truncate_replays(spec);
     }
     // Q8_0 weights: float activations stay as exact as with F32; 8-bit activations land at llama.cpp's
     // accuracy (its CPU backend is ~1e-2 from the float64 reference on quantized golden models).
-    batch_and_steps_match_reference({true, false, 1.0f, SL_TYPE_Q8_0}, 0, 1e-4);
-    batch_and_steps_match_reference({true, false, 1.0f, SL_TYPE_Q8_0}, 1, 3e-2);
+    cpu_matches_reference({true, false, 1.0f, SL_TYPE_Q8_0}, 0, 1e-4);
+    cpu_matches_reference({true, false, 1.0f, SL_TYPE_Q8_0}, 1, 3e-2);
     q8_activations_change_quantized_matmuls();
+    cuda_matches_reference({true, false, 1.0f, SL_TYPE_F32, 64}, 1e-2);
+    cuda_matches_reference({true, false, 1.0f, SL_TYPE_Q4_K, 64}, 5e-2);
+    cuda_matches_reference({false, true, 1.0f, SL_TYPE_Q8_0, 64}, 5e-2);
     long_prompt_runs_in_pieces();
     context_overflow_is_reported();
     bad_descriptions_are_rejected();

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <span>
 
@@ -127,6 +128,15 @@ public:
     virtual void rms_norm(Activations x, const WeightRef& weight, float eps, Activations out) = 0;
     // y row t = W * x row t, or y row t += W * x row t when accumulate (the residual add folded in).
     virtual void matmul(const WeightRef& w, Activations x, Activations y, bool accumulate = false) = 0;
+    // y = w * x for each (w, y) of products that share the input x (Q, K and V; gate and up): one
+    // launch on CUDA where the weights share a type; this default is one matmul each.
+    struct Product {
+        const WeightRef& w;
+        Activations y;
+    };
+    virtual void matmuls(Activations x, std::initializer_list<Product> products) {
+        for (const Product& p : products) matmul(p.w, x, p.y);
+    }
     // Rotates adjacent pairs of the first n_rot dims of every head of q and of k (one call: one
     // launch on CUDA), row t at the position of window row row0 + t.
     virtual void rope(Activations q, Activations k, const RopeParams& params, int64_t row0) = 0;

@@ -15,6 +15,7 @@
 #include "core/status.h"
 #include "cuda/cp_async.cuh"
 #include "cuda/cuda_check.h"
+#include "cuda/launch.cuh"
 #include "cuda/ops.h"
 
 namespace sl::cuda {
@@ -62,6 +63,8 @@ template <int D, int G>
 __global__ void __launch_bounds__(kThreads)
     decode_chunk_kernel(AttentionArgs a, const float* __restrict__ q, const int32_t* __restrict__ pos, int32_t max_ctx,
                         int group, float* __restrict__ part_o, float* __restrict__ part_ml) {
+    pdl_wait();
+    pdl_launch_dependents();
     using S = Smem<D, G>;
     const int n_pos = min(*pos + 1, max_ctx);
     const int p0 = blockIdx.x * kChunk;
@@ -195,6 +198,8 @@ __global__ void __launch_bounds__(kThreads)
 __global__ void decode_combine_kernel(const int32_t* __restrict__ pos, int32_t max_ctx, int n_head, int head_dim,
                                       const float* __restrict__ part_o, const float* __restrict__ part_ml,
                                       float* __restrict__ out) {
+    pdl_wait();
+    pdl_launch_dependents();
     const int n_pos = min(*pos + 1, max_ctx);
     const int chunks = (n_pos + kChunk - 1) / kChunk;
     const int h = blockIdx.x, d = threadIdx.x;
@@ -221,8 +226,8 @@ void launch_chunks(const AttentionArgs& a, const float* q, const int32_t* pos, i
     (void)configured;
     const dim3 grid(static_cast<unsigned>(n_chunks(max_ctx)), static_cast<unsigned>(a.n_head_kv),
                     static_cast<unsigned>(group / G));
-    decode_chunk_kernel<D, G><<<grid, kThreads, kBytes, stream>>>(a, q, pos, max_ctx, group, part_o, part_ml);
-    check_launch("attention_decode_chunk");
+    launch_overlapped("attention_decode_chunk", decode_chunk_kernel<D, G>, grid, kThreads, kBytes, stream, a, q, pos,
+                      max_ctx, group, part_o, part_ml);
 }
 
 template <int D>
@@ -265,9 +270,8 @@ void attention_decode(const AttentionArgs& a, const float* q, const int32_t* pos
         launch_chunks_for_group<64>(a, q, pos, max_ctx, group, part_o, part_ml, stream);
     else
         launch_chunks_for_group<128>(a, q, pos, max_ctx, group, part_o, part_ml, stream);
-    decode_combine_kernel<<<a.n_head, a.head_dim, 0, stream>>>(pos, max_ctx, a.n_head, a.head_dim, part_o, part_ml,
-                                                               out);
-    check_launch("attention_decode_combine");
+    launch_overlapped("attention_decode_combine", decode_combine_kernel, a.n_head, a.head_dim, 0, stream, pos, max_ctx,
+                      a.n_head, a.head_dim, part_o, part_ml, out);
 }
 
 }  // namespace sl::cuda

@@ -114,10 +114,36 @@ public:
     }
 
     void matmul(const WeightRef& w, Activations x, Activations y, bool accumulate) override {
-        if (!w.data) raise(SL_ERR_INTERNAL, "CUDA matmul reached a streamed weight (tier %d) not bound to its slot", w.tier);
-        if (x.n_tok <= kMaxMatvecTokens) matvec_small_batch(w, x, y, accumulate);
-        else gemm_large_batch(w, x, y, accumulate);
+        check_bound(w);
+        if (x.n_tok <= kMaxMatvecTokens) {
+            const MatvecPart part{w.data, w.rows, y.data, y.width};
+            matvec_small_batch(w, x, {&part, 1}, accumulate);
+        } else {
+            gemm_large_batch(w, x, y, accumulate);
+        }
         if (y.data == quantized_.src) forget_quantized();
+    }
+
+    // Decode batches: consecutive products of one type and width as one matvec launch.
+    void matmuls(Activations x, std::initializer_list<Product> products) override {
+        if (x.n_tok > kMaxMatvecTokens) return Backend::matmuls(x, products);
+        MatvecPart parts[kMaxMatvecParts];
+        const WeightRef* first = nullptr;
+        size_t n = 0;
+        bool overwrites_input = false;
+        const auto flush = [&] {
+            if (n > 0) matvec_small_batch(*first, x, {parts, n}, false);
+            n = 0;
+        };
+        for (const Product& p : products) {
+            check_bound(p.w);
+            if (n > 0 && (p.w.type != first->type || p.w.cols != first->cols || n == std::size(parts))) flush();
+            if (n == 0) first = &p.w;
+            parts[n++] = {p.w.data, p.w.rows, p.y.data, p.y.width};
+            overwrites_input = overwrites_input || p.y.data == quantized_.src;
+        }
+        flush();
+        if (overwrites_input) forget_quantized();
     }
 
     void rope(Activations q, Activations k, const RopeParams& p, int64_t row0) override {
@@ -238,10 +264,14 @@ private:
         return xq;
     }
 
-    void matvec_small_batch(const WeightRef& w, Activations x, Activations y, bool accumulate) {
+    static void check_bound(const WeightRef& w) {
+        if (!w.data) raise(SL_ERR_INTERNAL, "CUDA matmul reached a streamed weight (tier %d) not bound to its slot", w.tier);
+    }
+
+    // parts: matrices of w's type and width.
+    void matvec_small_batch(const WeightRef& w, Activations x, std::span<const MatvecPart> parts, bool accumulate) {
         const void* xq = matvec_reads_q8_1(w.type) ? quantized(x, w.cols) : nullptr;
-        matvec(w.type, w.data, w.rows, w.cols, x.data, x.width, xq, static_cast<int>(x.n_tok), y.data, y.width,
-               accumulate, stream_);
+        matvec(w.type, parts, w.cols, x.data, x.width, xq, static_cast<int>(x.n_tok), accumulate, stream_);
     }
 
     // Each weight is read once per batch: F32 in fp32, F16 as stored, the others dequantized to fp16

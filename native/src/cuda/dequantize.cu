@@ -8,6 +8,7 @@
 
 #include "core/status.h"
 #include "cuda/cuda_check.h"
+#include "cuda/launch.cuh"
 #include "cuda/dequant.cuh"
 #include "cuda/ops.h"
 #include "formats/types.h"
@@ -52,6 +53,8 @@ template <sl_type T>
 __global__ void __launch_bounds__(kThreads) get_rows_kernel(const uint8_t* __restrict__ table, int64_t cols,
                                                             int64_t row_bytes, const int32_t* __restrict__ tokens,
                                                             int64_t n_tok, float* __restrict__ out, int64_t ldo) {
+    pdl_wait();
+    pdl_launch_dependents();
     const int64_t groups_per_row = (cols + kGroup - 1) / kGroup;
     const int64_t g = int64_t(blockIdx.x) * kThreads + threadIdx.x;
     if (g >= n_tok * groups_per_row) return;
@@ -101,9 +104,9 @@ void get_rows(sl_type type, const void* table, int64_t cols, const int32_t* toke
         constexpr sl_type T = decltype(tag)::value;
         const int64_t threads = n_tok * ((cols + kGroup - 1) / kGroup);
         if (threads == 0) return;
-        get_rows_kernel<T><<<blocks_for(threads), kThreads, 0, stream>>>(
-            static_cast<const uint8_t*>(table), cols, int64_t(row_bytes(type, cols)), tokens, n_tok, out, ldo);
-        check_launch("get_rows");
+        launch_overlapped("get_rows", get_rows_kernel<T>, blocks_for(threads), kThreads, 0, stream,
+                          static_cast<const uint8_t*>(table), cols, int64_t(row_bytes(type, cols)), tokens, n_tok, out,
+                          ldo);
     });
 }
 

@@ -44,10 +44,11 @@ DeviceMemory::DeviceMemory(size_t bytes, MemoryKind kind, int device, uint64_t& 
             cudaGetLastError();
             out_of_vram(device, bytes, "a buffer");
         }
-        // cudaMemset runs on the legacy default stream, which does not order against the backend's
-        // non-blocking streams: wait for it, or a kernel or copy queued next could land first.
+        // cudaMemset runs on the legacy default stream, which does not order the backend's
+        // non-blocking stream: without the wait, kernels there could write the buffer before it is
+        // zeroed (or read it unzeroed).
         SL_CUDA(cudaMemset(data_, 0, asked));
-        SL_CUDA(cudaStreamSynchronize(nullptr));
+        SL_CUDA(cudaStreamSynchronize(cudaStreamLegacy));
     }
     in_use_ += bytes_;
 }

@@ -1,6 +1,7 @@
 // Elementwise ops over activation rows: SwiGLU (optionally also as Q8_1 for the down projection)
 // and the residual add.
 #include "cuda/cuda_check.h"
+#include "cuda/launch.cuh"
 #include "core/status.h"
 #include "cuda/ops.h"
 #include "cuda/q8_1.cuh"
@@ -12,6 +13,8 @@ constexpr int kThreads = 256;
 
 __global__ void swiglu_kernel(const float* gate, const float* __restrict__ up, int64_t n, float* out,
                               uint8_t* __restrict__ out_q8_1) {
+    pdl_wait();
+    pdl_launch_dependents();
     const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
     if (i >= n) return;  // n % 32 == 0 with Q8_1 output: whole warps leave together
     const float g = gate[i];
@@ -35,8 +38,8 @@ void swiglu(const float* gate, const float* up, int64_t n, float* out, void* out
     if (out_q8_1 && n % kQ8_1BlockElems != 0)
         raise(SL_ERR_INVALID_ARGUMENT, "swiglu: Q8_1 output needs whole blocks of 32, not %lld values",
               static_cast<long long>(n));
-    swiglu_kernel<<<blocks_for(n), kThreads, 0, stream>>>(gate, up, n, out, static_cast<uint8_t*>(out_q8_1));
-    check_launch("swiglu");
+    launch_overlapped("swiglu", swiglu_kernel, blocks_for(n), kThreads, 0, stream, gate, up, n, out,
+                      static_cast<uint8_t*>(out_q8_1));
 }
 
 void add(float* dst, const float* src, int64_t n, cudaStream_t stream) {

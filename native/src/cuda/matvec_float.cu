@@ -1,8 +1,8 @@
 // Decode matrix-vector products for F32, F16 and BF16 weights against float activations, fp32
 // accumulation. One warp per row, eight rows per CUDA block; each lane streams 16-byte weight
 // vectors (evict-first, so the activations keep the L1), four loads in flight per lane (2 KB per
-// warp) before any is used. Rows whose vectors would be misaligned (odd cols, unaligned x) take a
-// scalar path.
+// warp) before any is used, the first four before the kernel waits for the one before it. Rows
+// whose vectors would be misaligned (odd cols, unaligned x) take a scalar path.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -10,7 +10,9 @@
 #include "core/status.h"
 #include "cuda/cuda_check.h"
 #include "cuda/device_bits.cuh"
+#include "cuda/launch.cuh"
 #include "cuda/matvec_float.h"
+#include "cuda/matvec_parts.cuh"
 #include "cuda/ops.h"
 
 namespace sl::cuda {
@@ -60,15 +62,14 @@ struct FloatWeight<SL_TYPE_BF16> {
 };
 
 template <sl_type T, int NTOK, bool kVector>
-__global__ void __launch_bounds__(32 * kWarps) matvec_float_kernel(const void* __restrict__ w, int64_t rows,
-                                                                   int64_t cols, const float* __restrict__ x,
-                                                                   int64_t ldx, float* __restrict__ y, int64_t ldy,
+__global__ void __launch_bounds__(32 * kWarps) matvec_float_kernel(MatvecParts parts, int64_t cols,
+                                                                   const float* __restrict__ x, int64_t ldx,
                                                                    bool accumulate) {
     using F = FloatWeight<T>;
     const int lane = threadIdx.x % 32;
-    const int64_t row = int64_t(blockIdx.x) * kWarps + threadIdx.x / 32;
-    if (row >= rows) return;
-    const auto* w_row = static_cast<const typename F::Elem*>(w) + row * cols;
+    const MatvecRow r = matvec_row(parts, kWarps, threadIdx.x / 32);
+    if (!r.valid) return;
+    const auto* w_row = reinterpret_cast<const typename F::Elem*>(r.w) + r.row * cols;
 
     float acc[NTOK];
 #pragma unroll
@@ -78,13 +79,18 @@ __global__ void __launch_bounds__(32 * kWarps) matvec_float_kernel(const void* _
         constexpr int E = F::kPerVec;
         const auto* vecs = reinterpret_cast<const uint4*>(w_row);
         const int64_t n_vecs = cols / E;
-        for (int64_t v0 = 0; v0 < n_vecs; v0 += 32 * kUnroll) {
-            uint4 v[kUnroll];
+        uint4 v[kUnroll];
+        auto load = [&](int64_t v0) {
 #pragma unroll
             for (int u = 0; u < kUnroll; ++u) {
                 const int64_t i = v0 + 32 * u + lane;
                 if (i < n_vecs) v[u] = __ldcs(vecs + i);
             }
+        };
+        load(0);  // the weights are no kernel's output: on their way before the wait
+        pdl_wait();
+        pdl_launch_dependents();
+        for (int64_t v0 = 0; v0 < n_vecs; v0 += 32 * kUnroll) {
 #pragma unroll
             for (int u = 0; u < kUnroll; ++u) {
                 const int64_t i = v0 + 32 * u + lane;
@@ -101,8 +107,11 @@ __global__ void __launch_bounds__(32 * kWarps) matvec_float_kernel(const void* _
                     }
                 }
             }
+            if (v0 + 32 * kUnroll < n_vecs) load(v0 + 32 * kUnroll);
         }
     } else {
+        pdl_wait();
+        pdl_launch_dependents();
         for (int64_t i = lane; i < cols; i += 32) {
             const float f = F::at(w_row, i);
 #pragma unroll
@@ -112,42 +121,32 @@ __global__ void __launch_bounds__(32 * kWarps) matvec_float_kernel(const void* _
 
 #pragma unroll
     for (int t = 0; t < NTOK; ++t) acc[t] = warp_sum(acc[t]);
-    if (lane == 0) {
-#pragma unroll
-        for (int t = 0; t < NTOK; ++t) {
-            float* out = y + t * ldy + row;
-            *out = accumulate ? *out + acc[t] : acc[t];
-        }
-    }
+    store_row(r, lane, acc, accumulate);
 }
 
 template <sl_type T, int NTOK = 1>
-void launch(int n_tok, bool vector, const void* w, int64_t rows, int64_t cols, const float* x, int64_t ldx, float* y,
-            int64_t ldy, bool accumulate, cudaStream_t stream) {
+void launch(int n_tok, bool vector, const MatvecParts& parts, int64_t cols, const float* x, int64_t ldx,
+            bool accumulate, cudaStream_t stream) {
     if constexpr (NTOK < kMaxMatvecTokens) {
-        if (n_tok > NTOK) return launch<T, NTOK + 1>(n_tok, vector, w, rows, cols, x, ldx, y, ldy, accumulate, stream);
+        if (n_tok > NTOK) return launch<T, NTOK + 1>(n_tok, vector, parts, cols, x, ldx, accumulate, stream);
     }
-    const unsigned grid = unsigned((rows + kWarps - 1) / kWarps);
-    if (vector) {
-        matvec_float_kernel<T, NTOK, true><<<grid, 32 * kWarps, 0, stream>>>(w, rows, cols, x, ldx, y, ldy, accumulate);
-    } else {
-        matvec_float_kernel<T, NTOK, false><<<grid, 32 * kWarps, 0, stream>>>(w, rows, cols, x, ldx, y, ldy, accumulate);
-    }
-    check_launch("matvec_float");
+    const auto kernel = vector ? matvec_float_kernel<T, NTOK, true> : matvec_float_kernel<T, NTOK, false>;
+    launch_overlapped("matvec_float", kernel, parts.blocks, 32 * kWarps, 0, stream, parts, cols, x, ldx, accumulate);
 }
 
 }  // namespace
 
-void matvec_float(sl_type type, const void* w, int64_t rows, int64_t cols, const float* x, int64_t ldx, int n_tok,
-                  float* y, int64_t ldy, bool accumulate, cudaStream_t stream) {
+void matvec_float(sl_type type, std::span<const MatvecPart> parts, int64_t cols, const float* x, int64_t ldx,
+                  int n_tok, bool accumulate, cudaStream_t stream) {
     const int per_vec = type == SL_TYPE_F32 ? 4 : 8;
     // 16-byte vectors need every row and every activation row to start 16-byte aligned.
-    const bool vector = cols % per_vec == 0 && reinterpret_cast<uintptr_t>(w) % 16 == 0 &&
-                        reinterpret_cast<uintptr_t>(x) % 16 == 0 && ldx % 4 == 0;
+    bool vector = cols % per_vec == 0 && reinterpret_cast<uintptr_t>(x) % 16 == 0 && ldx % 4 == 0;
+    for (const MatvecPart& p : parts) vector = vector && reinterpret_cast<uintptr_t>(p.w) % 16 == 0;
+    const MatvecParts list = matvec_parts(parts, kWarps);
     switch (type) {
-        case SL_TYPE_F32: return launch<SL_TYPE_F32>(n_tok, vector, w, rows, cols, x, ldx, y, ldy, accumulate, stream);
-        case SL_TYPE_F16: return launch<SL_TYPE_F16>(n_tok, vector, w, rows, cols, x, ldx, y, ldy, accumulate, stream);
-        case SL_TYPE_BF16: return launch<SL_TYPE_BF16>(n_tok, vector, w, rows, cols, x, ldx, y, ldy, accumulate, stream);
+        case SL_TYPE_F32: return launch<SL_TYPE_F32>(n_tok, vector, list, cols, x, ldx, accumulate, stream);
+        case SL_TYPE_F16: return launch<SL_TYPE_F16>(n_tok, vector, list, cols, x, ldx, accumulate, stream);
+        case SL_TYPE_BF16: return launch<SL_TYPE_BF16>(n_tok, vector, list, cols, x, ldx, accumulate, stream);
         default: raise(SL_ERR_INTERNAL, "matvec_float: type %d is not a float type", int(type));
     }
 }

@@ -5,7 +5,8 @@
 // every granule 16-byte aligned, so eight lanes take one super-block, each one granule of nibbles
 // (32 weights: 16 of sub-block 2j in the low nibbles, 16 of sub-block 2j + 1 in the high ones) and
 // the shared granule 0 (one broadcast load): a warp reads four super-blocks, 576 contiguous bytes,
-// per step with coalesced 16-byte loads, two steps in flight. One warp per row, eight rows a block.
+// per step with coalesced 16-byte loads, two steps in flight (the first two issued before the kernel
+// waits for the one before it, launch.cuh). One warp per row, eight rows a block.
 // The dot products are int8 dp4a against the Q8_1 activations, which the block first copies into
 // shared memory as plain int8 rows beside their scales (16-byte aligned, so a lane reads its 16
 // activations in one load instead of four scattered ones through L1) when they fit in 48 KB; the
@@ -17,6 +18,8 @@
 
 #include "cuda/cuda_check.h"
 #include "cuda/device_bits.cuh"
+#include "cuda/launch.cuh"
+#include "cuda/matvec_parts.cuh"
 #include "cuda/matvec_q4_k.h"
 #include "cuda/ops.h"
 
@@ -27,6 +30,10 @@ constexpr int kWarps = 8;
 constexpr int kStagedBytes = 48 * 1024;  // activations staged in shared memory up to this size
 constexpr int kBlockBytes = 144;
 constexpr int kBlocksPerStep = 4;  // super-blocks a warp reads per step
+// Steps whose loads are all issued before the first is used (1.15 KB in flight per warp). Four
+// steps cost registers (63 instead of 46 at one token: four blocks an SM instead of five), which
+// made the long-row products slower (run 5: ffn_down 54% -> 50%, output 72% -> 67%).
+constexpr int kStepsPerGroup = 2;
 
 // Byte k (0..11) of the packed scales, held in the words y, z, w of granule 0 (no indexed array,
 // so nothing lands in local memory).
@@ -101,13 +108,32 @@ __device__ __forceinline__ void dot_granule(uint4 head, uint4 q, int j, int half
 }
 
 template <int NTOK, bool STAGED>
-__global__ void __launch_bounds__(32 * kWarps) matvec_q4_k_kernel(const uint8_t* __restrict__ w, int64_t rows,
-                                                                  int64_t cols, const uint8_t* __restrict__ xq,
-                                                                  float* __restrict__ y, int64_t ldy, bool accumulate) {
+__global__ void __launch_bounds__(32 * kWarps) matvec_q4_k_kernel(MatvecParts parts, int64_t cols,
+                                                                  const uint8_t* __restrict__ xq, bool accumulate) {
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-    const int64_t row = int64_t(blockIdx.x) * kWarps + warp;
+    const MatvecRow r = matvec_row(parts, kWarps, warp);
     const int64_t n_blocks = cols / 256;
-    const int64_t xq_row_bytes = cols / kQ8_1BlockElems * kQ8_1BlockBytes;
+    const uint8_t* w_row = r.w + r.row * n_blocks * kBlockBytes;
+    const int sub = lane / 8;                          // which super-block of a step
+    const int g = lane % 8, j = g / 2, half = g % 2;  // nibble granule g: bytes 16g.. of qs
+
+    // One group of steps: every load issued before any is used.
+    uint4 heads[kStepsPerGroup], quants[kStepsPerGroup];
+    auto load_group = [&](int64_t b0) {
+#pragma unroll
+        for (int s = 0; s < kStepsPerGroup; ++s) {
+            const int64_t b = b0 + s * kBlocksPerStep + sub;
+            if (r.valid && b < n_blocks) {
+                const uint8_t* p = w_row + b * kBlockBytes;
+                heads[s] = __ldg(reinterpret_cast<const uint4*>(p));
+                quants[s] = __ldg(reinterpret_cast<const uint4*>(p + 16 + 16 * g));
+            }
+        }
+    };
+    load_group(0);  // the weights are no kernel's output: on their way before the wait
+    pdl_wait();
+    pdl_launch_dependents();
+
     using X = std::conditional_t<STAGED, StagedQ8_1, GlobalQ8_1>;
     X x;
     if constexpr (STAGED) {
@@ -125,71 +151,50 @@ __global__ void __launch_bounds__(32 * kWarps) matvec_q4_k_kernel(const uint8_t*
         __syncthreads();
         x = X{qs, pairs, cols};
     } else {
-        x = X{xq, xq_row_bytes};
+        x = X{xq, cols / kQ8_1BlockElems * kQ8_1BlockBytes};
     }
-    if (row >= rows) return;
-    const uint8_t* w_row = w + row * n_blocks * kBlockBytes;
-    const int sub = lane / 8;                  // which super-block of the step
-    const int g = lane % 8, j = g / 2, half = g % 2;  // nibble granule g: bytes 16g.. of qs
+    if (!r.valid) return;
 
     float acc[NTOK];
 #pragma unroll
     for (int t = 0; t < NTOK; ++t) acc[t] = 0.0f;
-
-    int64_t b = sub;
-    // Two steps at a time: both steps' loads are issued before either's arithmetic.
-    for (; b + kBlocksPerStep < n_blocks; b += 2 * kBlocksPerStep) {
-        const uint8_t* p0 = w_row + b * kBlockBytes;
-        const uint8_t* p1 = p0 + kBlocksPerStep * kBlockBytes;
-        const uint4 h0 = __ldg(reinterpret_cast<const uint4*>(p0));
-        const uint4 q0 = __ldg(reinterpret_cast<const uint4*>(p0 + 16 + 16 * g));
-        const uint4 h1 = __ldg(reinterpret_cast<const uint4*>(p1));
-        const uint4 q1 = __ldg(reinterpret_cast<const uint4*>(p1 + 16 + 16 * g));
-        dot_granule<NTOK>(h0, q0, j, half, b, x, acc);
-        dot_granule<NTOK>(h1, q1, j, half, b + kBlocksPerStep, x, acc);
-    }
-    if (b < n_blocks) {
-        const uint8_t* p0 = w_row + b * kBlockBytes;
-        const uint4 h0 = __ldg(reinterpret_cast<const uint4*>(p0));
-        const uint4 q0 = __ldg(reinterpret_cast<const uint4*>(p0 + 16 + 16 * g));
-        dot_granule<NTOK>(h0, q0, j, half, b, x, acc);
+    for (int64_t b0 = 0;;) {
+#pragma unroll
+        for (int s = 0; s < kStepsPerGroup; ++s) {
+            const int64_t b = b0 + s * kBlocksPerStep + sub;
+            if (b < n_blocks) dot_granule<NTOK>(heads[s], quants[s], j, half, b, x, acc);
+        }
+        b0 += kStepsPerGroup * kBlocksPerStep;
+        if (b0 >= n_blocks) break;
+        load_group(b0);
     }
 
 #pragma unroll
     for (int t = 0; t < NTOK; ++t) acc[t] = warp_sum(acc[t]);
-    if (lane == 0) {
-#pragma unroll
-        for (int t = 0; t < NTOK; ++t) {
-            float* out = y + t * ldy + row;
-            *out = accumulate ? *out + acc[t] : acc[t];
-        }
-    }
+    store_row(r, lane, acc, accumulate);
 }
 
 template <int NTOK = 1>
-void launch(int n_tok, const void* w, int64_t rows, int64_t cols, const void* xq, float* y, int64_t ldy,
-            bool accumulate, cudaStream_t stream) {
+void launch(int n_tok, const MatvecParts& parts, int64_t cols, const void* xq, bool accumulate, cudaStream_t stream) {
     if constexpr (NTOK < kMaxMatvecTokens) {
-        if (n_tok > NTOK) return launch<NTOK + 1>(n_tok, w, rows, cols, xq, y, ldy, accumulate, stream);
+        if (n_tok > NTOK) return launch<NTOK + 1>(n_tok, parts, cols, xq, accumulate, stream);
     }
-    const unsigned grid = unsigned((rows + kWarps - 1) / kWarps);
-    const auto* weights = static_cast<const uint8_t*>(w);
     const auto* acts = static_cast<const uint8_t*>(xq);
     const int64_t staged = NTOK * cols / kQ8_1BlockElems * (kQ8_1BlockElems + 4);  // int8 rows + (d, s) pairs
     if (staged <= kStagedBytes) {
-        matvec_q4_k_kernel<NTOK, true><<<grid, 32 * kWarps, size_t(staged), stream>>>(weights, rows, cols, acts, y, ldy,
-                                                                                      accumulate);
+        launch_overlapped("matvec_q4_k", matvec_q4_k_kernel<NTOK, true>, parts.blocks, 32 * kWarps, size_t(staged),
+                          stream, parts, cols, acts, accumulate);
     } else {
-        matvec_q4_k_kernel<NTOK, false><<<grid, 32 * kWarps, 0, stream>>>(weights, rows, cols, acts, y, ldy, accumulate);
+        launch_overlapped("matvec_q4_k", matvec_q4_k_kernel<NTOK, false>, parts.blocks, 32 * kWarps, 0, stream, parts,
+                          cols, acts, accumulate);
     }
-    check_launch("matvec_q4_k");
 }
 
 }  // namespace
 
-void matvec_q4_k(const void* w, int64_t rows, int64_t cols, const void* xq, int n_tok, float* y, int64_t ldy,
-                 bool accumulate, cudaStream_t stream) {
-    launch(n_tok, w, rows, cols, xq, y, ldy, accumulate, stream);
+void matvec_q4_k(std::span<const MatvecPart> parts, int64_t cols, const void* xq, int n_tok, bool accumulate,
+                 cudaStream_t stream) {
+    launch(n_tok, matvec_parts(parts, kWarps), cols, xq, accumulate, stream);
 }
 
 }  // namespace sl::cuda

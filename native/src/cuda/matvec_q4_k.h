@@ -4,12 +4,15 @@
 #include <cuda_runtime_api.h>
 
 #include <cstdint>
+#include <span>
+
+#include "cuda/ops.h"
 
 namespace sl::cuda {
 
 // matvec's contract for Q4_K weights (16-byte aligned, cols a multiple of 256): xq holds n_tok
 // Q8_1 rows.
-void matvec_q4_k(const void* w, int64_t rows, int64_t cols, const void* xq, int n_tok, float* y, int64_t ldy,
-                 bool accumulate, cudaStream_t stream);
+void matvec_q4_k(std::span<const MatvecPart> parts, int64_t cols, const void* xq, int n_tok, bool accumulate,
+                 cudaStream_t stream);
 
 }  // namespace sl::cuda

@@ -1,6 +1,7 @@
 // RMSNorm, one block per row: the sum of squares in fp32 across the block, then the scaled row,
 // optionally also as Q8_1 for the quantized matmuls that read it next.
 #include "cuda/cuda_check.h"
+#include "cuda/launch.cuh"
 #include "core/status.h"
 #include "cuda/ops.h"
 #include "cuda/q8_1.cuh"
@@ -12,6 +13,8 @@ constexpr int kThreads = 256;
 
 __global__ void rms_norm_kernel(const float* __restrict__ x, const float* __restrict__ weight, int64_t width,
                                 float eps, float* __restrict__ out, uint8_t* __restrict__ out_q8_1) {
+    pdl_wait();
+    pdl_launch_dependents();
     const float* row = x + blockIdx.x * width;
     float* dst = out + blockIdx.x * width;
     float sum = 0.0f;
@@ -50,9 +53,8 @@ void rms_norm(const float* x, const float* weight, int64_t n_tok, int64_t width,
     if (out_q8_1 && width % kQ8_1BlockElems != 0)
         raise(SL_ERR_INVALID_ARGUMENT, "rms_norm: Q8_1 output needs a width that is a multiple of 32, not %lld",
               static_cast<long long>(width));
-    rms_norm_kernel<<<static_cast<unsigned>(n_tok), kThreads, 0, stream>>>(x, weight, width, eps, out,
-                                                                            static_cast<uint8_t*>(out_q8_1));
-    check_launch("rms_norm");
+    launch_overlapped("rms_norm", rms_norm_kernel, static_cast<unsigned>(n_tok), kThreads, 0, stream, x, weight, width,
+                      eps, out, static_cast<uint8_t*>(out_q8_1));
 }
 
 }  // namespace sl::cuda

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include <cuda_runtime_api.h>
 
@@ -30,11 +31,27 @@ void quantize_q8_1(const float* x, int64_t ldx, int64_t n_tok, int64_t cols, voi
 inline constexpr int kMaxMatvecTokens = 16;
 // Whether matvec reads the activations as Q8_1 (the block-quantized types) or as floats.
 bool matvec_reads_q8_1(sl_type type);
-// y[t*ldy + r] = (accumulate ? y[t*ldy + r] : 0) + dot(W row r, x row t) for r < rows, t < n_tok.
-// For quantized types xq holds n_tok Q8_1 rows made by quantize_q8_1 and x is unused; for
-// F32/F16/BF16 x holds n_tok float rows ldx apart and xq is unused.
-void matvec(sl_type type, const void* w, int64_t rows, int64_t cols, const float* x, int64_t ldx, const void* xq,
-            int n_tok, float* y, int64_t ldy, bool accumulate, cudaStream_t stream);
+// One weight matrix of a matvec call (`rows` rows) and where its products go (rows ldy apart).
+struct MatvecPart {
+    const void* w;
+    int64_t rows;
+    float* y;
+    int64_t ldy;
+};
+// Matrices one launch multiplies by the same activations (Q, K and V; gate and up).
+inline constexpr int kMaxMatvecParts = 3;
+// For every part: y[t*ldy + r] = (accumulate ? y[t*ldy + r] : 0) + dot(W row r, x row t) for
+// r < rows, t < n_tok, all parts of one type and `cols` wide, in one launch. For quantized types
+// xq holds n_tok Q8_1 rows made by quantize_q8_1 and x is unused; for F32/F16/BF16 x holds n_tok
+// float rows ldx apart and xq is unused. The launch may overlap the kernel before it (launch.cuh).
+void matvec(sl_type type, std::span<const MatvecPart> parts, int64_t cols, const float* x, int64_t ldx,
+            const void* xq, int n_tok, bool accumulate, cudaStream_t stream);
+// The same for one matrix.
+inline void matvec(sl_type type, const void* w, int64_t rows, int64_t cols, const float* x, int64_t ldx,
+                   const void* xq, int n_tok, float* y, int64_t ldy, bool accumulate, cudaStream_t stream) {
+    const MatvecPart part{w, rows, y, ldy};
+    matvec(type, {&part, 1}, cols, x, ldx, xq, n_tok, accumulate, stream);
+}
 
 // ---- Dequantization (dequantize.cu) ------------------------------------------------------------
 // out (n_rows x cols, row-major fp16) = rows [0, n_rows) of w. BF16 and F32 values beyond fp16's

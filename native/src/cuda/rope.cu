@@ -3,6 +3,7 @@
 #include <cuda_fp16.h>
 
 #include "cuda/cuda_check.h"
+#include "cuda/launch.cuh"
 #include "cuda/ops.h"
 
 namespace sl::cuda {
@@ -14,6 +15,8 @@ constexpr int kThreads = 256;
 // factor_i, computed in double like the CPU reference so both sides round the same angle.
 __global__ void rope_kernel(float* __restrict__ q, int64_t q_width, float* __restrict__ k, int64_t k_width,
                             int64_t n_tok, RopeArgs a, const int32_t* __restrict__ pos) {
+    pdl_wait();
+    pdl_launch_dependents();
     const int64_t pairs_per_head = a.n_rot / 2;
     const int64_t q_total = n_tok * (q_width / a.head_dim) * pairs_per_head;
     int64_t idx = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
@@ -44,6 +47,8 @@ __global__ void rope_kernel(float* __restrict__ q, int64_t q_width, float* __res
 __global__ void store_kv_kernel(const float* __restrict__ k, const float* __restrict__ v, int64_t n_tok,
                                 int64_t kv_width, const int32_t* __restrict__ pos, __half* __restrict__ k_cache,
                                 __half* __restrict__ v_cache) {
+    pdl_wait();
+    pdl_launch_dependents();
     const int64_t idx = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
     if (idx >= n_tok * kv_width) return;
     const int64_t t = idx / kv_width, d = idx % kv_width;
@@ -60,16 +65,15 @@ void rope(float* q, int64_t q_width, float* k, int64_t k_width, int64_t n_tok, c
           const int32_t* pos, cudaStream_t stream) {
     const int64_t total = n_tok * ((q_width + k_width) / args.head_dim) * (args.n_rot / 2);
     if (total == 0) return;
-    rope_kernel<<<blocks_for(total), kThreads, 0, stream>>>(q, q_width, k, k_width, n_tok, args, pos);
-    check_launch("rope");
+    launch_overlapped("rope", rope_kernel, blocks_for(total), kThreads, 0, stream, q, q_width, k, k_width, n_tok, args,
+                      pos);
 }
 
 void store_kv(const float* k, const float* v, int64_t n_tok, int64_t kv_width, const int32_t* pos, uint16_t* k_cache,
               uint16_t* v_cache, cudaStream_t stream) {
     if (n_tok == 0) return;
-    store_kv_kernel<<<blocks_for(n_tok * kv_width), kThreads, 0, stream>>>(
-        k, v, n_tok, kv_width, pos, reinterpret_cast<__half*>(k_cache), reinterpret_cast<__half*>(v_cache));
-    check_launch("store_kv");
+    launch_overlapped("store_kv", store_kv_kernel, blocks_for(n_tok * kv_width), kThreads, 0, stream, k, v, n_tok,
+                      kv_width, pos, reinterpret_cast<__half*>(k_cache), reinterpret_cast<__half*>(v_cache));
 }
 
 }  // namespace sl::cuda

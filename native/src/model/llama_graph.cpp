@@ -100,7 +100,12 @@ void LlamaGraph::run_layer(const LayerWeights& w, const SplitLayer* split, int64
 void LlamaGraph::multiply(const LayerWeights& w, const SplitLayer* split, Activations x,
                           std::initializer_list<Product> products) {
     if (!split) {
-        for (const Product& p : products) backend_.matmul(w.*kLayerMatrixMembers[p.matrix], x, p.y, p.accumulate);
+        // Products sharing an input without an accumulate go as one call (one launch on CUDA).
+        const Product* p = products.begin();
+        const auto m = [&](size_t i) -> const WeightRef& { return w.*kLayerMatrixMembers[p[i].matrix]; };
+        if (products.size() == 3) backend_.matmuls(x, {{m(0), p[0].y}, {m(1), p[1].y}, {m(2), p[2].y}});
+        else if (products.size() == 2) backend_.matmuls(x, {{m(0), p[0].y}, {m(1), p[1].y}});
+        else backend_.matmul(m(0), x, p[0].y, p[0].accumulate);
         return;
     }
     std::array<SplitProduct, kLayerMatrices> parts;

@@ -1,0 +1,68 @@
+// Launches of the decode-step kernels with programmatic dependent launch (Hopper and later): such a
+// kernel may start while the kernel before it on the stream is still running, as soon as every
+// block of that one has called pdl_launch_dependents() or exited, so its start and whatever it does
+// before pdl_wait() (the matvecs load their first weights) overlap the tail of the kernel before.
+// Stream capture keeps the overlap as programmatic edges of the CUDA graph.
+// Opt-in for now, with SLUICE_CUDA_OVERLAP=1 in the environment: in run 5 (docs/PERF.md) the CUDA
+// forward parity test failed once with it (run beside six other GPU tests) and passed without it
+// (run alone); until a run shows which of the overlap and the zero-fill race fixed beside it
+// (device_memory.cpp) caused that, these are plain launches by default, as before Hopper, where
+// the device calls do nothing.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#include "cuda/cuda_check.h"
+
+namespace sl::cuda {
+
+// Returns once every earlier kernel of the stream has completed and its writes are visible: a
+// kernel launched with launch_overlapped calls it before it touches memory that earlier kernels
+// write or read (anything but the weights).
+__device__ __forceinline__ void pdl_wait() {
+#if __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;\n" ::: "memory");
+#endif
+}
+
+// Lets the next kernel of the stream start (it still waits in its pdl_wait for this one to finish).
+__device__ __forceinline__ void pdl_launch_dependents() {
+#if __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+#endif
+}
+
+// Whether launches on the current device overlap.
+inline bool overlap_launches() {
+    static const bool enabled = [] {
+        const char* env = std::getenv("SLUICE_CUDA_OVERLAP");
+        return env && std::strcmp(env, "1") == 0;
+    }();
+    int device = 0, major = 0;
+    SL_CUDA(cudaGetDevice(&device));
+    SL_CUDA(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+    return enabled && major >= 9;
+}
+
+template <class... Params, class... Args>
+void launch_overlapped(const char* name, void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem_bytes,
+                       cudaStream_t stream, Args&&... args) {
+    cudaLaunchAttribute overlap{};
+    overlap.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    overlap.val.programmaticStreamSerializationAllowed = 1;
+    cudaLaunchConfig_t config{};
+    config.gridDim = grid;
+    config.blockDim = block;
+    config.dynamicSmemBytes = smem_bytes;
+    config.stream = stream;
+    config.attrs = &overlap;
+    config.numAttrs = overlap_launches() ? 1 : 0;
+    const cudaError_t err = cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
+    if (err != cudaSuccess) check(err, name);
+}
+
+}  // namespace sl::cuda

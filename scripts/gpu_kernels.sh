@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine (device tool) from the repository root: the kernel work's check in one
+# call, without Java. Builds the CUDA parity tests and the benchmarks for sm_90, runs the tests,
+# the matvec benchmark (sluice_bench_cuda_matvec 1 50) and 8B decode end to end
+# (sluice_bench_decode --cuda TYPE) for each of $TYPES, with plain launches and overlapped ones
+# (SLUICE_CUDA_OVERLAP=1; the tests run both ways too), and the same benchmarks of a baseline build when .device/base/ holds one
+# (the earlier commit's sluice_bench_cuda_matvec and sluice_bench_decode, built here, carried with
+# .device): before and after in the same run. Prints a short table last; logs in $OUT (at most 8 files).
+# Usage: TYPES="q4_k_m q8_0" bash scripts/gpu_kernels.sh   (BUDGET: seconds after which steps are skipped)
+# The device tool sends the checkout the session started in: from another worktree, copy this tree
+# (git archive HEAD CMakeLists.txt native scripts) into an ignored folder of that checkout, carry it
+# and run the script from there.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-/tmp/sluice-out}
+BUDGET=${BUDGET:-260}
+TYPES=${TYPES:-q4_k_m}
+TESTS="test_cuda_matvec test_backend_ops test_llama_forward test_cuda_attention test_cuda_dequantize test_cuda_gemm test_cuda_top_k"
+mkdir -p "$OUT"
+declare -a rows
+
+step() { # name log command...: runs unless past the budget, appends to $OUT/<log>, records the outcome
+  local name=$1 log=$2; shift 2
+  if [ "$SECONDS" -gt "$BUDGET" ]; then rows+=("$name|skipped (budget)|"); return; fi
+  local start=$SECONDS
+  echo "### $name" >>"$OUT/$log"
+  if "$@" >>"$OUT/$log" 2>&1; then rows+=("$name|ok|$((SECONDS - start))s")
+  else rows+=("$name|FAILED ($log)|$((SECONDS - start))s"); fi
+}
+
+nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.mem --format=csv,noheader
+step build build.log bash -c "cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DSLUICE_CUDA=ON \
+  -DCMAKE_CUDA_ARCHITECTURES=90 && cmake --build build-gpu --target $TESTS sluice_bench_cuda_matvec sluice_bench_decode"
+
+run_tests() { # in parallel, each test's output in turn
+  local t
+  for t in $TESTS; do (build-gpu/$t >"/tmp/$t.log" 2>&1; echo "exit $?" >>"/tmp/$t.log") & done
+  wait
+  local bad=0
+  for t in $TESTS; do
+    echo "## $t"; cat "/tmp/$t.log"
+    tail -n 1 "/tmp/$t.log" | grep -q "exit 0" || bad=1
+  done
+  return $bad
+}
+run_tests_overlapped() { SLUICE_CUDA_OVERLAP=1 run_tests; }
+step parity tests.log run_tests
+step parity-overlap tests.log run_tests_overlapped
+
+BENCH=build-gpu/native/bench
+step matvec matvec.log env SLUICE_CUDA_OVERLAP=1 "$BENCH/sluice_bench_cuda_matvec" 1 50
+[ -x .device/base/sluice_bench_cuda_matvec ] && step matvec-base matvec_base.log .device/base/sluice_bench_cuda_matvec 1 50
+for t in $TYPES; do
+  step "e2e-$t" e2e.log "$BENCH/sluice_bench_decode" --cuda "$t"
+  step "e2e-$t-overlap" e2e.log env SLUICE_CUDA_OVERLAP=1 "$BENCH/sluice_bench_decode" --cuda "$t"
+  [ -x .device/base/sluice_bench_decode ] && step "e2e-$t-base" e2e.log .device/base/sluice_bench_decode --cuda "$t"
+  rm -f "/tmp/sluice_bench_8b_$t.bin"
+done
+
+echo
+grep -hE "checks, [0-9]+ failed|^[A-Z0-9_]{2,5} +[0-9]+ +[0-9.e+-]+ +[0-9.e+-]+ +[0-9]+$" "$OUT/tests.log" 2>/dev/null
+for f in matvec matvec_base; do
+  [ -f "$OUT/$f.log" ] && { echo "# $f"; grep -E "copy|attn_k,v|attn_qkv|ffn_gate|8B token" "$OUT/$f.log"; }
+done
+[ -f "$OUT/e2e.log" ] && grep -E "^### |tok/s|error" "$OUT/e2e.log"
+printf '\n%-22s %-24s %s\n' step result time
+for r in "${rows[@]}"; do IFS='|' read -r a b c <<<"$r"; printf '%-22s %-24s %s\n' "$a" "$b" "$c"; done
