@@ -30,14 +30,15 @@ ballast=$!
 sleep 20
 nvidia-smi --query-gpu=memory.used,memory.total --format=csv,noheader | tee "$OUT/ballast.txt"
 
-bench70() { # name, bench args...
-  local name=$1; shift
+bench70() { # name, VRAM budget, bench args...
+  local name=$1 vram=$2; shift 2
   echo "# $name" >>"$OUT/bench70.jsonl"
-  "${SLUICE[@]}" bench -m "$M70" --backend cuda --json --vram-budget 24G "$@" 2>>"$OUT/bench70.err" | tee -a "$OUT/bench70.jsonl"
+  "${SLUICE[@]}" bench -m "$M70" --backend cuda --json --vram-budget "$vram" "$@" 2>>"$OUT/bench70.err" | tee -a "$OUT/bench70.jsonl"
 }
-bench70 "70b A+B (24G VRAM, RAM unlimited)" -p 512 -n 8
+bench70 "70b A+B (24G VRAM, RAM unlimited)" 24G -p 512 -n 8 --no-split
+bench70 "70b A+split (20G VRAM, as llama.cpp -ngl 40)" 20G -p 0 -n 8
 for path in pread uring mmap; do
-  bench70 "70b A+B+C $path (24G VRAM, 14G RAM)" -p 0 -n 2 --ram-budget 14G --stream-path $path
+  bench70 "70b A+B+C $path (24G VRAM, 14G RAM)" 24G -p 0 -n 1 --ram-budget 14G --stream-path $path --no-split
 done
 echo done >"$OUT/done"
 kill "$ballast"

@@ -69,6 +69,10 @@ final class ModelArgs {
             description = "Device slots in the ring streamed layers pass through (at least 2); 0 = the default (2)")
     int streamSlots;
 
+    @Option(names = "--no-split",
+            description = "Stream layers in RAM whole instead of letting the CPU compute a share of their rows")
+    boolean noSplit;
+
     @Option(names = "--weights-from", paramLabel = "nvme:BDF[@LBA]", converter = WeightsFromConverter.class,
             description = "Read the weights from this NVMe drive (bound to vfio-pci, written with `sluice nvme write`)"
                     + " through the userspace driver; the model file still supplies metadata and the tensor table")
@@ -87,6 +91,10 @@ final class ModelArgs {
     }
 
     private ModelOptions options(List<LayerTier> layerTiers) {
+        return options(layerTiers, List.of(), 0);
+    }
+
+    private ModelOptions options(List<LayerTier> layerTiers, List<Double> cpuShares, int splitThreads) {
         return ModelOptions.builder()
                 .backend(backend)
                 .threads(threads)
@@ -96,6 +104,8 @@ final class ModelArgs {
                 .layerTiers(layerTiers)
                 .streamPath(streamPath)
                 .streamSlots(streamSlots)
+                .cpuShares(cpuShares)
+                .splitThreads(splitThreads)
                 .build();
     }
 
@@ -109,13 +119,10 @@ final class ModelArgs {
         return weightsFrom.withDma(NativeNvme.DmaMode.noIommuWindow(noIommuWindow));
     }
 
-    /**
-     * The tier plan of these options for a model, from its header alone. Layers in RAM stream whole: the
-     * executor does not split a layer between the CPU and the GPU yet.
-     */
+    /** The tier plan of these options for a model, from its header alone. */
     TierPlan plan(Path path, GgufFile gguf, ModelConfig config, HardwareProbe probe) {
         PlanLimits limits = new PlanLimits(backend, options().sessionContext(config), threads, optional(vramBudget),
-                optional(ramBudget), false);
+                optional(ramBudget), !noSplit);
         return new TierPlanner(probe).plan(config, TensorTable.of(config, gguf), path, limits);
     }
 
@@ -149,7 +156,8 @@ final class ModelArgs {
             }
             err.println("plan: none (" + e.getMessage() + "); loading every layer resident");
         }
-        ModelOptions options = options(openedPlan == null ? List.of() : openedPlan.layerTiers());
+        ModelOptions options = openedPlan == null ? options()
+                : options(openedPlan.layerTiers(), openedPlan.cpuShares(), openedPlan.cpuThreads());
         try (LoadBar bar = new LoadBar(err)) {
             return Model.open(path, options, bar);
         }

@@ -16,9 +16,16 @@ import java.util.List;
  * @param layerTiers     where each layer lives (a tier plan's choice), or empty: every layer resident
  * @param streamPath     how layers of the storage tier are read
  * @param streamSlots    device slots in the ring streamed layers pass through; 0 = the native default (2)
+ * @param cpuShares      per layer, the share of a pinned layer's rows the CPU computes while the GPU computes the
+ *                       rest (a split layer; 0: none), or empty: no layer is split
+ * @param splitThreads   CPU threads of the split shares; 0 = one per physical core
  */
 public record ModelOptions(Backend backend, int threads, int contextLength, boolean q8Activations,
-        NvmeWeights weightsFrom, List<LayerTier> layerTiers, StreamPath streamPath, int streamSlots) {
+        NvmeWeights weightsFrom, List<LayerTier> layerTiers, StreamPath streamPath, int streamSlots,
+        List<Double> cpuShares, int splitThreads) {
+    /** The largest CPU share of a split layer: the GPU keeps some rows of every matrix. */
+    public static final double MAX_CPU_SHARE = 0.95;
+
     /** Sessions default to at most this many positions, so a 128k-context model does not take GBs of KV cache. */
     public static final int DEFAULT_MAX_CONTEXT = 4096;
 
@@ -41,6 +48,26 @@ public record ModelOptions(Backend backend, int threads, int contextLength, bool
         }
         if (streamPath == StreamPath.NVME && weightsFrom == null) {
             throw new IllegalArgumentException("stream path nvme needs the weights on an NVMe drive (weightsFrom)");
+        }
+        cpuShares = List.copyOf(cpuShares);
+        if (!cpuShares.isEmpty() && cpuShares.size() != layerTiers.size()) {
+            throw new IllegalArgumentException("CPU shares name " + cpuShares.size() + " layers, the tiers "
+                    + layerTiers.size());
+        }
+        for (int layer = 0; layer < cpuShares.size(); layer++) {
+            double share = cpuShares.get(layer);
+            if (!(share >= 0 && share <= MAX_CPU_SHARE)) {
+                throw new IllegalArgumentException("CPU share of layer " + layer + " is " + share + ", not in [0, "
+                        + MAX_CPU_SHARE + "]");
+            }
+            if (share > 0 && layerTiers.get(layer) != LayerTier.PINNED) {
+                throw new IllegalArgumentException("layer " + layer + " has a CPU share but is not in pinned RAM: only"
+                        + " pinned layers are split");
+            }
+        }
+        if (splitThreads < 0) {
+            throw new IllegalArgumentException("split threads must be >= 0 (0 = one per physical core), got "
+                    + splitThreads);
         }
     }
 
@@ -75,6 +102,8 @@ public record ModelOptions(Backend backend, int threads, int contextLength, bool
         private List<LayerTier> layerTiers = List.of();
         private StreamPath streamPath = StreamPath.AUTO;
         private int streamSlots;
+        private List<Double> cpuShares = List.of();
+        private int splitThreads;
 
         public Builder backend(Backend backend) {
             this.backend = backend;
@@ -117,9 +146,20 @@ public record ModelOptions(Backend backend, int threads, int contextLength, bool
             return this;
         }
 
+        /** Per layer, the share of a pinned layer's rows the CPU computes (a tier plan's {@code cpuShares()}). */
+        public Builder cpuShares(List<Double> cpuShares) {
+            this.cpuShares = cpuShares;
+            return this;
+        }
+
+        public Builder splitThreads(int splitThreads) {
+            this.splitThreads = splitThreads;
+            return this;
+        }
+
         public ModelOptions build() {
             return new ModelOptions(backend, threads, contextLength, q8Activations, weightsFrom, layerTiers, streamPath,
-                    streamSlots);
+                    streamSlots, cpuShares, splitThreads);
         }
     }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.function.LongConsumer;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 
 /**
@@ -30,7 +31,8 @@ final class NativeModelLoader {
                 SluiceNative.ModelParams params = new SluiceNative.ModelParams();
                 SluiceNative.Hparams hparams = hparams(config);
                 SluiceNative.TensorDesc tensors = new SluiceNative.TensorDesc(entries.size());
-                IntPointer tiers = layerTiers(options)) {
+                IntPointer tiers = layerTiers(options);
+                FloatPointer shares = cpuShares(options)) {
             params.path(nativePath)
                     .backend(backend.nativeId())
                     .device(0)
@@ -40,7 +42,9 @@ final class NativeModelLoader {
                     .nvme_bdf(nativeBdf)
                     .nvme_lba(drive == null ? 0 : drive.lba())
                     .stream_path(options.streamPath().nativeId())
-                    .stream_slots(options.streamSlots());
+                    .stream_slots(options.streamSlots())
+                    .layer_cpu_share(shares)
+                    .split_threads(options.splitThreads());
             if (drive != null) {
                 params.nvme_iommu(drive.dma().nativeIommu())
                         .nvme_dma_window_phys(drive.dma().windowPhys())
@@ -69,6 +73,18 @@ final class NativeModelLoader {
         }
         int[] ids = options.layerTiers().stream().mapToInt(LayerTier::nativeId).toArray();
         return new IntPointer(ids);
+    }
+
+    /** The options' CPU share per layer, or null when no layer is split. */
+    private static FloatPointer cpuShares(ModelOptions options) {
+        if (options.cpuShares().stream().allMatch(s -> s == 0)) {
+            return null;
+        }
+        float[] shares = new float[options.cpuShares().size()];
+        for (int layer = 0; layer < shares.length; layer++) {
+            shares[layer] = options.cpuShares().get(layer).floatValue();
+        }
+        return new FloatPointer(shares);
     }
 
     private static SluiceNative.Hparams hparams(ModelConfig c) {

@@ -431,5 +431,11 @@ public final class SluiceNative {
 
         @MemberSetter
         public native ModelParams stream_slots(int v);
+
+        @MemberSetter
+        public native ModelParams layer_cpu_share(@Cast("const float*") FloatPointer v);
+
+        @MemberSetter
+        public native ModelParams split_threads(int v);
     }
 }

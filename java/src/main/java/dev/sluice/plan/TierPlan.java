@@ -51,10 +51,9 @@ public record TierPlan(boolean gpu, String deviceName, List<Tier> tiers, double 
     }
 
     /**
-     * The tier of each layer as the loader takes it ({@link dev.sluice.engine.ModelOptions#layerTiers}); empty for
-     * a CPU plan, whose layers are all read in place from the mapped file (storage ones fault in as they are read).
-     *
-     * @throws IllegalStateException for a plan with split layers, which the native executor cannot run yet
+     * The tier of each layer as the loader takes it ({@link dev.sluice.engine.ModelOptions#layerTiers}): split
+     * layers live in pinned RAM. Empty for a CPU plan, whose layers are all read in place from the mapped file
+     * (storage ones fault in as they are read).
      */
     public List<LayerTier> layerTiers() {
         if (!gpu) {
@@ -62,10 +61,22 @@ public record TierPlan(boolean gpu, String deviceName, List<Tier> tiers, double 
         }
         return tiers.stream().map(t -> switch (t) {
             case RESIDENT -> LayerTier.RESIDENT;
-            case RAM -> LayerTier.PINNED;
+            case RAM, SPLIT -> LayerTier.PINNED;
             case STORAGE -> LayerTier.STORAGE;
-            case SPLIT -> throw new IllegalStateException("split layers cannot run yet: plan with PlanLimits.split false");
         }).toList();
+    }
+
+    /**
+     * The CPU's share of each layer ({@link dev.sluice.engine.ModelOptions#cpuShares}): the split fraction for split
+     * layers (at most {@link dev.sluice.engine.ModelOptions#MAX_CPU_SHARE}), 0 for the others; empty without split
+     * layers.
+     */
+    public List<Double> cpuShares() {
+        if (splitFraction == 0) {
+            return List.of();
+        }
+        double share = Math.min(splitFraction, dev.sluice.engine.ModelOptions.MAX_CPU_SHARE);
+        return tiers.stream().map(t -> t == Tier.SPLIT ? share : 0.0).toList();
     }
 
     public long layersIn(Tier tier) {

@@ -56,9 +56,29 @@ class StreamedLayersTest {
     }
 
     @Test
+    void splitLayersDecodeAsResidentOnes() throws IOException {
+        float[] resident = logits(cpu().build());
+        int layers;
+        try (Model model = Model.openDemo(cpu().build())) {
+            layers = model.config().nLayer();
+        }
+        List<LayerTier> tiers = Collections.nCopies(layers, LayerTier.PINNED);
+        List<Double> shares = new ArrayList<>();
+        for (int layer = 0; layer < layers; layer++) {
+            shares.add(layer % 2 == 0 ? 0.4 : 0.0);
+        }
+        float[] split = logits(cpu().layerTiers(tiers).cpuShares(shares).splitThreads(1).build());
+        assertArrayEquals(resident, split);
+    }
+
+    @Test
     void badStreamOptionsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> cpu().streamSlots(1).build());
         assertThrows(IllegalArgumentException.class, () -> cpu().streamPath(StreamPath.NVME).build());
+        assertThrows(IllegalArgumentException.class, () -> cpu().layerTiers(List.of(LayerTier.STORAGE))
+                .cpuShares(List.of(0.5)).build(), "only pinned layers split");
+        assertThrows(IllegalArgumentException.class, () -> cpu().layerTiers(List.of(LayerTier.PINNED))
+                .cpuShares(List.of(0.99)).build(), "the GPU keeps some rows");
         IllegalArgumentException wrongCount = assertThrows(IllegalArgumentException.class,
                 () -> Model.openDemo(cpu().layerTiers(Collections.nCopies(3, LayerTier.PINNED)).build()).close());
         assertTrue(wrongCount.getMessage().contains("3 layers"), wrongCount.getMessage());

@@ -163,8 +163,14 @@ class TierPlannerTest {
             assertEquals(plan.tiers().get(layer) == Tier.RESIDENT ? dev.sluice.engine.LayerTier.RESIDENT
                     : dev.sluice.engine.LayerTier.PINNED, tiers.get(layer));
         }
+        assertTrue(plan.cpuShares().isEmpty());
         TierPlan split = llama70bQ4KM.plan(rtx4090, AUTO);
-        assertThrows(IllegalStateException.class, split::layerTiers, "split layers cannot be loaded yet");
+        for (int layer = 0; layer < split.tiers().size(); layer++) {
+            boolean isSplit = split.tiers().get(layer) == Tier.SPLIT;
+            assertEquals(isSplit || split.tiers().get(layer) == Tier.RAM, split.layerTiers().get(layer)
+                    == dev.sluice.engine.LayerTier.PINNED);
+            assertEquals(isSplit ? Math.min(split.splitFraction(), 0.95) : 0.0, split.cpuShares().get(layer));
+        }
     }
 
     @Test
