@@ -5,6 +5,7 @@
 // copied range is then dropped from the page cache, which would otherwise keep it against the
 // RAM budget that sent the layer to storage.
 #include <fcntl.h>
+#include <sys/mman.h>
 
 #include <cstring>
 
@@ -37,7 +38,17 @@ private:
                   "runs)", path().c_str(), static_cast<unsigned long long>(now), static_cast<unsigned long long>(offset),
                   static_cast<unsigned long long>(offset + length));
         std::memcpy(dst, file_->data() + offset, length);
-        if (drop_cached_) ::posix_fadvise(fd_.get(), static_cast<off_t>(offset), static_cast<off_t>(length), POSIX_FADV_DONTNEED);
+        if (drop_cached_) drop(offset, length);
+    }
+
+    // Pages still mapped stay cached whatever the advice: unmap this range's pages from the mapping
+    // first (a read-only file mapping loses nothing), then advise the kernel to drop them.
+    void drop(uint64_t offset, uint64_t length) {
+        constexpr uint64_t kPage = 4096;
+        const uint64_t begin = (offset + kPage - 1) / kPage * kPage, end = (offset + length) / kPage * kPage;
+        if (end <= begin) return;
+        ::madvise(const_cast<uint8_t*>(file_->data()) + begin, end - begin, MADV_DONTNEED);
+        ::posix_fadvise(fd_.get(), static_cast<off_t>(begin), static_cast<off_t>(end - begin), POSIX_FADV_DONTNEED);
     }
 
     FileDescriptor fd_;

@@ -21,6 +21,7 @@ import java.util.SplittableRandom;
 public final class Benchmark {
     private static final long HOST_PROBE_BYTES = 1L << 30;
     private static final long DEVICE_PROBE_BYTES = 2L << 30;
+    private static final long SMALL_DEVICE_PROBE_BYTES = 256L << 20;
 
     private Benchmark() {}
 
@@ -107,9 +108,17 @@ public final class Benchmark {
         return bps[0];
     }
 
+    /**
+     * Measured after the model is placed, so a model that fills a VRAM budget may leave too little for the usual
+     * probe: then a smaller one (copies of 256 MiB already reach the full rate on an H200).
+     */
     private static double deviceBandwidth() {
         double[] bps = new double[1];
-        NativeStatus.check(SluiceNative.sl_measure_device_bandwidth(0, DEVICE_PROBE_BYTES, bps));
+        int status = SluiceNative.sl_measure_device_bandwidth(0, DEVICE_PROBE_BYTES, bps);
+        if (status == NativeStatus.OUT_OF_MEMORY.code()) {
+            status = SluiceNative.sl_measure_device_bandwidth(0, SMALL_DEVICE_PROBE_BYTES, bps);
+        }
+        NativeStatus.check(status);
         return bps[0];
     }
 
