@@ -121,8 +121,12 @@ final class ModelArgs {
 
     /** The tier plan of these options for a model, from its header alone. */
     TierPlan plan(Path path, GgufFile gguf, ModelConfig config, HardwareProbe probe) {
+        return plan(path, gguf, config, probe, optional(ramBudget));
+    }
+
+    private TierPlan plan(Path path, GgufFile gguf, ModelConfig config, HardwareProbe probe, OptionalLong ram) {
         PlanLimits limits = new PlanLimits(backend, options().sessionContext(config), threads, optional(vramBudget),
-                optional(ramBudget), !noSplit);
+                ram, !noSplit);
         return new TierPlanner(probe).plan(config, TensorTable.of(config, gguf), path, limits);
     }
 
@@ -141,23 +145,35 @@ final class ModelArgs {
 
     /**
      * Plans where each layer lives, then loads the model so. A plan that cannot be made is fatal when a budget was
-     * given; otherwise it is said and the model loads all-resident.
+     * given; otherwise it is said and the model loads all-resident. When tier B cannot be pinned, the plan is
+     * made again with less RAM ({@link PinnedFallback}).
      */
     Model open() throws IOException {
         PrintWriter err = command.commandLine().getErr();
         Path path = DemoFallback.orDemo(model, err);
         openedPlan = null;
+        GgufFile gguf = GgufFile.read(path);
+        ModelConfig config = ModelConfig.from(gguf);
+        SystemProbe probe = new SystemProbe();
         try {
-            GgufFile gguf = GgufFile.read(path);
-            openedPlan = plan(path, gguf, ModelConfig.from(gguf), new SystemProbe());
+            openedPlan = plan(path, gguf, config, probe);
         } catch (SluiceException e) {
             if (vramBudget != null || ramBudget != null) {
                 throw e;
             }
             err.println("plan: none (" + e.getMessage() + "); loading every layer resident");
         }
-        ModelOptions options = openedPlan == null ? options()
-                : options(openedPlan.layerTiers(), openedPlan.cpuShares(), openedPlan.cpuThreads());
+        if (openedPlan == null) {
+            return load(path, options(), err);
+        }
+        return PinnedFallback.open(openedPlan, TierPlan::ramBytes,
+                ram -> plan(path, gguf, config, probe, OptionalLong.of(ram)), plan -> {
+                    openedPlan = plan;
+                    return load(path, options(plan.layerTiers(), plan.cpuShares(), plan.cpuThreads()), err);
+                }, err);
+    }
+
+    private static Model load(Path path, ModelOptions options, PrintWriter err) throws IOException {
         try (LoadBar bar = new LoadBar(err)) {
             return Model.open(path, options, bar);
         }
