@@ -152,6 +152,7 @@ final class ModelArgs {
         PrintWriter err = command.commandLine().getErr();
         Path path = DemoFallback.orDemo(model, err);
         openedPlan = null;
+        ModelOptions plain = options();  // bad options are the user's error, not a plan that could not be made
         GgufFile gguf = GgufFile.read(path);
         ModelConfig config = ModelConfig.from(gguf);
         SystemProbe probe = new SystemProbe();
@@ -164,7 +165,7 @@ final class ModelArgs {
             err.println("plan: none (" + e.getMessage() + "); loading every layer resident");
         }
         if (openedPlan == null) {
-            return load(path, options(), err);
+            return load(path, plain, err);
         }
         return PinnedFallback.open(openedPlan, TierPlan::ramBytes,
                 ram -> plan(path, gguf, config, probe, OptionalLong.of(ram)), plan -> {
