@@ -239,7 +239,7 @@ struct ModelLoad {
 };
 
 ModelLoad load_model(const std::string& path, const char* bdf, uint64_t lba, int iommu, uint64_t window_phys,
-                     uint64_t window_bytes) {
+                     uint64_t window_bytes, const std::vector<int32_t>* tiers = nullptr) {
     ModelLoad load;
     auto file = sltest::golden::GgufReader(path).read_llama();
     if (!file) {
@@ -256,6 +256,7 @@ ModelLoad load_model(const std::string& path, const char* bdf, uint64_t lba, int
     params.nvme_iommu = iommu;
     params.nvme_dma_window_phys = window_phys;
     params.nvme_dma_window_bytes = window_bytes;
+    params.layer_tier = tiers ? tiers->data() : nullptr;
     load.status = sl_model_load(&params, &file->hp, file->tensors.data(), static_cast<int32_t>(file->tensors.size()),
                                 &load.model);
     load.message = sl_last_error();
@@ -300,8 +301,25 @@ void check_model_from_drive(const std::string& bdf, int iommu, uint64_t window_p
                   std::memcmp(from_file.data(), from_drive.data(), from_file.size() * sizeof(float)) == 0,
               "logits of the " + std::to_string(tokens.size()) + "-token prompt bit-identical from the drive and from the file");
     }
+    sl_model_free(drive.model);  // shuts the controller down: the load below opens it again
+
+    // Streamed from the drive: the first layer filled into tier B at load, the others read from the
+    // drive through the userspace driver on every pass (tier C, the NVMe stream path).
+    const int32_t n_layer = sltest::golden::GgufReader(model_path).read_llama()->hp.n_layer;
+    std::vector<int32_t> tiers(static_cast<size_t>(n_layer), SL_TIER_STORAGE);
+    tiers[0] = SL_TIER_PINNED;
+    ModelLoad streamed = load_model(model_path, bdf.c_str(), lba, iommu, window_phys, window_bytes, &tiers);
+    check(streamed.status == SL_OK,
+          "model loads with its layers streamed from the drive" + (streamed.message.empty() ? "" : ": " + streamed.message));
+    if (mapped.model && streamed.model) {
+        std::vector<float> from_file = decode_all(mapped.model, tokens, n_vocab);
+        std::vector<float> from_drive = decode_all(streamed.model, tokens, n_vocab);
+        check(!from_file.empty() && from_file.size() == from_drive.size() &&
+                  std::memcmp(from_file.data(), from_drive.data(), from_file.size() * sizeof(float)) == 0,
+              "logits bit-identical with layers streamed from the drive (tier B filled from it, tier C read each pass)");
+    }
     sl_model_free(mapped.model);
-    sl_model_free(drive.model);  // shuts the controller down: the checks after this open it again
+    sl_model_free(streamed.model);
 }
 
 int run_vfio(int argc, char** argv) {

@@ -87,9 +87,12 @@ build_guest_test() {  # a CPU-only sluice_core (no CUDA in the guest), built by 
     log "building the static guest test program"
     cmake -S "$ROOT" -B "$WORK/core-build" -DSLUICE_CUDA=OFF -DSLUICE_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=Release > /dev/null
     cmake --build "$WORK/core-build" --target sluice_core -j2 > /dev/null
+    # sluice_core takes liburing's static library when CMake found it (the io_uring stream path).
+    local uring
+    uring=$(sed -n 's/^LIBURING_STATIC:FILEPATH=//p' "$WORK/core-build/CMakeCache.txt" | grep -v NOTFOUND || true)
     g++ -std=c++20 -O2 -static -Wall -Wextra -Wno-unused-parameter -I"$ROOT/native/include" -I"$ROOT/native/src" \
         -I"$ROOT/native/tests" -DSLUICE_GOLDEN_SUBSET_DIR="\"$ROOT/tests/golden\"" -DSLUICE_GOLDEN_DIR="\"$GOLDEN\"" \
-        "$HERE/guest_test.cpp" "$WORK/core-build/libsluice_core.a" -o "$WORK/guest_test" -lpthread
+        "$HERE/guest_test.cpp" "$WORK/core-build/libsluice_core.a" $uring -o "$WORK/guest_test" -lpthread
 }
 
 make_image() {
