@@ -9,6 +9,7 @@
 
 #include "core/status.h"
 #include "io/file_descriptor.h"
+#include "io/read_request.h"
 #include "io/threaded_tier_reader.h"
 #include "io/tier_readers.h"
 
@@ -28,10 +29,8 @@ public:
 
 private:
     void read_piece(uint64_t offset, uint64_t length, uint8_t* dst) override {
-        const bool aligned = offset % kDirectAlignment == 0 && reinterpret_cast<uintptr_t>(dst) % kDirectAlignment == 0;
-        // O_DIRECT lengths are whole blocks: the tail at the end of the file comes back short.
-        const uint64_t asked = aligned ? (length + kDirectAlignment - 1) / kDirectAlignment * kDirectAlignment : length;
-        const int fd = aligned ? direct_.get() : buffered_.get();
+        const auto [direct, asked] = plan_direct_read(offset, dst, length);
+        const int fd = direct ? direct_.get() : buffered_.get();
         uint64_t got = 0;
         while (got < length) {
             const ssize_t n = ::pread(fd, dst + got, asked - got, static_cast<off_t>(offset + got));

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "core/status.h"
+#include "io/read_request.h"
 
 namespace sl::io {
 
@@ -25,12 +26,7 @@ void ThreadedTierReader::stop() {
 }
 
 void ThreadedTierReader::submit(const ReadRequest& request) {
-    if (!request.dst) raise(SL_ERR_INVALID_ARGUMENT, "read of %s at byte %llu: no destination", path_.c_str(),
-                            static_cast<unsigned long long>(request.offset));
-    if (request.offset > size_ || request.length > size_ - request.offset)
-        raise(SL_ERR_INVALID_ARGUMENT, "read of %llu bytes at byte %llu is outside %s (%llu bytes)",
-              static_cast<unsigned long long>(request.length), static_cast<unsigned long long>(request.offset),
-              path_.c_str(), static_cast<unsigned long long>(size_));
+    check_read_request(request, size_, path_);
     std::lock_guard lock(mutex_);
     const uint64_t id = next_request_++;
     const size_t pieces = std::max<size_t>(1, (request.length + kReadPieceBytes - 1) / kReadPieceBytes);

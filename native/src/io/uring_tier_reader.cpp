@@ -19,14 +19,13 @@
 #include <vector>
 
 #include "io/file_descriptor.h"
+#include "io/read_request.h"
 
 namespace sl::io {
 namespace {
 
 constexpr unsigned kQueueDepth = 64;
 constexpr uint64_t kPieceBytes = uint64_t{1} << 20;
-
-unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
 
 class UringTierReader final : public TierReader {
 public:
@@ -63,10 +62,7 @@ public:
     }
 
     void submit(const ReadRequest& request) override {
-        if (!request.dst) raise(SL_ERR_INVALID_ARGUMENT, "read of %s at byte %llu: no destination", path_.c_str(), ull(request.offset));
-        if (request.offset > size_ || request.length > size_ - request.offset)
-            raise(SL_ERR_INVALID_ARGUMENT, "read of %llu bytes at byte %llu is outside %s (%llu bytes)", ull(request.length),
-                  ull(request.offset), path_.c_str(), ull(size_));
+        check_read_request(request, size_, path_);
         const uint64_t id = next_request_++;
         const size_t pieces = std::max<size_t>(1, (request.length + kPieceBytes - 1) / kPieceBytes);
         pending_.emplace(id, Pending{pieces, ReadCompletion{request.tag, SL_OK, {}}});
@@ -150,11 +146,9 @@ private:
         const Piece& p = slots_[slot];
         uint8_t* dst = p.dst + p.got;
         const uint64_t offset = p.offset + p.got, length = p.length - p.got;
-        const bool aligned = offset % kDirectAlignment == 0 && reinterpret_cast<uintptr_t>(dst) % kDirectAlignment == 0;
-        // O_DIRECT lengths are whole blocks: the tail at the end of the file comes back short.
-        const uint64_t asked = aligned ? (length + kDirectAlignment - 1) / kDirectAlignment * kDirectAlignment : length;
-        const int fd = aligned ? direct_.get() : buffered_.get();
-        const int index = aligned ? buffer_index(dst, asked) : -1;
+        const auto [direct, asked] = plan_direct_read(offset, dst, length);
+        const int fd = direct ? direct_.get() : buffered_.get();
+        const int index = direct ? buffer_index(dst, asked) : -1;
         if (index >= 0) io_uring_prep_read_fixed(sqe, fd, dst, static_cast<unsigned>(asked), offset, index);
         else io_uring_prep_read(sqe, fd, dst, static_cast<unsigned>(asked), offset);
         io_uring_sqe_set_data64(sqe, slot);

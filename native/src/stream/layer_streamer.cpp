@@ -18,16 +18,16 @@ LayerStreamer::LayerStreamer(Backend& backend, std::vector<StreamedLayer> order,
     : backend_(backend), order_(std::move(order)), storage_(storage), timeout_ms_(timeout_ms) {
     if (order_.empty()) raise(SL_ERR_INTERNAL, "a layer streamer needs layers to stream");
     if (device_slots < 2) raise(SL_ERR_INVALID_ARGUMENT, "stream_slots = %d: the ring needs at least 2 slots", device_slots);
-    uint64_t staged_bytes = 0;
+    uint64_t slot_bytes = 0, staged_bytes = 0;
     for (const StreamedLayer& l : order_) {
-        slot_bytes_ = std::max(slot_bytes_, l.layout->slot_bytes);
+        slot_bytes = std::max(slot_bytes, l.layout->slot_bytes);
         if (!l.pinned) staged_bytes = std::max(staged_bytes, l.layout->slot_bytes);
     }
     if (staged_bytes > 0 && !storage_) raise(SL_ERR_INTERNAL, "tier-C layers to stream but no storage reader");
     const size_t n_slots = std::min(static_cast<size_t>(device_slots), order_.size());
     stays_ = n_slots == order_.size();
     for (size_t d = 0; d < n_slots; ++d) {
-        slots_.push_back(backend_.allocate(slot_bytes_));
+        slots_.push_back(backend_.allocate(slot_bytes));
         slot_copied_.push_back(backend_.make_fence());
         slot_free_.push_back(backend_.make_fence());
     }

@@ -56,10 +56,8 @@ public:
     // The compute queue is done with order[i] once the work issued so far has run: its slot may refill.
     void release(size_t i);
 
-    uint64_t slot_bytes() const { return slot_bytes_; }
     // Bytes copied into device slots so far (how often layers crossed PCIe, for the benchmarks).
     uint64_t copied_bytes() const { return copied_bytes_.load(std::memory_order_relaxed); }
-    int device_slots() const { return static_cast<int>(slots_.size()); }
 
 private:
     void start(uint64_t first);
@@ -75,7 +73,6 @@ private:
     std::vector<StreamedLayer> order_;
     io::TierReader* storage_;
     int timeout_ms_;
-    uint64_t slot_bytes_ = 0;
     bool stays_ = false;  // as many slots as streamed layers
     std::vector<std::unique_ptr<BackendBuffer>> slots_, staging_;
     std::vector<std::unique_ptr<Fence>> slot_copied_, slot_free_, staging_free_;

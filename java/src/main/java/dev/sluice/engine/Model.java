@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * A model opened for inference: the validated GGUF description, and the native model that maps the
@@ -77,13 +78,17 @@ public final class Model implements AutoCloseable {
      * which are read while the model runs instead.
      */
     private static long loadedBytes(TensorTable table, ModelOptions options) {
-        long bytes = 0;
-        for (ModelTensor t : table.tensors()) {
-            boolean streamedFromStorage = t.layer() >= 0 && options.streams()
-                    && options.layerTiers().get(t.layer()) == LayerTier.STORAGE && !t.role().isLayerNorm();
-            bytes += streamedFromStorage ? 0 : t.info().byteSize();
-        }
-        return bytes;
+        return bytesOf(table, t -> streamedTier(options, t) != LayerTier.STORAGE);
+    }
+
+    /** The tier a tensor streams from, or RESIDENT: whole-model tensors, layer norms and resident layers. */
+    private static LayerTier streamedTier(ModelOptions options, ModelTensor t) {
+        return t.layer() < 0 || !options.streams() || t.role().isLayerNorm() ? LayerTier.RESIDENT
+                : options.layerTiers().get(t.layer());
+    }
+
+    private static long bytesOf(TensorTable table, Predicate<ModelTensor> which) {
+        return table.tensors().stream().filter(which).mapToLong(t -> t.info().byteSize()).sum();
     }
 
     /** Opens the small demo model that ships inside the jar (see {@link DemoModel}). */
@@ -124,16 +129,7 @@ public final class Model implements AutoCloseable {
 
     /** Weight bytes a pass streams: the layers of the pinned and storage tiers, their norms excepted. */
     public long streamedBytesPerPass() {
-        if (!options.streams()) {
-            return 0;
-        }
-        long bytes = 0;
-        for (ModelTensor t : table.tensors()) {
-            if (t.layer() >= 0 && !t.role().isLayerNorm() && options.layerTiers().get(t.layer()) != LayerTier.RESIDENT) {
-                bytes += t.info().byteSize();
-            }
-        }
-        return bytes;
+        return bytesOf(table, t -> streamedTier(options, t) != LayerTier.RESIDENT);
     }
 
     /** CPU threads the model runs with: the option, or one per physical core. */
