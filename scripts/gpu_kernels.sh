@@ -3,7 +3,7 @@
 # call, without Java. Builds the CUDA parity tests and the benchmarks for sm_90, runs the tests,
 # the matvec benchmark (sluice_bench_cuda_matvec 1 50) and 8B decode end to end
 # (sluice_bench_decode --cuda TYPE) for each of $TYPES, with plain launches and overlapped ones
-# (SLUICE_CUDA_OVERLAP=1; the tests run both ways too), and the same benchmarks of a baseline build when .device/base/ holds one
+# (the default; SLUICE_CUDA_OVERLAP=0 for plain ones, the tests run both ways too), and the same benchmarks of a baseline build when .device/base/ holds one
 # (the earlier commit's sluice_bench_cuda_matvec and sluice_bench_decode, built here, carried with
 # .device): before and after in the same run. Prints a short table last; logs in $OUT (at most 8 files).
 # Usage: TYPES="q4_k_m q8_0" bash scripts/gpu_kernels.sh   (BUDGET: seconds after which steps are skipped)
@@ -43,16 +43,16 @@ run_tests() { # in parallel, each test's output in turn
   done
   return $bad
 }
-run_tests_overlapped() { SLUICE_CUDA_OVERLAP=1 run_tests; }
+run_tests_plain() { SLUICE_CUDA_OVERLAP=0 run_tests; }
 step parity tests.log run_tests
-step parity-overlap tests.log run_tests_overlapped
+step parity-plain tests.log run_tests_plain
 
 BENCH=build-gpu/native/bench
-step matvec matvec.log env SLUICE_CUDA_OVERLAP=1 "$BENCH/sluice_bench_cuda_matvec" 1 50
+step matvec matvec.log "$BENCH/sluice_bench_cuda_matvec" 1 50
 [ -x .device/base/sluice_bench_cuda_matvec ] && step matvec-base matvec_base.log .device/base/sluice_bench_cuda_matvec 1 50
 for t in $TYPES; do
   step "e2e-$t" e2e.log "$BENCH/sluice_bench_decode" --cuda "$t"
-  step "e2e-$t-overlap" e2e.log env SLUICE_CUDA_OVERLAP=1 "$BENCH/sluice_bench_decode" --cuda "$t"
+  step "e2e-$t-plain" e2e.log env SLUICE_CUDA_OVERLAP=0 "$BENCH/sluice_bench_decode" --cuda "$t"
   [ -x .device/base/sluice_bench_decode ] && step "e2e-$t-base" e2e.log .device/base/sluice_bench_decode --cuda "$t"
   rm -f "/tmp/sluice_bench_8b_$t.bin"
 done

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Runs on the GPU machine (device tool), from the repository root, with .device/ carried: the streaming
-# benchmarks of issue 9 on a 70B Q4_K_M written by `sluice synth` (~40 GiB, ~6.5 min on 16 cores, written
-# once in the background while scripts/gpu_check.sh builds and tests), under a 24 GiB VRAM budget with a
-# ballast process holding the rest of the GPU's memory, as on a 24 GB card. Prints a table last.
+# Runs on the GPU machine (device tool), from the repository root, with .device/ carried: the 70B benchmarks
+# of issues 8 and 9 on a 70B Q4_K_M written by `sluice synth` (~40 GiB, ~6.5 min on 16 cores, written once in
+# the background while scripts/gpu_kernels.sh builds, tests and benchmarks the kernels). First the whole model
+# resident on the full GPU, and CPU decode on all cores (with llama.cpp's beside it when .device/llamacpp holds
+# the yardstick); then, with a ballast process holding all VRAM but 24 GiB, as on a 24 GB card: tiers A+B,
+# the split at llama.cpp's -ngl 40 VRAM (20 GiB), and a RAM budget that sends >= 20% of the layers to storage
+# read by each path. Prints a table last.
 # Longer than one device call: start it with setsid, collect $OUT with a second call.
-# Usage: OUT=/tmp/stream-out BENCH="stream8b" bash scripts/gpu_stream.sh
+# Usage: OUT=/tmp/stream-out TYPES="q4_k_m" bash scripts/gpu_stream.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export OUT=${OUT:-/tmp/stream-out}
@@ -14,9 +17,22 @@ tar -xJf .device/jre.tar.xz
 SLUICE=("$PWD/.jre/bin/java" -jar .device/sluice.jar)
 ( "${SLUICE[@]}" synth --shape llama-3.1-70b --type q4_k_m -o "$M70" >"$OUT/synth70b.log" 2>&1; echo "rc $?" >>"$OUT/synth70b.log" ) &
 synth=$!
-bash scripts/gpu_check.sh >"$OUT/gpu_check.txt" 2>&1
+OUT="$OUT/kernels" BUDGET=${KERNEL_BUDGET:-380} bash scripts/gpu_kernels.sh >"$OUT/gpu_kernels.txt" 2>&1
 wait "$synth"
 tail -n 2 "$OUT/synth70b.log"
+
+bench70() { # name, bench args...
+  local name=$1; shift
+  echo "# $name" >>"$OUT/bench70.jsonl"
+  "${SLUICE[@]}" bench -m "$M70" --json "$@" 2>>"$OUT/bench70.err" | tee -a "$OUT/bench70.jsonl"
+}
+bench70 "70b resident (whole GPU)" --backend cuda -p 512 -n 64
+bench70 "70b cpu -t 16" --backend cpu --q8-activations -t 16 -p 0 -n 8
+if [ -f .device/llamacpp/LlamaCppDecode.class ]; then
+  echo "# llama.cpp 70b cpu -t 16" >>"$OUT/bench70.jsonl"
+  .jre/bin/java -cp .device/llamacpp/llama.jar:.device/llamacpp LlamaCppDecode "$M70" 16 8 2>>"$OUT/llamacpp.err" \
+    | tail -n 1 | tee -a "$OUT/bench70.jsonl"
+fi
 
 # The ballast: all free VRAM but 24 GiB, held by another process for the 70B runs.
 python3 - <<'PY' &
@@ -30,22 +46,21 @@ ballast=$!
 sleep 20
 nvidia-smi --query-gpu=memory.used,memory.total --format=csv,noheader | tee "$OUT/ballast.txt"
 
-bench70() { # name, VRAM budget, bench args...
-  local name=$1 vram=$2; shift 2
-  echo "# $name" >>"$OUT/bench70.jsonl"
-  "${SLUICE[@]}" bench -m "$M70" --backend cuda --json --vram-budget "$vram" "$@" 2>>"$OUT/bench70.err" | tee -a "$OUT/bench70.jsonl"
-}
-bench70 "70b A+B (24G VRAM, RAM unlimited)" 24G -p 512 -n 8 --no-split
-bench70 "70b A+split (20G VRAM, as llama.cpp -ngl 40)" 20G -p 0 -n 8
+# As llama-bench does, a context just large enough for the test (-c), so the KV cache takes little VRAM.
+bench70 "70b A+B (24G VRAM, RAM unlimited)" --backend cuda --vram-budget 24G -c 1024 -p 512 -n 8 --no-split
+for t in 14 15; do
+  bench70 "70b A+split -t $t (20G VRAM, as llama.cpp -ngl 40)" --backend cuda --vram-budget 20G -c 1024 -p 0 -n 16 -t $t
+done
 for path in pread uring mmap; do
-  bench70 "70b A+B+C $path (24G VRAM, 14G RAM)" 24G -p 0 -n 1 --ram-budget 14G --stream-path $path --no-split
+  bench70 "70b A+B+C $path (24G VRAM, 12G RAM)" --backend cuda --vram-budget 24G -c 1024 -p 0 -n 2 --ram-budget 12G \
+    --stream-path $path --no-split
 done
 echo done >"$OUT/done"
 kill "$ballast"
 grep -E "^plan|error" "$OUT/bench70.err" | sort | uniq -c | head -n 20
 
-tail -n 30 "$OUT/gpu_check.txt"
-printf '\n%-40s %7s %8s %8s %8s %8s %6s %7s\n' run pp tg native bound reached xings VRAM
+tail -n 30 "$OUT/gpu_kernels.txt"
+printf '\n%-48s %7s %8s %8s %8s %8s %6s %7s\n' run pp tg native bound reached xings VRAM
 python3 - "$OUT/bench70.jsonl" <<'PY'
 import json, sys
 name = "?"
@@ -53,9 +68,18 @@ for line in open(sys.argv[1]):
     if line.startswith("#"):
         name = line[1:].strip()
         continue
-    r = json.loads(line)
+    try:
+        r = json.loads(line)
+    except ValueError:
+        continue
+    if "engine" in r:  # llama.cpp's CPU decode
+        print(f"{name:<48} {r.get('pp_tok_s') or 0:7.0f} {r['tg_tok_s']:8.2f}")
+        continue
     b = r.get("stream_bound_tok_s") or 0
-    print(f"{name:<40} {r['pp_tok_s']:7.0f} {r['tg_tok_s']:8.2f} {r['tg_native_tok_s']:8.2f} {b:8.2f} "
+    print(f"{name:<48} {r['pp_tok_s']:7.0f} {r['tg_tok_s']:8.2f} {r['tg_native_tok_s']:8.2f} {b:8.2f} "
           f"{100*r['tg_tok_s']/b if b else 0:7.0f}% {r['pp_layer_crossings']:6.2f} {r['memory_bytes']/2**30:6.1f}G"
-          f"  plan {r['predicted_tok_s'] or 0:.2f} ({r['bottleneck']}), {r['tg_streamed_bytes']/2**30:.1f} GiB/token")
+          f"  plan {r['predicted_tok_s'] or 0:.2f} ({r['bottleneck']}), {r['tg_streamed_bytes']/2**30:.1f} GiB/token, "
+          f"{r['gb_s']:.0f} GB/s = {100*r['roofline_fraction']:.1f}% of {r['bound']} {r['bound_gb_s']:.0f}"
+          + (f", split CPU {r['tg_split_cpu_gb_s']:.1f} GB/s {1e3*r['tg_split_cpu_seconds']:.0f} ms, waits "
+             f"{1e3*r['tg_split_wait_seconds']:.0f} ms" if r.get('tg_split_cpu_bytes') else ""))
 PY

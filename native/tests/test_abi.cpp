@@ -66,6 +66,20 @@ static void host_bandwidth_is_measured() {
     CHECK(bps > 1e8);  // any machine reads faster than 100 MB/s
 }
 
+static void cpu_matmul_bandwidth_is_measured() {
+    double bps = 0;
+    CHECK_EQ(sl_measure_cpu_matmul_bandwidth(SL_TYPE_Q4_K, 1024, 1, &bps), SL_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(sl_measure_cpu_matmul_bandwidth(SL_TYPE_Q4_K, 16u << 20, 1, nullptr), SL_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(sl_measure_cpu_matmul_bandwidth(SL_TYPE_F32, 16u << 20, 1, &bps), SL_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(sl_measure_cpu_matmul_bandwidth(SL_TYPE_Q8_K, 16u << 20, 1, &bps), SL_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(sl_measure_cpu_matmul_bandwidth(12345, 16u << 20, 1, &bps), SL_ERR_INVALID_ARGUMENT);
+    for (sl_type type : {SL_TYPE_Q4_K, SL_TYPE_Q6_K, SL_TYPE_Q8_0, SL_TYPE_F16}) {
+        bps = 0;
+        CHECK_EQ(sl_measure_cpu_matmul_bandwidth(type, 16u << 20, 2, &bps), SL_OK);
+        CHECK(bps > 1e8);
+    }
+}
+
 int main() {
     error_path_sets_status_and_message();
     success_clears_message();
@@ -73,5 +87,6 @@ int main() {
     cpu_is_always_device_zero();
     names_and_version();
     host_bandwidth_is_measured();
+    cpu_matmul_bandwidth_is_measured();
     return sltest::finish("test_abi");
 }

@@ -204,6 +204,11 @@ SL_API uint64_t sl_model_memory_in_use(const sl_model* model);
 /* Bytes of streamed layers (tiers B and C) copied to the device so far: a layer counts each time it
  * crosses PCIe, prefetches for the next pass included. 0 when every layer is resident. */
 SL_API uint64_t sl_model_streamed_bytes(const sl_model* model);
+/* Where the split layers' single-token passes spent their time so far: weight bytes the CPU's shares
+ * read, seconds the CPU spent on them, and seconds the host waited for the device's activations
+ * before it could start. All 0 when no layer is split. Any pointer may be NULL. */
+SL_API void sl_model_split_time(const sl_model* model, uint64_t* cpu_bytes, double* cpu_seconds,
+                                double* wait_seconds);
 
 /* ---- Sessions (one KV cache each) ---------------------------------------------------------- */
 
@@ -241,6 +246,11 @@ SL_API sl_status sl_quantize(int32_t type, const float* src, int64_t n, void* ds
 /* Host memory read bandwidth in bytes/s: best of a few passes over `bytes` with n_threads threads
  * (0 = one per physical core). */
 SL_API sl_status sl_measure_host_bandwidth(uint64_t bytes, int32_t n_threads, double* bytes_per_second);
+/* Weight bytes/s that the CPU backend's 8-bit decode kernels (the split layers' CPU share) stream from
+ * RAM: best of a few single-token matmuls over `bytes` of `type` weights with n_threads threads (0 = one
+ * per physical core). SL_ERR_INVALID_ARGUMENT for F32 or a type that is not a weight type. */
+SL_API sl_status sl_measure_cpu_matmul_bandwidth(int32_t type, uint64_t bytes, int32_t n_threads,
+                                                 double* bytes_per_second);
 /* Device memory bandwidth of CUDA device `device` (ordinal) in bytes/s, counting bytes read plus bytes
  * written: best of a few device-to-device copies of `bytes`. SL_ERR_UNSUPPORTED without a GPU. */
 SL_API sl_status sl_measure_device_bandwidth(int32_t device, uint64_t bytes, double* bytes_per_second);

@@ -11,6 +11,7 @@
 #include "cuda/cuda_devices.h"
 #endif
 #include "cpu/cpu_info.h"
+#include "cpu/matmul_bandwidth.h"
 #include "cpu/memory_bandwidth.h"
 #include "sluice/sluice.h"
 
@@ -21,6 +22,18 @@ extern "C" sl_status sl_measure_host_bandwidth(uint64_t bytes, int32_t n_threads
         if (n_threads < 0) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_measure_host_bandwidth: n_threads < 0");
         int threads = n_threads > 0 ? n_threads : sl::cpu::probe_cpu().physical_cores;
         *bytes_per_second = sl::cpu::measure_read_bandwidth(bytes, threads, 5);
+        return SL_OK;
+    });
+}
+
+extern "C" sl_status sl_measure_cpu_matmul_bandwidth(int32_t type, uint64_t bytes, int32_t n_threads,
+                                                     double* bytes_per_second) {
+    return sl::guarded([&] {
+        if (!bytes_per_second) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_measure_cpu_matmul_bandwidth: result is NULL");
+        if (bytes < (1u << 20)) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_measure_cpu_matmul_bandwidth: use at least 1 MiB");
+        if (n_threads < 0) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_measure_cpu_matmul_bandwidth: n_threads < 0");
+        int threads = n_threads > 0 ? n_threads : sl::cpu::probe_cpu().physical_cores;
+        *bytes_per_second = sl::cpu::measure_matmul_bandwidth(static_cast<sl_type>(type), bytes, threads, 3);
         return SL_OK;
     });
 }

@@ -89,4 +89,11 @@ uint64_t sl_model_memory_in_use(const sl_model* model) { return model ? model->b
 
 uint64_t sl_model_streamed_bytes(const sl_model* model) { return model ? model->streamed_bytes() : 0; }
 
+void sl_model_split_time(const sl_model* model, uint64_t* cpu_bytes, double* cpu_seconds, double* wait_seconds) {
+    const sl::model::SplitTime* time = model ? &model->split_time() : nullptr;
+    if (cpu_bytes) *cpu_bytes = time ? time->cpu_bytes.load() : 0;
+    if (cpu_seconds) *cpu_seconds = time ? static_cast<double>(time->cpu_ns.load()) * 1e-9 : 0;
+    if (wait_seconds) *wait_seconds = time ? static_cast<double>(time->wait_ns.load()) * 1e-9 : 0;
+}
+
 }  // extern "C"

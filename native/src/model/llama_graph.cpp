@@ -36,7 +36,8 @@ LlamaGraph::LlamaGraph(Model& model, int32_t max_window, int32_t max_batch)
     const int64_t q_width = int64_t{hp.n_head} * hp.head_dim, kv_width = int64_t{hp.n_head_kv} * hp.head_dim;
     if (Backend* cpu = model.split_backend())
         split_ = std::make_unique<SplitMatmul>(backend_, *cpu, std::max<int64_t>({hp.n_embd, hp.n_ff, q_width}),
-                                               std::max<int64_t>({q_width + 2 * kv_width, 2 * int64_t{hp.n_ff}, hp.n_embd}));
+                                               std::max<int64_t>({q_width + 2 * kv_width, 2 * int64_t{hp.n_ff}, hp.n_embd}),
+                                               model.split_time());
 }
 
 void LlamaGraph::decode(std::span<const int32_t> tokens, KvCache& kv, const DecodeOutput& out) {

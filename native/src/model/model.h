@@ -11,6 +11,7 @@
 
 #include "core/backend.h"
 #include "io/weight_source.h"
+#include "model/split_matmul.h"
 #include "sluice/sluice.h"
 #include "stream/layer_layout.h"
 #include "stream/layer_streamer.h"
@@ -83,6 +84,9 @@ public:
     }
     // The CPU backend of the split shares, or null.
     Backend* split_backend() { return split_cpu_.get(); }
+    // Where the split passes spent their time (all 0 when no layer is split).
+    SplitTime& split_time() { return split_time_; }
+    const SplitTime& split_time() const { return split_time_; }
     // Bytes the streaming pipeline has copied to the device so far (0 when nothing streams).
     uint64_t streamed_bytes() const { return streamer_ ? streamer_->copied_bytes() : 0; }
     // Sessions of one model share its backend (thread pool, scratch); they decode one at a time.
@@ -106,6 +110,7 @@ private:
     std::unique_ptr<stream::PinnedTier> pinned_;
     std::unique_ptr<Backend> split_cpu_;
     std::vector<std::optional<SplitLayer>> split_;  // per layer, when any layer is split
+    SplitTime split_time_;
     std::unique_ptr<stream::LayerStreamer> streamer_;
     LayerWeights bound_;  // the streamed layer begun last, bound to its slot
 };

@@ -4,6 +4,7 @@
 // to the host once per group of matrices that read it (Q/K/V, gate/up).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -20,10 +21,18 @@ struct SplitProduct {
     bool accumulate;
 };
 
+// Where the split passes spent their time, summed over every token since the model was loaded:
+// what shows whether the CPU's share or the waits for the device bound a split layer.
+struct SplitTime {
+    std::atomic<uint64_t> cpu_bytes{0};  // weight bytes the CPU's rows read
+    std::atomic<int64_t> cpu_ns{0};      // spent computing them
+    std::atomic<int64_t> wait_ns{0};     // spent waiting for the input to reach the host
+};
+
 class SplitMatmul {
 public:
     // max_width: the widest input; max_host_rows: the most rows the CPU computes for one group.
-    SplitMatmul(Backend& device, Backend& cpu, int64_t max_width, int64_t max_host_rows);
+    SplitMatmul(Backend& device, Backend& cpu, int64_t max_width, int64_t max_host_rows, SplitTime& time);
 
     // The products of one input x (a single token) in backend memory.
     void run(Activations x, std::span<const SplitProduct> products);
@@ -31,6 +40,7 @@ public:
 private:
     Backend& device_;
     Backend& cpu_;
+    SplitTime& time_;
     std::unique_ptr<BackendBuffer> x_host_, y_host_, y_scratch_;
     std::unique_ptr<Fence> x_copied_, y_copied_;
 };

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.sluice.engine.Benchmark;
 import dev.sluice.engine.Model;
+import dev.sluice.engine.SplitTime;
 import dev.sluice.plan.Bandwidth;
 import dev.sluice.plan.Prediction;
 import dev.sluice.plan.Tier;
@@ -78,6 +79,12 @@ final class BenchCommand implements Callable<Integer> {
                 plan.flatMap(BenchCommand::streamBound).ifPresent(b -> out.printf(Locale.ROOT,
                         "streaming: %s/token copied, bound %.2f tok/s (%.0f%% reached); pp crossings per layer %.2f%n",
                         Sizes.human(r.tgStreamedBytes()), b, 100 * r.genTokPerSec() / b, r.ppLayerCrossings()));
+                SplitTime split = r.tgSplit();
+                if (split.cpuBytes() > 0) {
+                    out.printf(Locale.ROOT, "split: the CPU read %s/token at %.1f GB/s in %.1f ms, waited %.1f ms%n",
+                            Sizes.human(split.cpuBytes()), split.cpuGbPerSecond(), 1e3 * split.cpuSeconds(),
+                            1e3 * split.waitSeconds());
+                }
             }
         }
         return 0;
@@ -86,18 +93,22 @@ final class BenchCommand implements Callable<Integer> {
     /**
      * The JSON contract of DESIGN.md (backend, threads, pp_tokens, pp_tok_s, tg_tokens, tg_tok_s, bytes_per_token,
      * gb_s), then the device, the native decode speed, the bound, the memory in use, and the tier plan's
-     * predicted decode speed and bottleneck (null when no plan could be made).
+     * predicted decode speed and bottleneck (null when no plan could be made); with split layers, per generated
+     * token, the weight bytes the CPU's shares read, their rate, the CPU's seconds and the host's waits.
      */
     record JsonResult(String backend, int threads, int ppTokens, double ppTokS, int tgTokens, double tgTokS,
                       long bytesPerToken, double gbS, String device, int depth, double tgNativeTokS, String bound,
                       double boundGbS, double rooflineFraction, long memoryBytes, Double predictedTokS,
-                      String bottleneck, long tgStreamedBytes, double ppLayerCrossings, Double streamBoundTokS) {
+                      String bottleneck, long tgStreamedBytes, double ppLayerCrossings, Double streamBoundTokS,
+                      long tgSplitCpuBytes, double tgSplitCpuGbS, double tgSplitCpuSeconds,
+                      double tgSplitWaitSeconds) {
         JsonResult(Benchmark.Result r, Optional<Prediction> p, Optional<Double> streamBound) {
             this(r.backend(), r.threads(), r.promptTokens(), r.promptTokPerSec(), r.genTokens(), r.genTokPerSec(),
                     r.bytesPerToken(), r.gbPerSec(), r.deviceName(), r.depth(), r.nativeGenTokPerSec(), r.boundName(),
                     r.boundGbPerSec(), r.rooflineFraction(), r.memoryInUse(),
                     p.map(Prediction::tokensPerSecond).orElse(null), p.map(Prediction::bottleneckLabel).orElse(null),
-                    r.tgStreamedBytes(), r.ppLayerCrossings(), streamBound.orElse(null));
+                    r.tgStreamedBytes(), r.ppLayerCrossings(), streamBound.orElse(null), r.tgSplit().cpuBytes(),
+                    r.tgSplit().cpuGbPerSecond(), r.tgSplit().cpuSeconds(), r.tgSplit().waitSeconds());
         }
     }
 

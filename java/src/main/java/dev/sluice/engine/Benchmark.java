@@ -31,11 +31,12 @@ public final class Benchmark {
      * @param memoryInUse       backend memory held during the run (VRAM on CUDA)
      * @param ppLayerCrossings  with streamed layers: how many times each crossed PCIe during the timed prompt
      * @param tgStreamedBytes   with streamed layers: bytes copied to the device per generated token
+     * @param tgSplit           with split layers: the CPU's share of the generated tokens, per token
      */
     public record Result(String backend, String deviceName, int threads, int promptTokens, double promptTokPerSec,
                          int depth, int genTokens, double genTokPerSec, double nativeGenTokPerSec, long bytesPerToken,
                          double gbPerSec, String boundName, double boundGbPerSec, double rooflineFraction,
-                         long memoryInUse, double ppLayerCrossings, long tgStreamedBytes) {}
+                         long memoryInUse, double ppLayerCrossings, long tgStreamedBytes, SplitTime tgSplit) {}
 
     public static Result run(Model model, int promptTokens, int genTokens, int depth, int threads, long seed) {
         if (promptTokens < 0 || genTokens < 0 || depth < 0 || promptTokens + genTokens == 0) {
@@ -47,6 +48,7 @@ public final class Benchmark {
         long memory = 0;
         double crossings = 0;
         long streamedPerToken = 0;
+        SplitTime splitPerToken = SplitTime.NONE;
         long perPass = model.streamedBytesPerPass();
         if (promptTokens > 0) {
             try (Session s = model.newSession(promptTokens)) {
@@ -74,12 +76,16 @@ public final class Benchmark {
                 s.truncate(depth);
                 Sampler sampler = new Sampler(SamplerParams.greedy());
                 long streamedBefore = model.streamedBytes();
+                SplitTime splitBefore = model.splitTime();
                 long start = System.nanoTime();
                 for (int i = 0; i < genTokens; i++) {
                     token[0] = sampler.sample(s.decodeTopK(token, 1)).token();
                 }
                 tg = genTokens / seconds(start);
                 streamedPerToken = (model.streamedBytes() - streamedBefore) / genTokens;
+                SplitTime split = model.splitTime().since(splitBefore);
+                splitPerToken = new SplitTime(split.cpuBytes() / genTokens, split.cpuSeconds() / genTokens,
+                        split.waitSeconds() / genTokens);
                 s.truncate(depth);
                 double[] nativeSeconds = new double[1];
                 NativeStatus.check(SluiceNative.sl_session_bench_decode(s.handle(), token[0], genTokens, nativeSeconds));
@@ -93,7 +99,7 @@ public final class Benchmark {
         double bound = (cuda ? deviceBandwidth() : hostBandwidth(threads)) / 1e9;
         return new Result(model.backend().name().toLowerCase(), deviceName(cuda), threads, promptTokens, pp, depth,
                 genTokens, tg, tgNative, bytes, gbs, cuda ? "device" : "host", bound, bound > 0 ? gbs / bound : 0,
-                memory, crossings, streamedPerToken);
+                memory, crossings, streamedPerToken, splitPerToken);
     }
 
     private static String deviceName(boolean cuda) {

@@ -127,6 +127,15 @@ public final class Model implements AutoCloseable {
         return SluiceNative.sl_model_streamed_bytes(open());
     }
 
+    /** Where the split layers' single-token passes spent their time so far ({@link SplitTime#NONE} if none is split). */
+    public synchronized SplitTime splitTime() {
+        long[] bytes = new long[1];
+        double[] cpu = new double[1];
+        double[] waited = new double[1];
+        SluiceNative.sl_model_split_time(open(), bytes, cpu, waited);
+        return new SplitTime(bytes[0], cpu[0], waited[0]);
+    }
+
     /** Weight bytes a pass streams: the layers of the pinned and storage tiers, their norms excepted. */
     public long streamedBytesPerPass() {
         return bytesOf(table, t -> streamedTier(options, t) != LayerTier.RESIDENT);

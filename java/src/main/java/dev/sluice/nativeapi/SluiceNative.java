@@ -93,6 +93,9 @@ public final class SluiceNative {
 
     public static native @Cast("uint64_t") long sl_model_streamed_bytes(Model model);
 
+    public static native void sl_model_split_time(Model model, @Cast("uint64_t*") long[] cpuBytes,
+            double[] cpuSeconds, double[] waitSeconds);
+
     public static native int sl_session_create(Model model, int nCtx, @ByPtrPtr Session session);
 
     public static native void sl_session_free(Session session);
@@ -114,6 +117,9 @@ public final class SluiceNative {
 
     // ---- Measurements ----
     public static native int sl_measure_host_bandwidth(@Cast("uint64_t") long bytes, int nThreads,
+            double[] bytesPerSecond);
+
+    public static native int sl_measure_cpu_matmul_bandwidth(int type, @Cast("uint64_t") long bytes, int nThreads,
             double[] bytesPerSecond);
 
     public static native int sl_measure_device_bandwidth(int device, @Cast("uint64_t") long bytes,

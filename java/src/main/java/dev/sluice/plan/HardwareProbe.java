@@ -1,5 +1,6 @@
 package dev.sluice.plan;
 
+import dev.sluice.gguf.GgmlType;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -23,6 +24,12 @@ public interface HardwareProbe {
 
     /** RAM read by {@code threads} CPU threads. */
     Bandwidth ramRead(int threads);
+
+    /**
+     * Weights of {@code type} streamed from RAM by the CPU backend's 8-bit decode kernels on {@code threads}
+     * threads: the rate a split layer's CPU share reaches, which may be below {@link #ramRead}.
+     */
+    Bandwidth cpuMatmul(GgmlType type, int threads);
 
     /** Sequential reads of the file system that holds {@code file}, bypassing the page cache. */
     Bandwidth storageRead(Path file);

@@ -2,6 +2,7 @@ package dev.sluice.plan;
 
 import dev.sluice.CacheDir;
 import dev.sluice.Device;
+import dev.sluice.gguf.GgmlType;
 import dev.sluice.nativeapi.NativeDevices;
 import dev.sluice.nativeapi.NativeStatus;
 import dev.sluice.nativeapi.SluiceNative;
@@ -15,10 +16,10 @@ import java.util.OptionalDouble;
 import java.util.OptionalInt;
 
 /**
- * This machine, as the native library, /proc and sysfs describe it. RAM and VRAM bandwidths are measured
- * natively and storage reads with O_DIRECT, each once per machine ({@code bandwidth-HOST.json} in the
- * {@link CacheDir}). Host-to-device copies cannot be measured yet (the streaming executor will): their rate
- * is assumed from the PCIe link, as is the storage rate where it cannot be measured.
+ * This machine, as the native library, /proc and sysfs describe it. RAM, VRAM and host-to-device bandwidths and
+ * the CPU kernels' rates are measured natively and storage reads with O_DIRECT, each once per machine
+ * ({@code bandwidth-HOST.json} in the {@link CacheDir}). Without a GPU the host-to-device rate is assumed from
+ * the PCIe link, and the storage rate where it cannot be measured.
  */
 public final class SystemProbe implements HardwareProbe {
     /** Storage rate without a measurement: an NVMe drive read with O_DIRECT, as on the lent machines. */
@@ -26,6 +27,7 @@ public final class SystemProbe implements HardwareProbe {
     private static final long HOST_PROBE_BYTES = 256L << 20;
     private static final long DEVICE_PROBE_BYTES = 1L << 30;
     private static final long HOST_TO_DEVICE_PROBE_BYTES = 512L << 20;
+    private static final long CPU_MATMUL_PROBE_BYTES = 512L << 20;
 
     private final BandwidthCache cache = new BandwidthCache(CacheDir.path().resolve("bandwidth-" + hostName() + ".json"));
     private List<Device> devices;
@@ -87,6 +89,20 @@ public final class SystemProbe implements HardwareProbe {
         return cache.get("ram_read:" + threads + "_threads", () -> {
             double[] bps = new double[1];
             NativeStatus.check(SluiceNative.sl_measure_host_bandwidth(HOST_PROBE_BYTES, threads, bps));
+            return OptionalDouble.of(bps[0]);
+        }, 0);
+    }
+
+    /** F32 has no 8-bit kernel: its float dot products are taken to run at the read rate. */
+    @Override
+    public Bandwidth cpuMatmul(GgmlType type, int threads) {
+        if (type == GgmlType.F32) {
+            return ramRead(threads);
+        }
+        return cache.get("cpu_matmul:" + type + ":" + threads + "_threads", () -> {
+            double[] bps = new double[1];
+            NativeStatus.check(SluiceNative.sl_measure_cpu_matmul_bandwidth(type.id(), CPU_MATMUL_PROBE_BYTES, threads,
+                    bps));
             return OptionalDouble.of(bps[0]);
         }, 0);
     }

@@ -2,7 +2,9 @@ package dev.sluice.plan;
 
 import dev.sluice.SluiceException;
 import dev.sluice.engine.Backend;
+import dev.sluice.gguf.GgmlType;
 import dev.sluice.model.ModelConfig;
+import dev.sluice.model.ModelTensor;
 import dev.sluice.model.TensorTable;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +21,8 @@ import java.util.Optional;
  * anything streams) a ring of device slots are reserved in VRAM; the first layers that fit the rest of the
  * VRAM budget are resident (A), the next ones that fit the RAM budget stay in pinned RAM (B), the last ones
  * are read from storage each token (C). When CPU cores are free, the RAM layers are split: the CPU computes a
- * fraction of their rows from RAM while the GPU computes the rest, the fraction chosen to balance the two.
+ * fraction of their rows from RAM while the GPU computes the rest, the fraction chosen to balance the two at the
+ * rate the CPU's kernels measurably stream those layers' weight types.
  * Without a GPU the CPU backend maps the layers that fit the RAM budget (A) and faults the rest in from storage.
  */
 public final class TierPlanner {
@@ -54,7 +57,7 @@ public final class TierPlanner {
         int kvBytes = gpu.isPresent() ? LayerCosts.KV_BYTES_CUDA : LayerCosts.KV_BYTES_CPU;
         LayerCosts costs = LayerCosts.of(config, table, limits.contextLength(), kvBytes);
         return gpu.isPresent()
-                ? new GpuPlan(gpu.get(), costs, modelFile, limits).build()
+                ? new GpuPlan(gpu.get(), costs, table, modelFile, limits).build()
                 : cpuPlan(costs, modelFile, limits);
     }
 
@@ -92,14 +95,16 @@ public final class TierPlanner {
     private final class GpuPlan {
         private final Gpu gpu;
         private final LayerCosts c;
+        private final TensorTable table;
         private final Path file;
         private final PlanLimits limits;
         private final Map<String, Bandwidth> rates = new LinkedHashMap<>();
         private final List<String> notes = new ArrayList<>();
 
-        GpuPlan(Gpu gpu, LayerCosts c, Path file, PlanLimits limits) {
+        GpuPlan(Gpu gpu, LayerCosts c, TensorTable table, Path file, PlanLimits limits) {
             this.gpu = gpu;
             this.c = c;
+            this.table = table;
             this.file = file;
             this.limits = limits;
         }
@@ -126,7 +131,7 @@ public final class TierPlanner {
             long storageBytes = sum(c, inRam, c.layers());
             int threads = limits.threads() > 0 ? limits.threads() : probe.cpuCores() - FEEDER_CORES;
             Split split = split(residentBytes + c.headBytesPerToken(), ramBytes, storageBytes, threads,
-                    c.layers() - resident, inRam - resident);
+                    c.layers() - resident, resident, inRam);
             if (split.fraction() > 0) {
                 Arrays.fill(tiers, resident, inRam, Tier.SPLIT);
             }
@@ -146,13 +151,14 @@ public final class TierPlanner {
          * best f is where the CPU meets the slower of the two falling ones.
          */
         private Split split(long resident, long inRam, long fromStorage, int threads, int streamedLayers,
-                            int ramLayers) {
+                            int firstRamLayer, int endRamLayer) {
+            int ramLayers = endRamLayer - firstRamLayer;
             boolean streams = inRam + fromStorage > 0;
             Bandwidth device = rate(rates, "device_memory", probe.deviceMemory());
             Bandwidth pcie = streams ? rate(rates, "host_to_device", probe.hostToDevice()) : null;
             Bandwidth storage = fromStorage > 0 ? rate(rates, "storage_read", probe.storageRead(file)) : null;
-            Bandwidth cpu = inRam > 0 && threads > 0 && limits.split() ? rate(rates, "ram_read", probe.ramRead(threads))
-                    : null;
+            Bandwidth cpu = inRam > 0 && threads > 0 && limits.split()
+                    ? rate(rates, "cpu_matmul", cpuMatmul(threads, firstRamLayer, endRamLayer)) : null;
             double f = 0;
             if (cpu != null) {
                 f = Math.max(balance(inRam, cpu, fromStorage, pcie), balance(inRam, cpu, resident + fromStorage, device));
@@ -172,6 +178,29 @@ public final class TierPlanner {
             }
             double overhead = STREAMED_LAYER_SECONDS * streamedLayers + (f > 0 ? SPLIT_LAYER_SECONDS * ramLayers : 0);
             return new Split(f, Prediction.overlapped(seconds, overhead));
+        }
+
+        /**
+         * The CPU kernels' rate over the matrices of layers [from, to): each type's bytes at its measured rate
+         * (every matrix is split by the same fraction, so the mix is that of the whole layers).
+         */
+        private Bandwidth cpuMatmul(int threads, int from, int to) {
+            Map<GgmlType, Long> bytes = new EnumMap<>(GgmlType.class);
+            for (ModelTensor t : table.tensors()) {
+                if (t.layer() >= from && t.layer() < to && t.info().shape().length == 2) {
+                    bytes.merge(t.info().type(), t.info().byteSize(), Long::sum);
+                }
+            }
+            double seconds = 0;
+            long total = 0;
+            boolean assumed = false;
+            for (Map.Entry<GgmlType, Long> e : bytes.entrySet()) {
+                Bandwidth rate = probe.cpuMatmul(e.getKey(), threads);
+                seconds += rate.seconds(e.getValue());
+                total += e.getValue();
+                assumed |= rate.assumed();
+            }
+            return total > 0 ? new Bandwidth(total / seconds, assumed) : probe.ramRead(threads);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.sluice.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -69,6 +70,29 @@ class StreamedLayersTest {
         }
         float[] split = logits(cpu().layerTiers(tiers).cpuShares(shares).splitThreads(1).build());
         assertArrayEquals(resident, split);
+    }
+
+    @Test
+    void splitTimeCountsTheCpuSharesOfSingleTokenPasses() throws IOException {
+        int layers;
+        try (Model model = Model.openDemo(cpu().build()); Session session = model.newSession(16)) {
+            layers = model.config().nLayer();
+            session.decode(new int[] {42});
+            assertEquals(SplitTime.NONE, model.splitTime(), "nothing is split");
+        }
+        ModelOptions options = cpu().layerTiers(Collections.nCopies(layers, LayerTier.PINNED))
+                .cpuShares(Collections.nCopies(layers, 0.5)).splitThreads(1).build();
+        try (Model model = Model.openDemo(options); Session session = model.newSession(16)) {
+            session.decode(PROMPT);
+            assertEquals(0, model.splitTime().cpuBytes(), "a batch runs whole layers on the model's backend");
+            session.decode(new int[] {42});
+            SplitTime one = model.splitTime();
+            long matrices = model.streamedBytesPerPass();
+            assertTrue(one.cpuBytes() > 0.4 * matrices && one.cpuBytes() < 0.6 * matrices, one + " of " + matrices);
+            assertTrue(one.cpuSeconds() > 0 && one.waitSeconds() >= 0, one.toString());
+            session.decode(new int[] {43});
+            assertEquals(2 * one.cpuBytes(), model.splitTime().cpuBytes(), "the same share every token");
+        }
     }
 
     @Test

@@ -37,6 +37,7 @@ public final class Machines {
         when(p.usableRam()).thenReturn(usableRam);
         when(p.cpuCores()).thenReturn(cores);
         when(p.ramRead(anyInt())).thenReturn(Bandwidth.measured(ramGbs * 1e9));
+        when(p.cpuMatmul(any(), anyInt())).thenReturn(Bandwidth.measured(ramGbs * 1e9));
         when(p.storageRead(any())).thenReturn(Bandwidth.measured(storageGbs * 1e9));
         return p;
     }

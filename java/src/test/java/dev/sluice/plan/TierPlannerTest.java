@@ -7,11 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyInt;
+import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
 
 import dev.sluice.SluiceException;
 import dev.sluice.engine.Backend;
+import dev.sluice.gguf.GgmlType;
+import dev.sluice.model.ModelTensor;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalLong;
@@ -80,6 +84,29 @@ class TierPlannerTest {
     }
 
     @Test
+    void theSplitIsBalancedAtTheRateTheCpuKernelsReachNotAtTheReadRate() {
+        HardwareProbe h200 = Machines.gpu("H200", 141 * GIB, 139 * GIB, 5, 16, 55, 4260, 120 * GIB, 16, 120, 1.6);
+        when(h200.cpuMatmul(eq(GgmlType.Q4_K), eq(14))).thenReturn(Bandwidth.measured(50e9));
+        when(h200.cpuMatmul(eq(GgmlType.Q6_K), eq(14))).thenReturn(Bandwidth.measured(40e9));
+        TierPlan plan = llama70bQ4KM.plan(h200, limits(OptionalLong.of(24 * GIB), OptionalLong.empty()));
+        assertSensible(plan);
+        double q4k = 0;
+        double q6k = 0;
+        for (ModelTensor t : llama70bQ4KM.table().tensors()) {
+            if (t.layer() >= 0 && plan.tiers().get(t.layer()) == Tier.SPLIT && t.info().shape().length == 2) {
+                q4k += t.info().type() == GgmlType.Q4_K ? t.info().byteSize() : 0;
+                q6k += t.info().type() == GgmlType.Q6_K ? t.info().byteSize() : 0;
+            }
+        }
+        assertTrue(q4k > 0 && q6k > 0, "Q4_K_M layers mix Q4_K and Q6_K matrices");
+        double cpuGbs = (q4k + q6k) / (q4k / 50 + q6k / 40);
+        assertEquals(cpuGbs, plan.rates().get("cpu_matmul").gbPerSecond(), 1e-9);
+        assertEquals(cpuGbs / (cpuGbs + 55), plan.splitFraction(), 1e-9);
+        assertBalancedSplit(plan, cpuGbs, 55);
+        verify(h200, never()).ramRead(anyInt());
+    }
+
+    @Test
     void an80GbCardHoldsAll8bLayersAndProbesNothingThatStreams() {
         HardwareProbe a100 = Machines.gpu("A100 80GB", 80 * GIB, 79 * GIB, 4, 16, 25, 2000, 200 * GIB, 32, 100, 3.0);
         TierPlan plan = llama8bQ4KM.plan(a100, AUTO);
@@ -91,6 +118,7 @@ class TierPlannerTest {
         assertEquals(List.of(Bottleneck.GPU), plan.prediction().bottlenecks());
         verify(a100, never()).hostToDevice();
         verify(a100, never()).ramRead(anyInt());
+        verify(a100, never()).cpuMatmul(any(), anyInt());
         verify(a100, never()).storageRead(any());
     }
 
