@@ -280,6 +280,33 @@ void top_k_matches(sl::Backend& backend, int64_t n, int k) {
     CHECK_EQ(wrong, 0);
 }
 
+// Pinned host bytes into backend memory on either queue and back, at aligned and odd offsets and
+// sizes (on CUDA the compute queue copies with a kernel, the transfer queue with the copy engine).
+void copies_round_trip(sl::Backend& backend) {
+    const size_t n = 100'003;
+    auto pinned = backend.allocate(n + 64, sl::MemoryKind::kPinned);
+    auto back = backend.allocate(n + 64, sl::MemoryKind::kPinned);
+    auto device = backend.allocate(n + 64);
+    auto* src = static_cast<uint8_t*>(pinned->data());
+    auto* dst = static_cast<uint8_t*>(back->data());
+    std::uniform_int_distribution<int> byte(0, 255);
+    for (sl::Queue queue : {sl::Queue::kCompute, sl::Queue::kTransfer}) {
+        for (size_t offset : {size_t{0}, size_t{16}, size_t{3}}) {
+            for (size_t bytes : {n, size_t{4096}, size_t{36}, size_t{1}}) {
+                for (size_t i = 0; i < n + 64; ++i) src[i] = static_cast<uint8_t>(byte(rng));
+                std::memset(dst, 0, n + 64);
+                auto copied = backend.make_fence();
+                backend.copy_in(static_cast<uint8_t*>(device->data()) + offset, src + offset, bytes, queue);
+                backend.signal(*copied, queue);
+                backend.wait(*copied, sl::Queue::kCompute);
+                backend.copy_out(dst + offset, static_cast<uint8_t*>(device->data()) + offset, bytes);
+                backend.synchronize();
+                CHECK_EQ(std::memcmp(dst + offset, src + offset, bytes), 0);
+            }
+        }
+    }
+}
+
 // What both backends must do alike. cpu_q8: the CPU's 8-bit activation mode.
 void run_ops(sl::Backend& backend, bool cpu_q8, bool every_type) {
     for (sl_type type : kAllTypes) {
@@ -313,6 +340,7 @@ void run_ops(sl::Backend& backend, bool cpu_q8, bool every_type) {
     top_k_matches(backend, 1000, 1);
     top_k_matches(backend, 128256, 40);
     top_k_matches(backend, 32000, 256);
+    copies_round_trip(backend);
 }
 
 }  // namespace

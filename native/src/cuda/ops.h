@@ -124,6 +124,9 @@ void store_kv(const float* k, const float* v, int64_t n_tok, int64_t kv_width, c
 void swiglu(const float* gate, const float* up, int64_t n, float* out, void* out_q8_1, cudaStream_t stream);
 // dst += src over n elements.
 void add(float* dst, const float* src, int64_t n, cudaStream_t stream);
+// bytes from pinned host memory to dst, read by a kernel rather than a DMA: the compute stream's
+// small copies do not wait behind the transfer stream's on the copy engine.
+void copy_from_pinned(void* dst, const void* pinned, size_t bytes, cudaStream_t stream);
 
 // ---- Sampling help (top_k.cu) ------------------------------------------------------------------
 // The k largest of n logits, in descending order (ties: lower id first), as ids and values.

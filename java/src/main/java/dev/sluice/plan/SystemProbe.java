@@ -24,10 +24,11 @@ import java.util.OptionalInt;
 public final class SystemProbe implements HardwareProbe {
     /** Storage rate without a measurement: an NVMe drive read with O_DIRECT, as on the lent machines. */
     static final double ASSUMED_STORAGE_BYTES_PER_S = 1.6e9;
-    private static final long HOST_PROBE_BYTES = 256L << 20;
+    /** Well past the last-level cache (300 MiB on the lent H200 hosts), so the probes measure RAM. */
+    private static final long HOST_PROBE_BYTES = 1L << 30;
     private static final long DEVICE_PROBE_BYTES = 1L << 30;
     private static final long HOST_TO_DEVICE_PROBE_BYTES = 512L << 20;
-    private static final long CPU_MATMUL_PROBE_BYTES = 512L << 20;
+    private static final long CPU_MATMUL_PROBE_BYTES = 2L << 30;
 
     private final BandwidthCache cache = new BandwidthCache(CacheDir.path().resolve("bandwidth-" + hostName() + ".json"));
     private List<Device> devices;
