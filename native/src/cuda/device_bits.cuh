@@ -13,6 +13,9 @@ __device__ __forceinline__ float half_at(const uint8_t* p) {
     return __half2float(__ushort_as_half(*reinterpret_cast<const uint16_t*>(p)));
 }
 
+// The fp16 value in the low 16 bits of a register.
+__device__ __forceinline__ float half_bits(uint32_t bits) { return __half2float(__ushort_as_half(uint16_t(bits))); }
+
 // v - c in each byte, for bytes of v below 128 and of c at most 128: setting bit 7 first keeps
 // borrows from crossing bytes.
 __device__ __forceinline__ int sub_bytes(uint32_t v, uint32_t c) {

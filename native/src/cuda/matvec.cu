@@ -18,6 +18,7 @@
 #include "cuda/matvec_float.h"
 #include "cuda/matvec_parts.cuh"
 #include "cuda/matvec_q4_k.h"
+#include "cuda/matvec_q6_k.h"
 #include "cuda/ops.h"
 #include "cuda/quant_dot.cuh"
 #include "formats/types.h"
@@ -175,7 +176,9 @@ void matvec(sl_type type, std::span<const MatvecPart> parts, int64_t cols, const
         case SL_TYPE_Q3_K: return run(std::integral_constant<sl_type, SL_TYPE_Q3_K>{});
         case SL_TYPE_Q4_K: return matvec_q4_k(parts, cols, xq, n_tok, accumulate, stream);
         case SL_TYPE_Q5_K: return run(std::integral_constant<sl_type, SL_TYPE_Q5_K>{});
-        case SL_TYPE_Q6_K: return run(std::integral_constant<sl_type, SL_TYPE_Q6_K>{});
+        case SL_TYPE_Q6_K:
+            if (cols % kMatvecQ6KGroupCols == 0) return matvec_q6_k(parts, cols, xq, n_tok, accumulate, stream);
+            return run(std::integral_constant<sl_type, SL_TYPE_Q6_K>{});
         default: raise(SL_ERR_UNSUPPORTED, "matvec: tensor type %s is not supported", traits->name);
     }
 }

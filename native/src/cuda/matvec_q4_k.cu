@@ -7,27 +7,22 @@
 // the shared granule 0 (one broadcast load): a warp reads four super-blocks, 576 contiguous bytes,
 // per step with coalesced 16-byte loads, two steps in flight (the first two issued before the kernel
 // waits for the one before it, launch.cuh). One warp per row, eight rows a block.
-// The dot products are int8 dp4a against the Q8_1 activations, which the block first copies into
-// shared memory as plain int8 rows beside their scales (16-byte aligned, so a lane reads its 16
-// activations in one load instead of four scattered ones through L1) when they fit in 48 KB; the
-// mins use the Q8_1 block sums, as ggml does.
+// The dot products are int8 dp4a against the Q8_1 activations, staged in shared memory when they fit
+// (q8_1_activations.cuh); the mins use the Q8_1 block sums, as ggml does.
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
-#include <type_traits>
-
-#include "cuda/cuda_check.h"
 #include "cuda/device_bits.cuh"
 #include "cuda/launch.cuh"
 #include "cuda/matvec_parts.cuh"
 #include "cuda/matvec_q4_k.h"
 #include "cuda/ops.h"
+#include "cuda/q8_1_activations.cuh"
 
 namespace sl::cuda {
 namespace {
 
 constexpr int kWarps = 8;
-constexpr int kStagedBytes = 48 * 1024;  // activations staged in shared memory up to this size
 constexpr int kBlockBytes = 144;
 constexpr int kBlocksPerStep = 4;  // super-blocks a warp reads per step
 // Steps whose loads are all issued before the first is used (1.15 KB in flight per warp). Four
@@ -52,32 +47,6 @@ __device__ __forceinline__ void scale_min(uint4 head, int s, int* sc, int* mn) {
         *mn = (scale_byte(head, s + 4) >> 4) | (scale_byte(head, s) >> 6) << 4;
     }
 }
-
-__device__ __forceinline__ float half_bits(uint32_t bits) { return __half2float(__ushort_as_half(uint16_t(bits))); }
-
-// Where a lane finds the activations of Q8_1 block k of token t: in global memory as stored, or in
-// shared memory as int8 rows (cols bytes each) followed by every block's (d, s) pair.
-struct GlobalQ8_1 {
-    const uint8_t* xq;
-    int64_t row_bytes;
-    __device__ int4 quants16(int t, int64_t k, int half) const {  // 16 values from element 16 * half
-        const auto* p = reinterpret_cast<const int*>(xq + t * row_bytes + k * kQ8_1BlockBytes + 4 + 16 * half);
-        return make_int4(p[0], p[1], p[2], p[3]);
-    }
-    __device__ __half2 ds(int t, int64_t k) const {
-        return *reinterpret_cast<const __half2*>(xq + t * row_bytes + k * kQ8_1BlockBytes);
-    }
-};
-
-struct StagedQ8_1 {
-    const int8_t* qs;      // [NTOK][cols]
-    const __half2* pairs;  // [NTOK][cols / 32]
-    int64_t cols;
-    __device__ int4 quants16(int t, int64_t k, int half) const {
-        return *reinterpret_cast<const int4*>(qs + t * cols + k * kQ8_1BlockElems + 16 * half);
-    }
-    __device__ __half2 ds(int t, int64_t k) const { return pairs[t * (cols / kQ8_1BlockElems) + k]; }
-};
 
 // One lane's granule of super-block `blk` (nibbles of sub-blocks 2j, 2j + 1) against every token.
 template <int NTOK, class X>
@@ -134,25 +103,7 @@ __global__ void __launch_bounds__(32 * kWarps) matvec_q4_k_kernel(MatvecParts pa
     pdl_wait();
     pdl_launch_dependents();
 
-    using X = std::conditional_t<STAGED, StagedQ8_1, GlobalQ8_1>;
-    X x;
-    if constexpr (STAGED) {
-        extern __shared__ int4 staged[];
-        auto* qs = reinterpret_cast<int8_t*>(staged);
-        auto* pairs = reinterpret_cast<__half2*>(qs + NTOK * cols);
-        const int64_t n_q8 = NTOK * (cols / kQ8_1BlockElems);
-        for (int64_t k = threadIdx.x; k < n_q8; k += 32 * kWarps) {  // one Q8_1 block a thread
-            const auto* src = reinterpret_cast<const int*>(xq + k * kQ8_1BlockBytes);
-            pairs[k] = *reinterpret_cast<const __half2*>(src);
-            int4* dst = reinterpret_cast<int4*>(qs + k * kQ8_1BlockElems);
-            dst[0] = make_int4(src[1], src[2], src[3], src[4]);
-            dst[1] = make_int4(src[5], src[6], src[7], src[8]);
-        }
-        __syncthreads();
-        x = X{qs, pairs, cols};
-    } else {
-        x = X{xq, cols / kQ8_1BlockElems * kQ8_1BlockBytes};
-    }
+    const auto x = q8_1_activations<NTOK, STAGED, 32 * kWarps>(xq, cols);
     if (!r.valid) return;
 
     float acc[NTOK];
@@ -174,27 +125,16 @@ __global__ void __launch_bounds__(32 * kWarps) matvec_q4_k_kernel(MatvecParts pa
     store_row(r, lane, acc, accumulate);
 }
 
-template <int NTOK = 1>
-void launch(int n_tok, const MatvecParts& parts, int64_t cols, const void* xq, bool accumulate, cudaStream_t stream) {
-    if constexpr (NTOK < kMaxMatvecTokens) {
-        if (n_tok > NTOK) return launch<NTOK + 1>(n_tok, parts, cols, xq, accumulate, stream);
-    }
-    const auto* acts = static_cast<const uint8_t*>(xq);
-    const int64_t staged = NTOK * cols / kQ8_1BlockElems * (kQ8_1BlockElems + 4);  // int8 rows + (d, s) pairs
-    if (staged <= kStagedBytes) {
-        launch_overlapped("matvec_q4_k", matvec_q4_k_kernel<NTOK, true>, parts.blocks, 32 * kWarps, size_t(staged),
-                          stream, parts, cols, acts, accumulate);
-    } else {
-        launch_overlapped("matvec_q4_k", matvec_q4_k_kernel<NTOK, false>, parts.blocks, 32 * kWarps, 0, stream, parts,
-                          cols, acts, accumulate);
-    }
-}
-
 }  // namespace
 
 void matvec_q4_k(std::span<const MatvecPart> parts, int64_t cols, const void* xq, int n_tok, bool accumulate,
                  cudaStream_t stream) {
-    launch(n_tok, matvec_parts(parts, kWarps), cols, xq, accumulate, stream);
+    const MatvecParts m = matvec_parts(parts, kWarps);
+    with_n_tok(n_tok, [&](auto ntok) {
+        constexpr int NTOK = decltype(ntok)::value;
+        launch_register_matvec("matvec_q4_k", matvec_q4_k_kernel<NTOK, true>, matvec_q4_k_kernel<NTOK, false>, NTOK,
+                               32 * kWarps, m, cols, xq, accumulate, stream);
+    });
 }
 
 }  // namespace sl::cuda

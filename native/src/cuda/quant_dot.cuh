@@ -264,6 +264,7 @@ struct QuantDot<SL_TYPE_Q5_K> {
 // Q6_K: part j (0..3): h = j / 2 and p = j % 2 select ql[64h + 32p + l], whose low nibbles are
 // elements 128h + 32p + l and high nibbles 128h + 32(p + 2) + l; their two high bits sit in
 // qh[32h + l] at bits 2p and 2p + 4. Sub-blocks of 16 with int8 scales; quants biased by 32.
+// (Rows of whole 2048-column groups read straight into registers: matvec_q6_k.cu.)
 template <>
 struct QuantDot<SL_TYPE_Q6_K> {
     static constexpr int kBlockElems = 256, kBlockBytes = sizeof(BlockQ6_K), kParts = 4;

@@ -1,0 +1,101 @@
+// The Q8_1 activations of the matvec kernels that read their weights straight into registers
+// (matvec_q4_k.cu, matvec_q6_k.cu), and their launch.
+//
+// When the n_tok rows fit in kStagedQ8_1Bytes, the block first copies them into shared memory as
+// plain int8 rows beside every block's (d, s) pair: 16-byte aligned, so a lane reads 16 activations
+// in one load instead of four scattered ones through L1 (36-byte Q8_1 blocks are only 4-byte
+// aligned). Longer rows are read from global memory as stored.
+#pragma once
+
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <type_traits>
+
+#include "cuda/launch.cuh"
+#include "cuda/matvec_parts.cuh"
+#include "cuda/ops.h"
+
+namespace sl::cuda {
+
+inline constexpr int kStagedQ8_1Bytes = 48 * 1024;  // staged in shared memory up to this size
+
+// Where a lane finds the activations of Q8_1 block k of token t: in global memory as stored, or in
+// shared memory as int8 rows (cols bytes each) followed by every block's (d, s) pair.
+struct GlobalQ8_1 {
+    const uint8_t* xq;
+    int64_t row_bytes;
+    __device__ int4 quants16(int t, int64_t k, int half) const {  // 16 values from element 16 * half
+        const auto* p = reinterpret_cast<const int*>(xq + t * row_bytes + k * kQ8_1BlockBytes + 4 + 16 * half);
+        return make_int4(p[0], p[1], p[2], p[3]);
+    }
+    __device__ __half2 ds(int t, int64_t k) const {
+        return *reinterpret_cast<const __half2*>(xq + t * row_bytes + k * kQ8_1BlockBytes);
+    }
+};
+
+struct StagedQ8_1 {
+    const int8_t* qs;      // [NTOK][cols]
+    const __half2* pairs;  // [NTOK][cols / 32]
+    int64_t cols;
+    __device__ int4 quants16(int t, int64_t k, int half) const {
+        return *reinterpret_cast<const int4*>(qs + t * cols + k * kQ8_1BlockElems + 16 * half);
+    }
+    __device__ __half2 ds(int t, int64_t k) const { return pairs[t * (cols / kQ8_1BlockElems) + k]; }
+};
+
+// Shared memory that NTOK staged rows of `cols` activations take: int8 rows, then (d, s) pairs.
+inline int64_t staged_q8_1_bytes(int ntok, int64_t cols) {
+    return ntok * cols / kQ8_1BlockElems * (kQ8_1BlockElems + 4);
+}
+
+// The block's view of the NTOK rows at xq. Staged: every one of the block's THREADS must call it (it
+// copies one Q8_1 block a thread, then waits at a barrier).
+template <int NTOK, bool STAGED, int THREADS>
+__device__ __forceinline__ std::conditional_t<STAGED, StagedQ8_1, GlobalQ8_1> q8_1_activations(const uint8_t* xq,
+                                                                                             int64_t cols) {
+    if constexpr (STAGED) {
+        extern __shared__ int4 staged[];
+        auto* qs = reinterpret_cast<int8_t*>(staged);
+        auto* pairs = reinterpret_cast<__half2*>(qs + NTOK * cols);
+        const int64_t n_q8 = NTOK * (cols / kQ8_1BlockElems);
+        for (int64_t k = threadIdx.x; k < n_q8; k += THREADS) {
+            const auto* src = reinterpret_cast<const int*>(xq + k * kQ8_1BlockBytes);
+            pairs[k] = *reinterpret_cast<const __half2*>(src);
+            int4* dst = reinterpret_cast<int4*>(qs + k * kQ8_1BlockElems);
+            dst[0] = make_int4(src[1], src[2], src[3], src[4]);
+            dst[1] = make_int4(src[5], src[6], src[7], src[8]);
+        }
+        __syncthreads();
+        return {qs, pairs, cols};
+    } else {
+        return {xq, cols / kQ8_1BlockElems * kQ8_1BlockBytes};
+    }
+}
+
+// f(std::integral_constant<int, n_tok>{}), for n_tok in 1..kMaxMatvecTokens.
+template <int NTOK = 1, class F>
+void with_n_tok(int n_tok, F&& f) {
+    if constexpr (NTOK < kMaxMatvecTokens) {
+        if (n_tok > NTOK) return with_n_tok<NTOK + 1>(n_tok, f);
+    }
+    f(std::integral_constant<int, NTOK>{});
+}
+
+// Launches one of a kernel's two forms for ntok tokens: `staged` (activations in shared memory)
+// when they fit, else `global`.
+using RegisterMatvecKernel = void (*)(MatvecParts, int64_t, const uint8_t*, bool);
+inline void launch_register_matvec(const char* name, RegisterMatvecKernel staged, RegisterMatvecKernel global,
+                                   int ntok, int threads, const MatvecParts& parts, int64_t cols, const void* xq,
+                                   bool accumulate, cudaStream_t stream) {
+    const auto* acts = static_cast<const uint8_t*>(xq);
+    const int64_t bytes = staged_q8_1_bytes(ntok, cols);
+    if (bytes <= kStagedQ8_1Bytes) {
+        launch_overlapped(name, staged, parts.blocks, threads, size_t(bytes), stream, parts, cols, acts, accumulate);
+    } else {
+        launch_overlapped(name, global, parts.blocks, threads, 0, stream, parts, cols, acts, accumulate);
+    }
+}
+
+}  // namespace sl::cuda
