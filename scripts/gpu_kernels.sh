@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/sluice-out}
 BUDGET=${BUDGET:-260}
 TYPES=${TYPES:-q4_k_m}
-TESTS="test_cuda_matvec test_backend_ops test_llama_forward test_cuda_attention test_cuda_dequantize test_cuda_gemm test_cuda_top_k"
+TESTS="test_cuda_matvec test_backend_ops test_llama_forward test_cuda_attention test_cuda_dequantize test_cuda_gemm test_cuda_top_k test_layer_streaming test_abi"
 mkdir -p "$OUT"
 declare -a rows
 

@@ -2,8 +2,8 @@
 # Runs on the GPU machine (device tool), from the repository root, with .device/ carried: the 70B benchmarks
 # of issues 8 and 9 on a 70B Q4_K_M written by `sluice synth` (~40 GiB, ~6.5 min on 16 cores, written once in
 # the background while scripts/gpu_kernels.sh builds, tests and benchmarks the kernels). First the whole model
-# resident on the full GPU, and CPU decode on all cores (with llama.cpp's beside it when .device/llamacpp holds
-# the yardstick); then, with a ballast process holding all VRAM but 24 GiB, as on a 24 GB card: tiers A+B,
+# resident on the full GPU and CPU decode on all cores (scripts/gpu_split.sh before them: the CPU's rates and
+# llama.cpp's CPU decode beside Sluice's on an 8B body); then, with a ballast process holding all VRAM but 24 GiB, as on a 24 GB card: tiers A+B,
 # the split at llama.cpp's -ngl 40 VRAM (20 GiB), and a RAM budget that sends >= 20% of the layers to storage
 # read by each path. Prints a table last.
 # Longer than one device call: start it with setsid, collect $OUT with a second call.
@@ -17,7 +17,12 @@ tar -xJf .device/jre.tar.xz
 SLUICE=("$PWD/.jre/bin/java" -jar .device/sluice.jar)
 ( "${SLUICE[@]}" synth --shape llama-3.1-70b --type q4_k_m -o "$M70" >"$OUT/synth70b.log" 2>&1; echo "rc $?" >>"$OUT/synth70b.log" ) &
 synth=$!
-OUT="$OUT/kernels" BUDGET=${KERNEL_BUDGET:-380} bash scripts/gpu_kernels.sh >"$OUT/gpu_kernels.txt" 2>&1
+OUT="$OUT/kernels" BUDGET=${KERNEL_BUDGET:-400} TYPES=${TYPES:-q4_k_m q6_k} bash scripts/gpu_kernels.sh >"$OUT/gpu_kernels.txt" 2>&1
+# The JUnit tests tagged gpu (golden logits on CUDA, greedy generation equal to the CPU's, streaming).
+tar -xJf .device/test-classes.tar.xz -C .device
+.jre/bin/java -jar .device/junit-console.jar execute --class-path .device/test-classes:.device/sluice.jar \
+  --include-tag gpu --scan-class-path .device/test-classes --details summary --disable-banner >"$OUT/junit-gpu.txt" 2>&1
+echo "junit-gpu exit $?" >>"$OUT/junit-gpu.txt"
 wait "$synth"
 tail -n 2 "$OUT/synth70b.log"
 
@@ -26,13 +31,11 @@ bench70() { # name, bench args...
   echo "# $name" >>"$OUT/bench70.jsonl"
   "${SLUICE[@]}" bench -m "$M70" --json "$@" 2>>"$OUT/bench70.err" | tee -a "$OUT/bench70.jsonl"
 }
+# The split's inputs and the 8B checks (CPU rates, CPU decode beside llama.cpp's, the 8B split), once the
+# synth no longer holds the cores.
+OUT="$OUT/split" THREADS="14 15 16" bash scripts/gpu_split.sh >"$OUT/gpu_split.txt" 2>&1
 bench70 "70b resident (whole GPU)" --backend cuda -p 512 -n 64
 bench70 "70b cpu -t 16" --backend cpu --q8-activations -t 16 -p 0 -n 8
-if [ -f .device/llamacpp/LlamaCppDecode.class ]; then
-  echo "# llama.cpp 70b cpu -t 16" >>"$OUT/bench70.jsonl"
-  .jre/bin/java -cp .device/llamacpp/llama.jar:.device/llamacpp LlamaCppDecode "$M70" 16 8 2>>"$OUT/llamacpp.err" \
-    | tail -n 1 | tee -a "$OUT/bench70.jsonl"
-fi
 
 # The ballast: all free VRAM but 24 GiB, held by another process for the 70B runs.
 python3 - <<'PY' &
@@ -60,6 +63,8 @@ kill "$ballast"
 grep -E "^plan|error" "$OUT/bench70.err" | sort | uniq -c | head -n 20
 
 tail -n 30 "$OUT/gpu_kernels.txt"
+grep -E "tests (successful|failed)|junit-gpu exit" "$OUT/junit-gpu.txt"
+tail -n 12 "$OUT/gpu_split.txt"
 printf '\n%-48s %7s %8s %8s %8s %8s %6s %7s\n' run pp tg native bound reached xings VRAM
 python3 - "$OUT/bench70.jsonl" <<'PY'
 import json, sys

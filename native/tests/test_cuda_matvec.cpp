@@ -281,6 +281,8 @@ int main() {
         for (int n_tok : {1, 3, 16}) {
             run_case(rng, type, {{33, 7, 1031}, cols.back(), n_tok, n_tok == 3}, stats);
             run_case(rng, type, {{1, 70}, cols[1], n_tok, false}, stats);
+            // An FFN-down-wide row (Llama 8B's 14336 columns: seven of Q6_K's 2048-column groups).
+            run_case(rng, type, {{9, 40}, 14336, n_tok, n_tok == 1}, stats);
         }
         std::printf("%-5s %5d %14.3g %14.3g %9d\n", type_traits(type)->name, stats.runs, stats.tight, stats.loose, stats.failures);
     }
