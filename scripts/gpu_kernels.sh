@@ -6,7 +6,8 @@
 # (the default; SLUICE_CUDA_OVERLAP=0 for plain ones, the tests run both ways too), and the same benchmarks of a baseline build when .device/base/ holds one
 # (the earlier commit's sluice_bench_cuda_matvec and sluice_bench_decode, built here, carried with
 # .device): before and after in the same run. Prints a short table last; logs in $OUT (at most 8 files).
-# Usage: TYPES="q4_k_m q8_0" bash scripts/gpu_kernels.sh   (BUDGET: seconds after which steps are skipped)
+# Usage: TYPES="q4_k_m q8_0" bash scripts/gpu_kernels.sh   (BUDGET: seconds after which steps are skipped;
+#   PARITY=0: the benchmarks only)
 # The device tool sends the checkout the session started in: from another worktree, copy this tree
 # (git archive HEAD CMakeLists.txt native scripts) into an ignored folder of that checkout, carry it
 # and run the script from there.
@@ -29,8 +30,10 @@ step() { # name log command...: runs unless past the budget, appends to $OUT/<lo
 }
 
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.mem --format=csv,noheader
+TARGETS="sluice_bench_cuda_matvec sluice_bench_decode"
+[ "${PARITY:-1}" != 0 ] && TARGETS="$TESTS $TARGETS"
 step build build.log bash -c "cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DSLUICE_CUDA=ON \
-  -DCMAKE_CUDA_ARCHITECTURES=90 && cmake --build build-gpu --target $TESTS sluice_bench_cuda_matvec sluice_bench_decode"
+  -DCMAKE_CUDA_ARCHITECTURES=90 && cmake --build build-gpu --target $TARGETS"
 
 run_tests() { # in parallel, each test's output in turn
   local t
@@ -44,8 +47,10 @@ run_tests() { # in parallel, each test's output in turn
   return $bad
 }
 run_tests_plain() { SLUICE_CUDA_OVERLAP=0 run_tests; }
-step parity tests.log run_tests
-step parity-plain tests.log run_tests_plain
+if [ "${PARITY:-1}" != 0 ]; then
+  step parity tests.log run_tests
+  step parity-plain tests.log run_tests_plain
+fi
 
 BENCH=build-gpu/native/bench
 step matvec matvec.log "$BENCH/sluice_bench_cuda_matvec" 1 50

@@ -8,21 +8,27 @@
 # read by each path. Prints a table last.
 # Longer than one device call: start it with setsid, collect $OUT with a second call.
 # Usage: OUT=/tmp/stream-out TYPES="q4_k_m" bash scripts/gpu_stream.sh
+#   RUNS: which parts run (default all: kernels junit split8b resident cpu ab split storage); PARITY=0 skips the kernel
+#   parity tests (scripts/gpu_kernels.sh) when only its benchmarks are wanted.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export OUT=${OUT:-/tmp/stream-out}
 mkdir -p "$OUT"
+RUNS=${RUNS:-kernels junit split8b resident cpu ab split storage}
+wants() { [[ " $RUNS " == *" $1 "* ]]; }
 M70=/tmp/70b-q4_k_m.gguf
 tar -xJf .device/jre.tar.xz
 SLUICE=("$PWD/.jre/bin/java" -jar .device/sluice.jar)
 ( "${SLUICE[@]}" synth --shape llama-3.1-70b --type q4_k_m -o "$M70" >"$OUT/synth70b.log" 2>&1; echo "rc $?" >>"$OUT/synth70b.log" ) &
 synth=$!
-OUT="$OUT/kernels" BUDGET=${KERNEL_BUDGET:-400} TYPES=${TYPES:-q4_k_m q6_k} bash scripts/gpu_kernels.sh >"$OUT/gpu_kernels.txt" 2>&1
+wants kernels && OUT="$OUT/kernels" BUDGET=${KERNEL_BUDGET:-400} TYPES=${TYPES:-q4_k_m q6_k} bash scripts/gpu_kernels.sh >"$OUT/gpu_kernels.txt" 2>&1
 # The JUnit tests tagged gpu (golden logits on CUDA, greedy generation equal to the CPU's, streaming).
-tar -xJf .device/test-classes.tar.xz -C .device
-.jre/bin/java -jar .device/junit-console.jar execute --class-path .device/test-classes:.device/sluice.jar \
-  --include-tag gpu --scan-class-path .device/test-classes --details summary --disable-banner >"$OUT/junit-gpu.txt" 2>&1
-echo "junit-gpu exit $?" >>"$OUT/junit-gpu.txt"
+if wants junit; then
+  tar -xJf .device/test-classes.tar.xz -C .device
+  .jre/bin/java -jar .device/junit-console.jar execute --class-path .device/test-classes:.device/sluice.jar \
+    --include-tag gpu --scan-class-path .device/test-classes --details summary --disable-banner >"$OUT/junit-gpu.txt" 2>&1
+  echo "junit-gpu exit $?" >>"$OUT/junit-gpu.txt"
+fi
 wait "$synth"
 tail -n 2 "$OUT/synth70b.log"
 
@@ -33,9 +39,9 @@ bench70() { # name, bench args...
 }
 # The split's inputs and the 8B checks (CPU rates, CPU decode beside llama.cpp's, the 8B split), once the
 # synth no longer holds the cores.
-OUT="$OUT/split" THREADS="14 15 16" bash scripts/gpu_split.sh >"$OUT/gpu_split.txt" 2>&1
-bench70 "70b resident (whole GPU)" --backend cuda -p 512 -n 64
-bench70 "70b cpu -t 16" --backend cpu --q8-activations -t 16 -p 0 -n 8
+wants split8b && OUT="$OUT/split" THREADS="14 15 16" bash scripts/gpu_split.sh >"$OUT/gpu_split.txt" 2>&1
+wants resident && bench70 "70b resident (whole GPU)" --backend cuda -p 512 -n 64
+wants cpu && bench70 "70b cpu -t 16" --backend cpu --q8-activations -t 16 -p 0 -n 8
 
 # The ballast: all free VRAM but 24 GiB, held by another process for the 70B runs.
 python3 - <<'PY' &
@@ -50,13 +56,15 @@ sleep 20
 nvidia-smi --query-gpu=memory.used,memory.total --format=csv,noheader | tee "$OUT/ballast.txt"
 
 # As llama-bench does, a context just large enough for the test (-c), so the KV cache takes little VRAM.
-bench70 "70b A+B (24G VRAM, RAM unlimited)" --backend cuda --vram-budget 24G -c 1024 -p 512 -n 8 --no-split
+wants ab && bench70 "70b A+B (24G VRAM, RAM unlimited)" --backend cuda --vram-budget 24G -c 1024 -p 512 -n 8 --no-split
 for t in 14 15; do
-  bench70 "70b A+split -t $t (20G VRAM, as llama.cpp -ngl 40)" --backend cuda --vram-budget 20G -c 1024 -p 0 -n 16 -t $t
+  wants split && bench70 "70b A+split -t $t (20G VRAM, as llama.cpp -ngl 40)" --backend cuda --vram-budget 20G \
+    -c 1024 -p 0 -n 16 -t $t
 done
-for path in pread uring mmap; do
-  bench70 "70b A+B+C $path (24G VRAM, 12G RAM)" --backend cuda --vram-budget 24G -c 1024 -p 0 -n 2 --ram-budget 12G \
-    --stream-path $path --no-split
+# 11 GiB of RAM leaves 17 of the 80 layers (21%) to storage.
+for path in uring pread mmap; do
+  wants storage && bench70 "70b A+B+C $path (24G VRAM, 11G RAM)" --backend cuda --vram-budget 24G -c 1024 -p 0 -n 1 \
+    --ram-budget 11G --stream-path $path --no-split
 done
 echo done >"$OUT/done"
 kill "$ballast"

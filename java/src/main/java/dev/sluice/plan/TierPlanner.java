@@ -30,8 +30,12 @@ public final class TierPlanner {
     static final long WORKSPACE_BYTES = 512L << 20;
     /** Device slots (and pinned slots for tier C) of the streaming ring: one computing, one filling. */
     static final int STAGING_SLOTS = 2;
-    /** Cores left to the threads that feed the GPU: a CPU pool on every core collapses when one more thread runs. */
-    static final int FEEDER_CORES = 2;
+    /**
+     * Cores left to the thread that feeds the GPU (the streamer's copies and reads): a CPU pool on every core
+     * collapses when one more thread runs. The pool's caller is the decode thread itself. On the lent H200 host
+     * the 70B split decoded at 5.23 tok/s with 15 of 16 cores in the pool, 4.72 with 14 (docs/PERF.md).
+     */
+    static final int FEEDER_CORES = 1;
     /** RAM left to the JVM, the OS and other processes when no RAM budget is given: 10%, at least 2 GiB. */
     static final double RAM_MARGIN = 0.10;
     static final long MIN_RAM_MARGIN = 2L << 30;
