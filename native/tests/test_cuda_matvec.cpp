@@ -283,6 +283,8 @@ int main() {
             run_case(rng, type, {{1, 70}, cols[1], n_tok, false}, stats);
             // An FFN-down-wide row (Llama 8B's 14336 columns: seven of Q6_K's 2048-column groups).
             run_case(rng, type, {{9, 40}, 14336, n_tok, n_tok == 1}, stats);
+            // Legacy rows whose 256-column groups do not fill matvec_legacy.cu's last chunk.
+            if (type_traits(type)->block_elems == 32) run_case(rng, type, {{5, 3}, 2304, n_tok, n_tok != 1}, stats);
         }
         std::printf("%-5s %5d %14.3g %14.3g %9d\n", type_traits(type)->name, stats.runs, stats.tight, stats.loose, stats.failures);
     }

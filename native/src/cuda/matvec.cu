@@ -16,6 +16,7 @@
 #include "cuda/cuda_check.h"
 #include "cuda/launch.cuh"
 #include "cuda/matvec_float.h"
+#include "cuda/matvec_legacy.h"
 #include "cuda/matvec_parts.cuh"
 #include "cuda/matvec_q4_k.h"
 #include "cuda/matvec_q6_k.h"
@@ -167,11 +168,15 @@ void matvec(sl_type type, std::span<const MatvecPart> parts, int64_t cols, const
         dispatch_tokens<decltype(type_tag)::value>(n_tok, matvec_parts(parts, kWarps), cols, xq, accumulate, stream);
     };
     switch (type) {
-        case SL_TYPE_Q4_0: return run(std::integral_constant<sl_type, SL_TYPE_Q4_0>{});
+        case SL_TYPE_Q4_0:
+            if (cols % kMatvecLegacyGroupCols == 0) return matvec_q4_0(parts, cols, xq, n_tok, accumulate, stream);
+            return run(std::integral_constant<sl_type, SL_TYPE_Q4_0>{});
         case SL_TYPE_Q4_1: return run(std::integral_constant<sl_type, SL_TYPE_Q4_1>{});
         case SL_TYPE_Q5_0: return run(std::integral_constant<sl_type, SL_TYPE_Q5_0>{});
         case SL_TYPE_Q5_1: return run(std::integral_constant<sl_type, SL_TYPE_Q5_1>{});
-        case SL_TYPE_Q8_0: return run(std::integral_constant<sl_type, SL_TYPE_Q8_0>{});
+        case SL_TYPE_Q8_0:
+            if (cols % kMatvecLegacyGroupCols == 0) return matvec_q8_0(parts, cols, xq, n_tok, accumulate, stream);
+            return run(std::integral_constant<sl_type, SL_TYPE_Q8_0>{});
         case SL_TYPE_Q2_K: return run(std::integral_constant<sl_type, SL_TYPE_Q2_K>{});
         case SL_TYPE_Q3_K: return run(std::integral_constant<sl_type, SL_TYPE_Q3_K>{});
         case SL_TYPE_Q4_K: return matvec_q4_k(parts, cols, xq, n_tok, accumulate, stream);

@@ -1,5 +1,5 @@
 // The Q8_1 activations of the matvec kernels that read their weights straight into registers
-// (matvec_q4_k.cu, matvec_q6_k.cu), and their launch.
+// (matvec_q4_k.cu, matvec_q6_k.cu, matvec_legacy.cu), and their launch.
 //
 // When the n_tok rows fit in kStagedQ8_1Bytes, the block first copies them into shared memory as
 // plain int8 rows beside every block's (d, s) pair: 16-byte aligned, so a lane reads 16 activations

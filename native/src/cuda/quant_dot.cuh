@@ -33,6 +33,7 @@ __device__ __forceinline__ int dot_q8_1_block(const int (&lo)[4], const int (&hi
     return sum;
 }
 
+// (Q4_0 and Q8_0 rows of whole 256-column groups read straight into registers: matvec_legacy.cu.)
 template <>
 struct QuantDot<SL_TYPE_Q4_0> {
     static constexpr int kBlockElems = 32, kBlockBytes = sizeof(BlockQ4_0), kParts = 1;
