@@ -15,26 +15,32 @@
 #include "cpu/memory_bandwidth.h"
 #include "sluice/sluice.h"
 
-extern "C" sl_status sl_measure_host_bandwidth(uint64_t bytes, int32_t n_threads, double* bytes_per_second) {
+namespace {
+
+// Checks the call and runs one of the host measurements with n_threads threads (0: one per physical core).
+template <class Measure>
+sl_status measure_on_host(const char* name, uint64_t bytes, int32_t n_threads, double* bytes_per_second,
+                          Measure measure) {
     return sl::guarded([&] {
-        if (!bytes_per_second) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_measure_host_bandwidth: result is NULL");
-        if (bytes < (1u << 20)) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_measure_host_bandwidth: use at least 1 MiB");
-        if (n_threads < 0) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_measure_host_bandwidth: n_threads < 0");
-        int threads = n_threads > 0 ? n_threads : sl::cpu::probe_cpu().physical_cores;
-        *bytes_per_second = sl::cpu::measure_read_bandwidth(bytes, threads, 5);
+        if (!bytes_per_second) return sl::fail(SL_ERR_INVALID_ARGUMENT, "%s: result is NULL", name);
+        if (bytes < (1u << 20)) return sl::fail(SL_ERR_INVALID_ARGUMENT, "%s: use at least 1 MiB", name);
+        if (n_threads < 0) return sl::fail(SL_ERR_INVALID_ARGUMENT, "%s: n_threads < 0", name);
+        *bytes_per_second = measure(n_threads > 0 ? n_threads : sl::cpu::probe_cpu().physical_cores);
         return SL_OK;
     });
 }
 
+}  // namespace
+
+extern "C" sl_status sl_measure_host_bandwidth(uint64_t bytes, int32_t n_threads, double* bytes_per_second) {
+    return measure_on_host("sl_measure_host_bandwidth", bytes, n_threads, bytes_per_second,
+                           [&](int threads) { return sl::cpu::measure_read_bandwidth(bytes, threads, 5); });
+}
+
 extern "C" sl_status sl_measure_cpu_matmul_bandwidth(int32_t type, uint64_t bytes, int32_t n_threads,
                                                      double* bytes_per_second) {
-    return sl::guarded([&] {
-        if (!bytes_per_second) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_measure_cpu_matmul_bandwidth: result is NULL");
-        if (bytes < (1u << 20)) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_measure_cpu_matmul_bandwidth: use at least 1 MiB");
-        if (n_threads < 0) return sl::fail(SL_ERR_INVALID_ARGUMENT, "sl_measure_cpu_matmul_bandwidth: n_threads < 0");
-        int threads = n_threads > 0 ? n_threads : sl::cpu::probe_cpu().physical_cores;
-        *bytes_per_second = sl::cpu::measure_matmul_bandwidth(static_cast<sl_type>(type), bytes, threads, 3);
-        return SL_OK;
+    return measure_on_host("sl_measure_cpu_matmul_bandwidth", bytes, n_threads, bytes_per_second, [&](int threads) {
+        return sl::cpu::measure_matmul_bandwidth(static_cast<sl_type>(type), bytes, threads, 3);
     });
 }
 

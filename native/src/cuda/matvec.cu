@@ -115,8 +115,6 @@ __global__ void __launch_bounds__(kThreads) matvec_q8_1_kernel(MatvecParts parts
         }
     }
 
-#pragma unroll
-    for (int t = 0; t < NTOK; ++t) acc[t] = warp_sum(acc[t]);
     store_row(r, lane, acc, accumulate);
 }
 

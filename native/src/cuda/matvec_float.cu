@@ -119,8 +119,6 @@ __global__ void __launch_bounds__(32 * kWarps) matvec_float_kernel(MatvecParts p
         }
     }
 
-#pragma unroll
-    for (int t = 0; t < NTOK; ++t) acc[t] = warp_sum(acc[t]);
     store_row(r, lane, acc, accumulate);
 }
 

@@ -169,20 +169,16 @@ __global__ void __launch_bounds__(32 * kWarps, NTOK == 1 ? 5 : 0)
         }
     }
 
-#pragma unroll
-    for (int t = 0; t < NTOK; ++t) acc[t] = warp_sum(acc[t]);
     store_row(r, lane, acc, accumulate);
 }
 
 template <class T>
 void launch_legacy(const char* name, std::span<const MatvecPart> parts, int64_t cols, const void* xq, int n_tok,
                    bool accumulate, cudaStream_t stream) {
-    const MatvecParts m = matvec_parts(parts, kWarps);
-    with_n_tok(n_tok, [&](auto ntok) {
-        constexpr int NTOK = decltype(ntok)::value;
-        launch_register_matvec(name, matvec_legacy_kernel<T, NTOK, true>, matvec_legacy_kernel<T, NTOK, false>, NTOK,
-                               32 * kWarps, m, cols, xq, accumulate, stream);
-    });
+    const auto forms = [](auto ntok) -> RegisterMatvecForms {
+        return {matvec_legacy_kernel<T, decltype(ntok)::value, true>, matvec_legacy_kernel<T, decltype(ntok)::value, false>};
+    };
+    launch_register_matvec(name, forms, kWarps, parts, cols, xq, n_tok, accumulate, stream);
 }
 
 }  // namespace

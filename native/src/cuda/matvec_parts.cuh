@@ -6,6 +6,7 @@
 #include <span>
 
 #include "core/status.h"
+#include "cuda/device_bits.cuh"
 #include "cuda/ops.h"
 
 namespace sl::cuda {
@@ -62,14 +63,15 @@ __device__ __forceinline__ MatvecRow matvec_row(const MatvecParts& m, int rows_p
     return {w, y, ldy, rows, row, row < rows};
 }
 
-// Lane 0 writes the warp's sums for every token.
+// Sums each token's lane partials over the warp (every lane of it takes part); lane 0 writes them.
 template <int NTOK>
 __device__ __forceinline__ void store_row(const MatvecRow& r, int lane, const float (&acc)[NTOK], bool accumulate) {
-    if (!r.valid || lane != 0) return;
 #pragma unroll
     for (int t = 0; t < NTOK; ++t) {
+        const float sum = warp_sum(acc[t]);
+        if (!r.valid || lane != 0) continue;
         float* out = r.y + t * r.ldy + r.row;
-        *out = accumulate ? *out + acc[t] : acc[t];
+        *out = accumulate ? *out + sum : sum;
     }
 }
 

@@ -120,8 +120,6 @@ __global__ void __launch_bounds__(32 * kWarps) matvec_q4_k_kernel(MatvecParts pa
         load_group(b0);
     }
 
-#pragma unroll
-    for (int t = 0; t < NTOK; ++t) acc[t] = warp_sum(acc[t]);
     store_row(r, lane, acc, accumulate);
 }
 
@@ -129,12 +127,10 @@ __global__ void __launch_bounds__(32 * kWarps) matvec_q4_k_kernel(MatvecParts pa
 
 void matvec_q4_k(std::span<const MatvecPart> parts, int64_t cols, const void* xq, int n_tok, bool accumulate,
                  cudaStream_t stream) {
-    const MatvecParts m = matvec_parts(parts, kWarps);
-    with_n_tok(n_tok, [&](auto ntok) {
-        constexpr int NTOK = decltype(ntok)::value;
-        launch_register_matvec("matvec_q4_k", matvec_q4_k_kernel<NTOK, true>, matvec_q4_k_kernel<NTOK, false>, NTOK,
-                               32 * kWarps, m, cols, xq, accumulate, stream);
-    });
+    const auto forms = [](auto ntok) -> RegisterMatvecForms {
+        return {matvec_q4_k_kernel<decltype(ntok)::value, true>, matvec_q4_k_kernel<decltype(ntok)::value, false>};
+    };
+    launch_register_matvec("matvec_q4_k", forms, kWarps, parts, cols, xq, n_tok, accumulate, stream);
 }
 
 }  // namespace sl::cuda

@@ -83,19 +83,29 @@ void with_n_tok(int n_tok, F&& f) {
     f(std::integral_constant<int, NTOK>{});
 }
 
-// Launches one of a kernel's two forms for ntok tokens: `staged` (activations in shared memory)
-// when they fit, else `global`.
+// A register matvec kernel for NTOK tokens in its two forms: `staged` reads the activations from
+// shared memory, `global` where they do not fit.
 using RegisterMatvecKernel = void (*)(MatvecParts, int64_t, const uint8_t*, bool);
-inline void launch_register_matvec(const char* name, RegisterMatvecKernel staged, RegisterMatvecKernel global,
-                                   int ntok, int threads, const MatvecParts& parts, int64_t cols, const void* xq,
-                                   bool accumulate, cudaStream_t stream) {
+struct RegisterMatvecForms {
+    RegisterMatvecKernel staged, global;
+};
+
+// Launches a register matvec over `parts` for n_tok tokens: forms(std::integral_constant<int, NTOK>)
+// gives the kernel's two forms for NTOK tokens, of which the one that fits is launched.
+template <class Forms>
+void launch_register_matvec(const char* name, Forms forms, int warps, std::span<const MatvecPart> parts,
+                            int64_t cols, const void* xq, int n_tok, bool accumulate, cudaStream_t stream) {
+    const MatvecParts m = matvec_parts(parts, warps);
     const auto* acts = static_cast<const uint8_t*>(xq);
-    const int64_t bytes = staged_q8_1_bytes(ntok, cols);
-    if (bytes <= kStagedQ8_1Bytes) {
-        launch_overlapped(name, staged, parts.blocks, threads, size_t(bytes), stream, parts, cols, acts, accumulate);
-    } else {
-        launch_overlapped(name, global, parts.blocks, threads, 0, stream, parts, cols, acts, accumulate);
-    }
+    with_n_tok(n_tok, [&](auto ntok) {
+        const RegisterMatvecForms kernel = forms(ntok);
+        const int64_t bytes = staged_q8_1_bytes(decltype(ntok)::value, cols);
+        if (bytes <= kStagedQ8_1Bytes) {
+            launch_overlapped(name, kernel.staged, m.blocks, 32 * warps, size_t(bytes), stream, m, cols, acts, accumulate);
+        } else {
+            launch_overlapped(name, kernel.global, m.blocks, 32 * warps, 0, stream, m, cols, acts, accumulate);
+        }
+    });
 }
 
 }  // namespace sl::cuda
