@@ -7,7 +7,8 @@
 # (the earlier commit's sluice_bench_cuda_matvec and sluice_bench_decode, built here, carried with
 # .device): before and after in the same run. Prints a short table last; logs in $OUT (at most 8 files).
 # Usage: TYPES="q4_k_m q8_0" bash scripts/gpu_kernels.sh   (BUDGET: seconds after which steps are skipped;
-#   PARITY=0: the benchmarks only)
+#   PARITY=0: the benchmarks only; PLAIN=0: overlapped launches only; PROFILE="q4_k_m": Nsight Compute times each kernel of one decode step
+#   of those types in isolation, scripts/ncu_step.py groups them)
 # The device tool sends the checkout the session started in: from another worktree, copy this tree
 # (git archive HEAD CMakeLists.txt native scripts) into an ignored folder of that checkout, carry it
 # and run the script from there.
@@ -49,7 +50,7 @@ run_tests() { # in parallel, each test's output in turn
 run_tests_plain() { SLUICE_CUDA_OVERLAP=0 run_tests; }
 if [ "${PARITY:-1}" != 0 ]; then
   step parity tests.log run_tests
-  step parity-plain tests.log run_tests_plain
+  [ "${PLAIN:-1}" != 0 ] && step parity-plain tests.log run_tests_plain
 fi
 
 BENCH=build-gpu/native/bench
@@ -57,8 +58,20 @@ step matvec matvec.log "$BENCH/sluice_bench_cuda_matvec" 1 50
 [ -x .device/base/sluice_bench_cuda_matvec ] && step matvec-base matvec_base.log .device/base/sluice_bench_cuda_matvec 1 50
 for t in $TYPES; do
   step "e2e-$t" e2e.log "$BENCH/sluice_bench_decode" --cuda "$t"
-  step "e2e-$t-plain" e2e.log env SLUICE_CUDA_OVERLAP=0 "$BENCH/sluice_bench_decode" --cuda "$t"
+  [ "${PLAIN:-1}" != 0 ] && step "e2e-$t-plain" e2e.log env SLUICE_CUDA_OVERLAP=0 "$BENCH/sluice_bench_decode" --cuda "$t"
   [ -x .device/base/sluice_bench_decode ] && step "e2e-$t-base" e2e.log .device/base/sluice_bench_decode --cuda "$t"
+  if [[ " ${PROFILE:-} " == *" $t "* ]]; then
+    step "ncu-$t" "ncu_$t.log" bash -c "timeout 300 \$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu | head -n 1) \
+      --graph-profiling node --clock-control none --cache-control none --print-kernel-base function \
+      --csv --log-file /tmp/ncu_$t.csv \
+      --metrics gpu__time_duration.sum,dram__bytes_read.sum $BENCH/sluice_bench_decode --cuda $t 2 1 \
+      && cp /tmp/ncu_$t.csv $OUT/ && python3 scripts/ncu_step.py /tmp/ncu_$t.csv"
+    # The first layer's matvecs in detail: speed of light, occupancy, warp stalls.
+    step "ncu-$t-matvec" "ncu_$t.log" bash -c "timeout 200 \$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu | head -n 1) \
+      --clock-control none --cache-control none --print-kernel-base function -k regex:matvec --launch-count 5 \
+      --section SpeedOfLight --section Occupancy --section WarpStateStats --section LaunchStats --csv --page details \
+      $BENCH/sluice_bench_decode --cuda $t 2 1 | grep '^\"' > $OUT/ncu_${t}_matvec.csv"
+  fi
   rm -f "/tmp/sluice_bench_8b_$t.bin"
 done
 
@@ -68,5 +81,6 @@ for f in matvec matvec_base; do
   [ -f "$OUT/$f.log" ] && { echo "# $f"; grep -E "copy|attn_k,v|attn_qkv|ffn_gate|8B token" "$OUT/$f.log"; }
 done
 [ -f "$OUT/e2e.log" ] && grep -E "^### |tok/s|error" "$OUT/e2e.log"
+for f in "$OUT"/ncu_*.log; do [ -f "$f" ] && { echo "# $(basename "$f")"; grep -A 14 '^kernel ' "$f"; tail -n 1 "$f"; }; done
 printf '\n%-22s %-24s %s\n' step result time
 for r in "${rows[@]}"; do IFS='|' read -r a b c <<<"$r"; printf '%-22s %-24s %s\n' "$a" "$b" "$c"; done

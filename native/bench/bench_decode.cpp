@@ -6,7 +6,7 @@
 //   sluice_bench_decode TYPE [threads, default 2] [repetitions, default 5]
 // CUDA: Llama-3.1-8B shapes: pp512, then generation natively (device argmax fed back, as `sluice
 // bench` reports its native loop) beside the device-to-device copy bandwidth.
-//   sluice_bench_decode --cuda TYPE [tokens generated, default 128]
+//   sluice_bench_decode --cuda TYPE [tokens generated, default 128] [repetitions, default 3]
 // TYPE: q8_0, q4_0, q4_k_m (Q4_K with Q6_K where llama-quantize puts it), q6_k, f16 or bf16. The
 // random-weight model is written once to /tmp/sluice_bench_{1b,8b}_TYPE.bin (raw tensors at known
 // offsets, as the tests do) and reused by later runs. CPU speeds are best / median of the
@@ -238,7 +238,7 @@ int bench_cpu(const Mix& mix, int32_t threads, int reps) {
 
 // One line: pp512 tok/s, generation tok/s (best / median of 3 runs from position 512), the GB/s
 // that is, and its fraction of the device copy bandwidth.
-int bench_cuda(const Mix& mix, int32_t n_gen) {
+int bench_cuda(const Mix& mix, int32_t n_gen, int reps) {
     constexpr int32_t kPrompt = 512;
     const sl_hparams hp = llama_8b();
     const std::vector<sl_tensor_desc> table = tensor_table(hp, mix);
@@ -254,7 +254,7 @@ int bench_cuda(const Mix& mix, int32_t n_gen) {
     std::vector<int32_t> tokens(kPrompt);
     for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = int32_t(i * 7919 % size_t(hp.n_vocab));
     std::vector<double> pp, tg;
-    for (int rep = 0; rep < 3; ++rep) {
+    for (int rep = 0; rep < reps; ++rep) {
         if (sl_session_truncate(session, 0) != SL_OK) return fail("truncate");
         const auto start = Clock::now();
         if (sl_session_decode(session, tokens.data(), kPrompt, nullptr, 0) != SL_OK) return fail("prompt");
@@ -286,10 +286,12 @@ int main(int argc, char** argv) {
         if (argc > first && std::strcmp(argv[first], m.name) == 0) mix = &m;
     if (!mix) {
         std::fprintf(stderr, "usage: sluice_bench_decode TYPE [threads] [repetitions]\n"
-                             "       sluice_bench_decode --cuda TYPE [tokens]\n"
+                             "       sluice_bench_decode --cuda TYPE [tokens] [repetitions]\n"
                              "TYPE: q8_0 q4_0 q4_k_m q6_k f16 bf16\n");
         return 2;
     }
-    if (cuda) return bench_cuda(*mix, argc > 3 ? std::max(1, std::atoi(argv[3])) : 128);
+    if (cuda)
+        return bench_cuda(*mix, argc > 3 ? std::max(1, std::atoi(argv[3])) : 128,
+                          argc > 4 ? std::max(1, std::atoi(argv[4])) : 3);
     return bench_cpu(*mix, argc > 2 ? std::atoi(argv[2]) : 2, argc > 3 ? std::max(1, std::atoi(argv[3])) : 5);
 }

@@ -1,13 +1,19 @@
 // Helpers of the CUDA parity tests: a skip when no GPU is usable, device buffers that free
-// themselves, uploads and downloads that fail the test loudly.
+// themselves, uploads and downloads that fail the test loudly, the host Q8_1 quantizer.
 #pragma once
 
 #include <cuda_runtime_api.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
+#include "core/half.h"
+#include "cuda/ops.h"
 #include "sluice/sluice.h"
 
 namespace sltest {
@@ -50,5 +56,28 @@ private:
     void* ptr_ = nullptr;
     size_t count_;
 };
+
+// ggml's block_q8_1 of n_tok rows of cols floats (ldx apart), as quantize_q8_1 writes them.
+inline std::vector<uint8_t> host_q8_1(const float* x, int64_t ldx, int64_t n_tok, int64_t cols) {
+    std::vector<uint8_t> out(size_t(n_tok * sl::cuda::q8_1_row_bytes(cols)));
+    for (int64_t t = 0; t < n_tok; ++t) {
+        for (int64_t b = 0; b < cols / 32; ++b) {
+            const float* v = x + t * ldx + 32 * b;
+            uint8_t* block = out.data() + (t * (cols / 32) + b) * sl::cuda::kQ8_1BlockBytes;
+            float amax = 0;
+            for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(v[i]));
+            const float d = amax / 127.0f;
+            int sum = 0;
+            for (int i = 0; i < 32; ++i) {
+                const int q = amax == 0.0f ? 0 : int(std::round(v[i] / d));
+                block[4 + i] = uint8_t(int8_t(q));
+                sum += q;
+            }
+            const uint16_t ds[2] = {sl::fp32_to_fp16(d), sl::fp32_to_fp16(d * float(sum))};
+            std::memcpy(block, ds, 4);
+        }
+    }
+    return out;
+}
 
 }  // namespace sltest

@@ -324,6 +324,8 @@ void run_ops(sl::Backend& backend, bool cpu_q8, bool every_type) {
         if (every_type) matmuls_match(backend, {SL_TYPE_Q4_K, SL_TYPE_Q4_K, SL_TYPE_Q6_K}, 512, n_tok);
     rms_norm_matches(backend, 1, 100);
     rms_norm_matches(backend, 40, 1024);
+    rms_norm_matches(backend, 2, 4096);
+    rms_norm_matches(backend, 1, 12288);
     for (bool factors : {false, true}) {
         rope_matches(backend, 4, factors);
         rope_matches(backend, 800, factors);

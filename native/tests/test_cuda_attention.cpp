@@ -1,11 +1,14 @@
 // Decode and prefill attention against float64 on fresh random data: the CPU backend's math
 // (softmax(scale * q.K) . V per query head, head h reading KV head h / group) over the same
 // fp16-rounded K/V. Cache rows past the last attended position hold NaN, so reading one shows up.
-// Decode also runs as a captured CUDA graph replayed with *pos moving up and down over one workspace.
+// Decode also runs as a captured CUDA graph replayed with *pos moving up and down over one workspace,
+// and with the new token's K/V rows given as floats: stored by the launch, and its output also as
+// Q8_1, bit-exact with the host quantizer.
 // Outputs start as NaN: every element must be written, and row padding must stay NaN.
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -109,20 +112,46 @@ const DecodeCase kDecodeCases[] = {
     {{8, 1, 64, 0}, 129, 129},
 };
 
-void test_decode(std::mt19937& rng, const DecodeCase& c) {
+// store_new: this token's K/V rows go in as floats, to be stored at row n_pos - 1 (NaN before) by
+// the launch itself; the output's Q8_1 comes out beside it.
+void test_decode(std::mt19937& rng, const DecodeCase& c, bool store_new) {
     const Shape& s = c.s;
-    const std::vector<uint16_t> k = make_cache(rng, s, c.max_ctx, c.n_pos), v = make_cache(rng, s, c.max_ctx, c.n_pos);
+    std::vector<uint16_t> k = make_cache(rng, s, c.max_ctx, c.n_pos), v = make_cache(rng, s, c.max_ctx, c.n_pos);
     const std::vector<float> q = random_floats(rng, static_cast<size_t>(s.n_head) * s.head_dim);
-    DeviceBuffer<uint16_t> dk(k), dv(v);
-    DeviceBuffer<float> dq(q), dout(std::vector<float>(q.size(), NAN));
+    const std::vector<float> k_new = random_floats(rng, static_cast<size_t>(s.kv_width()));
+    const std::vector<float> v_new = random_floats(rng, static_cast<size_t>(s.kv_width()));
+    const int64_t last = int64_t{c.n_pos - 1} * s.kv_width();
+    std::vector<uint16_t> k_before = k, v_before = v;
+    if (store_new) {
+        for (int64_t i = 0; i < s.kv_width(); ++i) {
+            k_before[last + i] = v_before[last + i] = kHalfNan;
+            if (i < int64_t{s.n_head_kv} * s.head_dim)
+                k[last + i] = sl::fp32_to_fp16(k_new[i]), v[last + i] = sl::fp32_to_fp16(v_new[i]);
+            else
+                k[last + i] = v[last + i] = kHalfNan;  // the pad is not written
+        }
+    }
+    DeviceBuffer<uint16_t> dk(k_before), dv(v_before);
+    DeviceBuffer<float> dq(q), dout(std::vector<float>(q.size(), NAN)), dk_new(k_new), dv_new(v_new);
     DeviceBuffer<int32_t> dpos(std::vector<int32_t>{c.n_pos - 1});
     DeviceBuffer<uint8_t> ws(sl::cuda::attention_decode_workspace_bytes(s.n_head, s.head_dim, c.max_ctx));
-    sl::cuda::attention_decode(args_for(s, dk, dv), dq.get(), dpos.get(), c.max_ctx, dout.get(), ws.get(), nullptr);
-    const Err err = check_decode_output(s, q, k, v, c.n_pos, dout.download());
-    std::printf("decode  heads %2d/%d dim %3d kv_pad %lld | ctx %5d of %5d | rel err %.2e | bad %lld\n", s.n_head,
-                s.n_head_kv, s.head_dim, (long long)s.kv_pad, c.n_pos, c.max_ctx, err.rel(), (long long)err.bad);
+    DeviceBuffer<uint8_t> dq8(static_cast<size_t>(sl::cuda::q8_1_row_bytes(int64_t{s.n_head} * s.head_dim)));
+    sl::cuda::attention_decode(args_for(s, dk, dv), dq.get(), store_new ? dk_new.get() : nullptr,
+                               store_new ? dv_new.get() : nullptr, dpos.get(), c.max_ctx, dout.get(),
+                               store_new ? dq8.get() : nullptr, ws.get(), nullptr);
+    const std::vector<float> out = dout.download();
+    const Err err = check_decode_output(s, q, k, v, c.n_pos, out);
+    std::printf("decode  heads %2d/%d dim %3d kv_pad %lld | ctx %5d of %5d | rel err %.2e | bad %lld%s\n", s.n_head,
+                s.n_head_kv, s.head_dim, (long long)s.kv_pad, c.n_pos, c.max_ctx, err.rel(), (long long)err.bad,
+                store_new ? " | new row stored, Q8_1 out" : "");
     CHECK_EQ(err.bad, 0);
     CHECK(err.rel() < kTolerance);
+    if (!store_new) return;
+    const std::vector<uint16_t> k_after = dk.download(), v_after = dv.download();
+    CHECK(std::memcmp(k_after.data(), k.data(), k.size() * 2) == 0);
+    CHECK(std::memcmp(v_after.data(), v.data(), v.size() * 2) == 0);
+    const std::vector<uint8_t> want = sltest::host_q8_1(out.data(), 0, 1, int64_t{s.n_head} * s.head_dim);
+    CHECK(dq8.download() == want);
 }
 
 // One capture, many replays: only *pos changes, and stale chunks of a longer earlier context in the
@@ -139,11 +168,13 @@ void test_decode_graph(std::mt19937& rng) {
     cudaStream_t stream;
     cuda_or_die(cudaStreamCreate(&stream), "cudaStreamCreate");
     // Once outside the capture: the launcher's one-time kernel configuration happens here.
-    sl::cuda::attention_decode(args_for(s, dk, dv), dq.get(), dpos.get(), max_ctx, dout.get(), ws.get(), stream);
+    sl::cuda::attention_decode(args_for(s, dk, dv), dq.get(), nullptr, nullptr, dpos.get(), max_ctx, dout.get(), nullptr,
+                               ws.get(), stream);
     cudaGraph_t graph;
     cudaGraphExec_t exec;
     cuda_or_die(cudaStreamBeginCapture(stream, cudaStreamCaptureModeGlobal), "cudaStreamBeginCapture");
-    sl::cuda::attention_decode(args_for(s, dk, dv), dq.get(), dpos.get(), max_ctx, dout.get(), ws.get(), stream);
+    sl::cuda::attention_decode(args_for(s, dk, dv), dq.get(), nullptr, nullptr, dpos.get(), max_ctx, dout.get(), nullptr,
+                               ws.get(), stream);
     cuda_or_die(cudaStreamEndCapture(stream, &graph), "cudaStreamEndCapture");
     cuda_or_die(cudaGraphInstantiate(&exec, graph, 0), "cudaGraphInstantiate");
     for (const int32_t pos : {8191, 100, 0, 4095, 4096, 127, 128, 7000}) {
@@ -220,7 +251,8 @@ int main() {
     if (const char* reason = sltest::cuda_skip_reason()) return sltest::skip("test_cuda_attention", reason);
     std::mt19937 rng(std::random_device{}());
     std::printf("(heads = query/KV; rel err = ||out - ref|| / ||ref|| vs float64; bad = unwritten or padding touched)\n");
-    for (const DecodeCase& c : kDecodeCases) test_decode(rng, c);
+    for (const DecodeCase& c : kDecodeCases)
+        for (bool store_new : {false, true}) test_decode(rng, c, store_new);
     test_decode_graph(rng);
     for (const PrefillCase& c : kPrefillCases) test_prefill(rng, c);
     test_unsupported_head_dim();

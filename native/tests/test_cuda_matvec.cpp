@@ -1,7 +1,8 @@
 // quantize_q8_1 and matvec against the CPU reference on fresh random inputs, every weight type, odd
 // shapes (rows not a multiple of the rows per CUDA block, several column chunks with a partial
 // last one), n_tok 1, 2, 3, 8, 16, accumulate on and off, one matrix or several in one launch.
-// - quantize_q8_1: bit-exact with a host Q8_1 quantizer.
+// - quantize_q8_1, and the Q8_1 that RMSNorm and SwiGLU write beside their output: bit-exact with a
+//   host Q8_1 quantizer.
 // - matvec, block types: tight against a float64 dot of the CPU-dequantized weights with the
 //   dequantized Q8_1 activations (taking each Q8_1 block's sum from its fp16 s where the kernel
 //   does: types whose min spans the whole block); loose against the float activations (within
@@ -33,30 +34,6 @@ using sltest::DeviceBuffer;
 
 const float kNaN = std::nanf("");
 
-// ---- Host Q8_1 ----
-
-std::vector<uint8_t> host_q8_1(const float* x, int64_t ldx, int64_t n_tok, int64_t cols) {
-    std::vector<uint8_t> out(size_t(n_tok * cuda::q8_1_row_bytes(cols)));
-    for (int64_t t = 0; t < n_tok; ++t) {
-        for (int64_t b = 0; b < cols / 32; ++b) {
-            const float* v = x + t * ldx + 32 * b;
-            uint8_t* block = out.data() + (t * (cols / 32) + b) * cuda::kQ8_1BlockBytes;
-            float amax = 0;
-            for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(v[i]));
-            const float d = amax / 127.0f;
-            int sum = 0;
-            for (int i = 0; i < 32; ++i) {
-                const int q = amax == 0.0f ? 0 : int(std::round(v[i] / d));
-                block[4 + i] = uint8_t(int8_t(q));
-                sum += q;
-            }
-            const uint16_t ds[2] = {fp32_to_fp16(d), fp32_to_fp16(d * float(sum))};
-            std::memcpy(block, ds, 4);
-        }
-    }
-    return out;
-}
-
 // One token's Q8_1 row as the kernel sees it: the dequantized values, and per block the fp16 s
 // minus the exact sum of the dequantized values.
 struct Q8Row {
@@ -86,6 +63,21 @@ bool uses_q8_1_sum(sl_type type) {
     return type == SL_TYPE_Q4_1 || type == SL_TYPE_Q5_1 || type == SL_TYPE_Q4_K || type == SL_TYPE_Q5_K;
 }
 
+// got against the host Q8_1 of x (n_tok rows of cols, ldx apart), byte for byte.
+void expect_q8_1(const char* what, const std::vector<uint8_t>& got, const float* x, int64_t ldx, int64_t n_tok,
+                 int64_t cols) {
+    const std::vector<uint8_t> expected = sltest::host_q8_1(x, ldx, n_tok, cols);
+    const size_t row = size_t(cuda::q8_1_row_bytes(cols));
+    int bad = 0;
+    for (size_t i = 0; i < expected.size(); ++i) {
+        if (got[i] != expected[i] && bad++ == 0) {
+            std::printf("  %s cols %lld: byte %zu (token %zu, block %zu, offset %zu): got 0x%02x, expected 0x%02x\n", what,
+                        (long long)cols, i, i / row, i % row / 36, i % 36, got[i], expected[i]);
+        }
+    }
+    CHECK_EQ(bad, 0);
+}
+
 void check_quantize(std::mt19937& rng) {
     for (int64_t cols : {32, 96, 4128}) {
         const int64_t n_tok = 3, ldx = cols + 5;
@@ -95,17 +87,34 @@ void check_quantize(std::mt19937& rng) {
         DeviceBuffer<float> dx(x);
         DeviceBuffer<uint8_t> dq(size_t(n_tok * cuda::q8_1_row_bytes(cols)));
         cuda::quantize_q8_1(dx.get(), ldx, n_tok, cols, dq.get(), nullptr);
-        const std::vector<uint8_t> got = dq.download(), expected = host_q8_1(x.data(), ldx, n_tok, cols);
-        int bad = 0;
-        for (size_t i = 0; i < got.size(); ++i) {
-            if (got[i] != expected[i] && bad++ == 0) {
-                std::printf("  quantize_q8_1 cols %lld: byte %zu (token %zu, block %zu, offset %zu): got 0x%02x, expected 0x%02x\n",
-                            (long long)cols, i, i / size_t(cuda::q8_1_row_bytes(cols)),
-                            i % size_t(cuda::q8_1_row_bytes(cols)) / 36, i % 36, got[i], expected[i]);
-            }
-        }
-        CHECK_EQ(bad, 0);
+        expect_q8_1("quantize_q8_1", dq.download(), x.data(), ldx, n_tok, cols);
     }
+}
+
+// The ops that write Q8_1 beside their float output (for the matvec after them) write exactly
+// what quantize_q8_1 makes of that output: RMSNorm (rows of a part of a float4 a thread, one, and
+// several; and input that is not 16-byte aligned, which takes the scalar path) and SwiGLU.
+void check_q8_1_beside(std::mt19937& rng) {
+    for (int64_t width : {96, 4096, 8192, 12288}) {
+        for (int64_t n_tok : {1, 3}) {
+            const int64_t skew = width == 96 && n_tok == 3;  // floats before the input
+            std::vector<float> x = sltest::random_activations(rng, size_t(n_tok * width + skew));
+            x[skew + 1] = 0.0f, x[skew + 5] = -300.0f;  // an outlier in the first block
+            const std::vector<float> w = sltest::random_activations(rng, size_t(width));
+            DeviceBuffer<float> dx(x), dw(w), dout{size_t(n_tok * width)};
+            DeviceBuffer<uint8_t> dq(size_t(n_tok * cuda::q8_1_row_bytes(width)));
+            cuda::rms_norm(dx.get() + skew, dw.get(), n_tok, width, 1e-5f, dout.get(), dq.get(), nullptr);
+            const std::vector<float> out = dout.download();
+            expect_q8_1("rms_norm", dq.download(), out.data(), width, n_tok, width);
+        }
+    }
+    const int64_t n = 14336 + 64;
+    const std::vector<float> gate = sltest::random_activations(rng, size_t(n)), up = sltest::random_activations(rng, size_t(n));
+    DeviceBuffer<float> dgate(gate), dup(up), dout{size_t(n)};
+    DeviceBuffer<uint8_t> dq(size_t(cuda::q8_1_row_bytes(n)));
+    cuda::swiglu(dgate.get(), dup.get(), n, dout.get(), dq.get(), nullptr);
+    const std::vector<float> out = dout.download();
+    expect_q8_1("swiglu", dq.download(), out.data(), n, 1, n);
 }
 
 // ---- matvec ----
@@ -263,6 +272,7 @@ int main() {
     if (const char* reason = sltest::cuda_skip_reason()) return sltest::skip("test_cuda_matvec", reason);
     std::mt19937 rng(1234567);
     check_quantize(rng);
+    check_q8_1_beside(rng);
     check_unsupported();
 
     const int64_t rows[] = {1, 7, 33, 1031};

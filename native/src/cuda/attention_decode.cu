@@ -1,11 +1,13 @@
 // Decode attention (flash-decoding): one query token over positions [0, *pos] of the F16 cache.
 //
-// Pass 1, grid (chunk of 128 positions, KV head, group of query heads): a block copies its chunk's K
-// and V rows into shared memory with cp.async (all 64 KB in flight at once for head_dim 128), then
+// Pass 1, grid (chunk of 64 positions, KV head, group of query heads): a block copies its chunk's K
+// and V rows into shared memory with cp.async (all 32 KB in flight at once for head_dim 128), then
 // thread i scores position i against every query head of the group (so the heads of one KV head
 // share each K/V load), takes the chunk's softmax max and sum, and the warps accumulate P.V with the
 // lanes splitting head_dim. It writes the unnormalised output and (max, sum) per head to the
-// workspace. Pass 2 rescales the chunks by exp2(max_c - max) and normalises.
+// workspace. The block holding position *pos takes this token's K and V rows from the float
+// projections instead, and writes them to the cache (no store launch of its own). Pass 2 rescales
+// the chunks by exp2(max_c - max) and normalises, optionally also writing the output as Q8_1.
 // Both grids depend on max_ctx only; blocks past *pos exit at once, so the launch replays in a CUDA
 // graph as *pos advances. Scores are kept in the log2 domain (q is prescaled by scale * log2(e)).
 #include <cuda_fp16.h>
@@ -17,11 +19,14 @@
 #include "cuda/cuda_check.h"
 #include "cuda/launch.cuh"
 #include "cuda/ops.h"
+#include "cuda/q8_1.cuh"
 
 namespace sl::cuda {
 namespace {
 
-constexpr int kChunk = 128;   // positions per block, one per thread
+// Positions per block, one per thread. Run 7: 128-position chunks gave an 8B step at 513 positions
+// 40 blocks for 132 SMs (6.7 us a layer).
+constexpr int kChunk = 64;
 constexpr int kThreads = kChunk;
 constexpr int kWarps = kThreads / 32;
 constexpr int kMaxGroup = 8;  // query heads per block (register arrays are sized by it)
@@ -58,11 +63,24 @@ __device__ __forceinline__ float2 h2f(uint32_t bits) {
     return __half22float2(h);
 }
 
+// Eight of this token's projected values (floats) as fp16: into the block's shared rows, and into
+// the cache row when `to_cache` (one z-block of each KV head writes it).
+__device__ __forceinline__ void store_new_row(const float* src, __half* smem, __half* cache, bool to_cache) {
+    const float4 a = *reinterpret_cast<const float4*>(src), b = *reinterpret_cast<const float4*>(src + 4);
+    const __half2 h[4] = {__floats2half2_rn(a.x, a.y), __floats2half2_rn(a.z, a.w), __floats2half2_rn(b.x, b.y),
+                          __floats2half2_rn(b.z, b.w)};
+    uint4 bits;
+    memcpy(&bits, h, sizeof bits);
+    *reinterpret_cast<uint4*>(smem) = bits;
+    if (to_cache) *reinterpret_cast<uint4*>(cache) = bits;
+}
+
 // part_o: [chunk][head][D] unnormalised outputs; part_ml: [chunk][head][2] (max, sum), log2 domain.
 template <int D, int G>
 __global__ void __launch_bounds__(kThreads)
     decode_chunk_kernel(AttentionArgs a, const float* __restrict__ q, const int32_t* __restrict__ pos, int32_t max_ctx,
-                        int group, float* __restrict__ part_o, float* __restrict__ part_ml) {
+                        int group, const float* __restrict__ k_new, const float* __restrict__ v_new,
+                        float* __restrict__ part_o, float* __restrict__ part_ml) {
     pdl_wait();
     pdl_launch_dependents();
     using S = Smem<D, G>;
@@ -85,18 +103,23 @@ __global__ void __launch_bounds__(kThreads)
 
     // K then V as two copy groups: scoring starts once K is in while V is still arriving.
     constexpr int kRowChunks = D / 8;
-    const __half* k_g = reinterpret_cast<const __half*>(a.k_cache) + int64_t{p0} * a.kv_width + kvh * D;
-    const __half* v_g = reinterpret_cast<const __half*>(a.v_cache) + int64_t{p0} * a.kv_width + kvh * D;
+    __half* k_g = reinterpret_cast<__half*>(a.k_cache) + int64_t{p0} * a.kv_width + kvh * D;
+    __half* v_g = reinterpret_cast<__half*>(a.v_cache) + int64_t{p0} * a.kv_width + kvh * D;
+    const int new_row = k_new ? n_pos - 1 - p0 : -1;  // this token's row, when it is in this chunk
     for (int e = tid; e < kChunk * kRowChunks; e += kThreads) {
         const int row = e / kRowChunks, c = e % kRowChunks;
         const bool ok = row < n;  // rows past *pos become zeros: a stale NaN must not meet p = 0
-        cp_async16(k_s + row * S::kStride + c * 8, ok ? k_g + row * a.kv_width + c * 8 : k_g, ok ? 16 : 0);
+        __half* dst = k_s + row * S::kStride + c * 8;
+        if (row == new_row) store_new_row(k_new + kvh * D + c * 8, dst, k_g + row * a.kv_width + c * 8, blockIdx.z == 0);
+        else cp_async16(dst, ok ? k_g + row * a.kv_width + c * 8 : k_g, ok ? 16 : 0);
     }
     cp_async_commit();
     for (int e = tid; e < kChunk * kRowChunks; e += kThreads) {
         const int row = e / kRowChunks, c = e % kRowChunks;
         const bool ok = row < n;
-        cp_async16(v_s + row * D + c * 8, ok ? v_g + row * a.kv_width + c * 8 : v_g, ok ? 16 : 0);
+        __half* dst = v_s + row * D + c * 8;
+        if (row == new_row) store_new_row(v_new + kvh * D + c * 8, dst, v_g + row * a.kv_width + c * 8, blockIdx.z == 0);
+        else cp_async16(dst, ok ? v_g + row * a.kv_width + c * 8 : v_g, ok ? 16 : 0);
     }
     cp_async_commit();
     const float q_scale = a.scale * kLog2e;
@@ -194,10 +217,10 @@ __global__ void __launch_bounds__(kThreads)
     }
 }
 
-// One block per query head, one thread per dim.
+// One block per query head, one thread per dim: each warp's 32 dims are one Q8_1 block.
 __global__ void decode_combine_kernel(const int32_t* __restrict__ pos, int32_t max_ctx, int n_head, int head_dim,
                                       const float* __restrict__ part_o, const float* __restrict__ part_ml,
-                                      float* __restrict__ out) {
+                                      float* __restrict__ out, uint8_t* __restrict__ out_q8_1) {
     pdl_wait();
     pdl_launch_dependents();
     const int n_pos = min(*pos + 1, max_ctx);
@@ -212,12 +235,14 @@ __global__ void decode_combine_kernel(const int32_t* __restrict__ pos, int32_t m
         l = fmaf(w, part_ml[part * 2 + 1], l);
         o = fmaf(w, part_o[part * head_dim + d], o);
     }
-    out[int64_t{h} * head_dim + d] = o / l;
+    const int64_t at = int64_t{h} * head_dim + d;
+    out[at] = o / l;
+    if (out_q8_1) warp_store_q8_1(o / l, d % 32, out_q8_1 + at / kQ8_1BlockElems * kQ8_1BlockBytes);
 }
 
 template <int D, int G>
 void launch_chunks(const AttentionArgs& a, const float* q, const int32_t* pos, int32_t max_ctx, int group,
-                   float* part_o, float* part_ml, cudaStream_t stream) {
+                   const float* k_new, const float* v_new, float* part_o, float* part_ml, cudaStream_t stream) {
     constexpr int kBytes = Smem<D, G>::kBytes;
     static const bool configured = [] {
         SL_CUDA(cudaFuncSetAttribute(decode_chunk_kernel<D, G>, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes));
@@ -227,24 +252,25 @@ void launch_chunks(const AttentionArgs& a, const float* q, const int32_t* pos, i
     const dim3 grid(static_cast<unsigned>(n_chunks(max_ctx)), static_cast<unsigned>(a.n_head_kv),
                     static_cast<unsigned>(group / G));
     launch_overlapped("attention_decode_chunk", decode_chunk_kernel<D, G>, grid, kThreads, kBytes, stream, a, q, pos,
-                      max_ctx, group, part_o, part_ml);
+                      max_ctx, group, k_new, v_new, part_o, part_ml);
 }
 
 template <int D>
 void launch_chunks_for_group(const AttentionArgs& a, const float* q, const int32_t* pos, int32_t max_ctx, int group,
-                             float* part_o, float* part_ml, cudaStream_t stream) {
+                             const float* k_new, const float* v_new, float* part_o, float* part_ml,
+                             cudaStream_t stream) {
     // Heads per block: the largest divisor of the group that fits the register arrays.
     int g = kMaxGroup;
     while (group % g != 0) --g;
     switch (g) {
-        case 1: return launch_chunks<D, 1>(a, q, pos, max_ctx, group, part_o, part_ml, stream);
-        case 2: return launch_chunks<D, 2>(a, q, pos, max_ctx, group, part_o, part_ml, stream);
-        case 3: return launch_chunks<D, 3>(a, q, pos, max_ctx, group, part_o, part_ml, stream);
-        case 4: return launch_chunks<D, 4>(a, q, pos, max_ctx, group, part_o, part_ml, stream);
-        case 5: return launch_chunks<D, 5>(a, q, pos, max_ctx, group, part_o, part_ml, stream);
-        case 6: return launch_chunks<D, 6>(a, q, pos, max_ctx, group, part_o, part_ml, stream);
-        case 7: return launch_chunks<D, 7>(a, q, pos, max_ctx, group, part_o, part_ml, stream);
-        default: return launch_chunks<D, 8>(a, q, pos, max_ctx, group, part_o, part_ml, stream);
+        case 1: return launch_chunks<D, 1>(a, q, pos, max_ctx, group, k_new, v_new, part_o, part_ml, stream);
+        case 2: return launch_chunks<D, 2>(a, q, pos, max_ctx, group, k_new, v_new, part_o, part_ml, stream);
+        case 3: return launch_chunks<D, 3>(a, q, pos, max_ctx, group, k_new, v_new, part_o, part_ml, stream);
+        case 4: return launch_chunks<D, 4>(a, q, pos, max_ctx, group, k_new, v_new, part_o, part_ml, stream);
+        case 5: return launch_chunks<D, 5>(a, q, pos, max_ctx, group, k_new, v_new, part_o, part_ml, stream);
+        case 6: return launch_chunks<D, 6>(a, q, pos, max_ctx, group, k_new, v_new, part_o, part_ml, stream);
+        case 7: return launch_chunks<D, 7>(a, q, pos, max_ctx, group, k_new, v_new, part_o, part_ml, stream);
+        default: return launch_chunks<D, 8>(a, q, pos, max_ctx, group, k_new, v_new, part_o, part_ml, stream);
     }
 }
 
@@ -255,23 +281,28 @@ size_t attention_decode_workspace_bytes(int32_t n_head, int32_t head_dim, int32_
            sizeof(float);
 }
 
-void attention_decode(const AttentionArgs& a, const float* q, const int32_t* pos, int32_t max_ctx, float* out,
-                      void* workspace, cudaStream_t stream) {
+void attention_decode(const AttentionArgs& a, const float* q, const float* k_new, const float* v_new,
+                      const int32_t* pos, int32_t max_ctx, float* out, void* out_q8_1, void* workspace,
+                      cudaStream_t stream) {
     if (a.head_dim != 64 && a.head_dim != 128)
         raise(SL_ERR_UNSUPPORTED, "CUDA attention supports head_dim 64 and 128, not %d", a.head_dim);
     if (a.n_head_kv <= 0 || a.n_head % a.n_head_kv != 0 || a.kv_width < int64_t{a.n_head_kv} * a.head_dim ||
         a.kv_width % 8 != 0 || max_ctx <= 0)
         raise(SL_ERR_INVALID_ARGUMENT, "attention_decode: bad shape (heads %d/%d, kv_width %lld, max_ctx %d)", a.n_head,
               a.n_head_kv, static_cast<long long>(a.kv_width), max_ctx);
+    if ((reinterpret_cast<uintptr_t>(k_new) | reinterpret_cast<uintptr_t>(v_new)) % 16 != 0 || !k_new != !v_new)
+        raise(SL_ERR_INVALID_ARGUMENT, "attention_decode: the new K and V rows must both be given, 16-byte aligned");
+    if (out_q8_1 && a.head_dim % kQ8_1BlockElems != 0)
+        raise(SL_ERR_INVALID_ARGUMENT, "attention_decode: Q8_1 output needs head_dim a multiple of 32");
     const int group = a.n_head / a.n_head_kv;
     float* part_o = static_cast<float*>(workspace);
     float* part_ml = part_o + static_cast<size_t>(n_chunks(max_ctx)) * a.n_head * a.head_dim;
     if (a.head_dim == 64)
-        launch_chunks_for_group<64>(a, q, pos, max_ctx, group, part_o, part_ml, stream);
+        launch_chunks_for_group<64>(a, q, pos, max_ctx, group, k_new, v_new, part_o, part_ml, stream);
     else
-        launch_chunks_for_group<128>(a, q, pos, max_ctx, group, part_o, part_ml, stream);
+        launch_chunks_for_group<128>(a, q, pos, max_ctx, group, k_new, v_new, part_o, part_ml, stream);
     launch_overlapped("attention_decode_combine", decode_combine_kernel, a.n_head, a.head_dim, 0, stream, pos, max_ctx,
-                      a.n_head, a.head_dim, part_o, part_ml, out);
+                      a.n_head, a.head_dim, part_o, part_ml, out, static_cast<uint8_t*>(out_q8_1));
 }
 
 }  // namespace sl::cuda

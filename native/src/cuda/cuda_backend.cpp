@@ -159,12 +159,16 @@ public:
         if (kv.type != SL_TYPE_F16) raise(SL_ERR_INTERNAL, "the CUDA backend attends over F16 KV caches, not type %d", kv.type);
         auto* k_cache = static_cast<uint16_t*>(kv.k);
         auto* v_cache = static_cast<uint16_t*>(kv.v);
-        store_kv(k.data, v.data, k.n_tok, kv.width, positions_ + row0, k_cache, v_cache, stream_);
         const AttentionArgs args{shape.n_head, shape.n_head_kv, shape.head_dim, shape.scale, k_cache, v_cache, kv.width};
         if (q.n_tok == 1) {
+            // One launch pair: the store of this token's K/V row rides in the first, and the output
+            // projection's Q8_1 input comes out of the second.
             void* workspace = attention_workspace_.get(attention_decode_workspace_bytes(shape.n_head, shape.head_dim, kv.n_ctx));
-            attention_decode(args, q.data, positions_ + row0, kv.n_ctx, out.data, workspace, stream_);
+            void* out_q8_1 = shape.head_dim % kQ8_1BlockElems == 0 ? quantize_beside(out) : nullptr;
+            attention_decode(args, q.data, k.data, v.data, positions_ + row0, kv.n_ctx, out.data, out_q8_1, workspace,
+                             stream_);
         } else {
+            store_kv(k.data, v.data, k.n_tok, kv.width, positions_ + row0, k_cache, v_cache, stream_);
             attention_prefill(args, q.data, q.width, q.n_tok, window_pos0_ + static_cast<int32_t>(row0), out.data,
                               out.width, stream_);
         }

@@ -83,17 +83,21 @@ struct AttentionArgs {
     int32_t n_head_kv;
     int32_t head_dim;
     float scale;
-    const uint16_t* k_cache;
-    const uint16_t* v_cache;
+    uint16_t* k_cache;  // read, and written by attention_decode's store of the new row
+    uint16_t* v_cache;
     int64_t kv_width;
 };
 // One query (q: n_head * head_dim floats) at position *pos (device int) over positions [0, *pos],
 // split over blocks of positions (flash-decoding), the query heads of a KV head sharing its loads.
-// The grid depends on max_ctx only, so the launch can be captured in a CUDA graph and replayed as
-// *pos advances. workspace: attention_decode_workspace_bytes(...) bytes of device memory.
+// When k_new and v_new are given (this token's rows, kv_width floats, 16-byte aligned), they are
+// stored as fp16 at cache row *pos first (in the same launch); otherwise the cache holds that row.
+// out_q8_1, when not null, also gets out's Q8_1 blocks (head_dim % 32 == 0). The grid depends on
+// max_ctx only, so the launch can be captured in a CUDA graph and replayed as *pos advances.
+// workspace: attention_decode_workspace_bytes(...) bytes of device memory.
 size_t attention_decode_workspace_bytes(int32_t n_head, int32_t head_dim, int32_t max_ctx);
-void attention_decode(const AttentionArgs& a, const float* q, const int32_t* pos, int32_t max_ctx, float* out,
-                      void* workspace, cudaStream_t stream);
+void attention_decode(const AttentionArgs& a, const float* q, const float* k_new, const float* v_new,
+                      const int32_t* pos, int32_t max_ctx, float* out, void* out_q8_1, void* workspace,
+                      cudaStream_t stream);
 // n_tok queries (rows ldq floats apart) at positions pos0 .. pos0 + n_tok - 1 (host int), causal:
 // query t attends to [0, pos0 + t]. Tiled over queries and positions (flash attention).
 void attention_prefill(const AttentionArgs& a, const float* q, int64_t ldq, int64_t n_tok, int32_t pos0,
