@@ -168,31 +168,6 @@ void matmuls_match(sl::Backend& backend, const sl_type (&types)[3], int64_t cols
                 static_cast<long long>(n_tok), worst);
 }
 
-void rope_matches(sl::Backend& backend, int64_t n_tok, bool with_factors) {
-    const int head_dim = 16, n_rot = 12, n_head = 3, pos0 = 7;
-    const float base = 10000.0f, scale = 0.25f;
-    const std::vector<float> factors = sltest::ref::random_floats(rng, n_rot / 2, 1.0f, 8.0f);
-    const Weight factor_ref = f32_weight(backend, factors, n_rot / 2);
-    const int n_head_kv = 1;  // K has fewer heads than Q, as under GQA
-    Batch q(backend, n_tok, n_head * head_dim,
-            sltest::ref::random_floats(rng, static_cast<size_t>(n_tok * n_head * head_dim), -1, 1));
-    Batch k(backend, n_tok, n_head_kv * head_dim,
-            sltest::ref::random_floats(rng, static_cast<size_t>(n_tok * n_head_kv * head_dim), -1, 1));
-    std::vector<Vec> want_q, want_k;
-    for (int64_t t = 0; t < n_tok; ++t) {
-        const sltest::ref::Rope r{head_dim, n_rot, base, scale, with_factors ? factors.data() : nullptr};
-        want_q.push_back(q.row(t));
-        sltest::ref::rope(want_q.back(), r, pos0 + static_cast<int>(t));
-        want_k.push_back(k.row(t));
-        sltest::ref::rope(want_k.back(), r, pos0 + static_cast<int>(t));
-    }
-    window(backend, n_tok, pos0);
-    backend.rope(q.act, k.act, sl::RopeParams{n_rot, head_dim, base, scale, with_factors ? &factor_ref.ref : nullptr},
-                 0);
-    check_rows(q, want_q, 1e-6);
-    check_rows(k, want_k, 1e-6);
-}
-
 // The stored K/V as the backend keeps them (F16 rounds them).
 Vec as_cached(const sl::Backend& backend, Vec v) {
     if (backend.kv_type() == SL_TYPE_F16)
@@ -202,8 +177,20 @@ Vec as_cached(const sl::Backend& backend, Vec v) {
 
 // Calls of growing position: a prefill of n_first tokens, then single tokens and small batches up
 // to n_ctx that also see the cached ones.
-void attention_matches(sl::Backend& backend, int n_head, int n_head_kv, int head_dim, int n_ctx, int n_first) {
+// RoPE applied by attention: n_rot 0 for none; factors: random per-frequency divisors (Llama 3.1).
+struct RopeCase {
+    int n_rot = 0;
+    bool factors = false;
+};
+
+void attention_matches(sl::Backend& backend, int n_head, int n_head_kv, int head_dim, int n_ctx, int n_first,
+                       RopeCase rope = {}) {
     const sl::AttentionShape shape{n_head, n_head_kv, head_dim, 1.0f / std::sqrt(static_cast<float>(head_dim))};
+    const float base = 10000.0f, scale = 0.25f;
+    const std::vector<float> factors = sltest::ref::random_floats(rng, static_cast<size_t>(std::max(1, rope.n_rot / 2)), 1.0f, 8.0f);
+    const Weight factor_ref = f32_weight(backend, factors, static_cast<int64_t>(factors.size()));
+    const sl::RopeParams rope_params{rope.n_rot, head_dim, base, scale, rope.factors ? &factor_ref.ref : nullptr};
+    const sltest::ref::Rope ref_rope{head_dim, rope.n_rot, base, scale, rope.factors ? factors.data() : nullptr};
     const int64_t kv_width = n_head_kv * head_dim;
     const size_t value_bytes = backend.kv_type() == SL_TYPE_F16 ? 2 : 4;
     auto cache_k = backend.allocate(static_cast<size_t>(n_ctx * kv_width) * value_bytes);
@@ -217,19 +204,28 @@ void attention_matches(sl::Backend& backend, int n_head, int n_head_kv, int head
         Batch q(backend, n_tok, n_head * head_dim, random(n_head * head_dim));
         Batch k(backend, n_tok, kv_width, random(kv_width)), v(backend, n_tok, kv_width, random(kv_width));
         Batch out(backend, n_tok, n_head * head_dim);
+        std::vector<Vec> q_rows;
+        for (int64_t t = 0; t < n_tok; ++t) {
+            Vec qt = q.row(t), kt = k.row(t);
+            sltest::ref::rope(qt, ref_rope, pos0 + static_cast<int>(t));
+            sltest::ref::rope(kt, ref_rope, pos0 + static_cast<int>(t));
+            q_rows.push_back(qt);
+            keys.push_back(as_cached(backend, kt));
+            values.push_back(as_cached(backend, v.row(t)));
+        }
         window(backend, n_tok, pos0);
-        backend.attention(shape, q.act, k.act, v.act, kv, 0, out.act);
+        backend.attention(shape, rope_params, q.act, k.act, v.act, kv, 0, out.act);
         std::vector<Vec> want;
         for (int64_t t = 0; t < n_tok; ++t) {
-            keys.push_back(as_cached(backend, k.row(t)));
-            values.push_back(as_cached(backend, v.row(t)));
-            want.push_back(sltest::ref::attention(q.row(t), keys, values, n_head, n_head_kv, head_dim));
+            const std::vector<Vec> seen_k(keys.begin(), keys.end() - (n_tok - 1 - t));
+            const std::vector<Vec> seen_v(values.begin(), values.end() - (n_tok - 1 - t));
+            want.push_back(sltest::ref::attention(q_rows[static_cast<size_t>(t)], seen_k, seen_v, n_head, n_head_kv, head_dim));
         }
         worst = std::fmax(worst, check_rows(out, want, 1e-5));
         pos0 += static_cast<int>(n_tok);
     }
-    std::printf("  attention heads %d/%d head_dim %d ctx %d: relative error %.2e\n", n_head, n_head_kv, head_dim,
-                n_ctx, worst);
+    std::printf("  attention heads %d/%d head_dim %d ctx %d rope %d%s: relative error %.2e\n", n_head, n_head_kv,
+                head_dim, n_ctx, rope.n_rot, rope.factors ? " (factors)" : "", worst);
 }
 
 void swiglu_and_add_match(sl::Backend& backend, int64_t n_tok, int64_t width) {
@@ -326,14 +322,12 @@ void run_ops(sl::Backend& backend, bool cpu_q8, bool every_type) {
     rms_norm_matches(backend, 40, 1024);
     rms_norm_matches(backend, 2, 4096);
     rms_norm_matches(backend, 1, 12288);
-    for (bool factors : {false, true}) {
-        rope_matches(backend, 4, factors);
-        rope_matches(backend, 800, factors);
-    }
     for (int head_dim : {64, 128}) {
         attention_matches(backend, 4, 2, head_dim, 12, 5);
         attention_matches(backend, 8, 1, head_dim, 300, 290);
-        attention_matches(backend, 32, 8, head_dim, 1100, 1090);
+        attention_matches(backend, 32, 8, head_dim, 1100, 1090, {head_dim, false});
+        // RoPE on part of each head, with and without frequency factors, prompt then decode.
+        for (bool factors : {false, true}) attention_matches(backend, 8, 2, head_dim, 40, 17, {head_dim - 16, factors});
     }
     swiglu_and_add_match(backend, 1, 100);
     swiglu_and_add_match(backend, 40, 1024);

@@ -137,13 +137,13 @@ public:
     virtual void matmuls(Activations x, std::initializer_list<Product> products) {
         for (const Product& p : products) matmul(p.w, x, p.y);
     }
-    // Rotates adjacent pairs of the first n_rot dims of every head of q and of k (one call: one
-    // launch on CUDA), row t at the position of window row row0 + t.
-    virtual void rope(Activations q, Activations k, const RopeParams& params, int64_t row0) = 0;
-    // Stores k, v rows at their positions in kv, then out row t = causal attention of q row t over
-    // positions [0, position of row t].
-    virtual void attention(const AttentionShape& shape, Activations q, Activations k, Activations v,
-                           const KvLayer& kv, int64_t row0, Activations out) = 0;
+    // Rotates adjacent pairs of the first rope.n_rot dims of every head of q and of k (row t at the
+    // position of window row row0 + t; n_rot 0: no rotation), stores the k, v rows at their
+    // positions in kv, then out row t = causal attention of q row t over positions [0, position of
+    // row t]. q and k are scratch afterwards: CUDA's decode rotates them in registers, in the same
+    // launch as the attention, and leaves the buffers as they were.
+    virtual void attention(const AttentionShape& shape, const RopeParams& rope, Activations q, Activations k,
+                           Activations v, const KvLayer& kv, int64_t row0, Activations out) = 0;
     // out = silu(gate) * up (out may alias gate).
     virtual void swiglu(Activations gate, Activations up, Activations out) = 0;
     // dst += src.

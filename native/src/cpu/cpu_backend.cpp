@@ -196,11 +196,6 @@ void CpuBackend::matmul_q8(const WeightRef& w, Activations x, Activations y) {
     });
 }
 
-void CpuBackend::rope(Activations q, Activations k, const RopeParams& p, int64_t row0) {
-    rope_rows(q, p, row0);
-    rope_rows(k, p, row0);
-}
-
 void CpuBackend::rope_rows(Activations x, const RopeParams& p, int64_t row0) {
     const int64_t pos0 = window_pos0_ + row0;
     const auto* factors = p.freq_factors ? static_cast<const float*>(p.freq_factors->data) : nullptr;
@@ -226,9 +221,13 @@ void CpuBackend::rope_rows(Activations x, const RopeParams& p, int64_t row0) {
     });
 }
 
-void CpuBackend::attention(const AttentionShape& shape, Activations q, Activations k, Activations v, const KvLayer& kv,
-                           int64_t row0, Activations out) {
+void CpuBackend::attention(const AttentionShape& shape, const RopeParams& rope, Activations q, Activations k,
+                           Activations v, const KvLayer& kv, int64_t row0, Activations out) {
     if (kv.type != SL_TYPE_F32) raise(SL_ERR_INTERNAL, "the CPU attends over F32 KV caches, not type %d", kv.type);
+    if (rope.n_rot > 0) {
+        rope_rows(q, rope, row0);
+        rope_rows(k, rope, row0);
+    }
     const int32_t pos0 = window_pos0_ + static_cast<int32_t>(row0);
     float* const cache_k = static_cast<float*>(kv.k);
     float* const cache_v = static_cast<float*>(kv.v);

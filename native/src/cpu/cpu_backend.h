@@ -37,9 +37,8 @@ public:
     void embed(const WeightRef& table, int64_t row0, Activations out) override;
     void rms_norm(Activations x, const WeightRef& weight, float eps, Activations out) override;
     void matmul(const WeightRef& w, Activations x, Activations y, bool accumulate) override;
-    void rope(Activations q, Activations k, const RopeParams& params, int64_t row0) override;
-    void attention(const AttentionShape& shape, Activations q, Activations k, Activations v, const KvLayer& kv,
-                   int64_t row0, Activations out) override;
+    void attention(const AttentionShape& shape, const RopeParams& rope, Activations q, Activations k, Activations v,
+                   const KvLayer& kv, int64_t row0, Activations out) override;
     void swiglu(Activations gate, Activations up, Activations out) override;
     void add(Activations dst, Activations src) override;
     void top_k(Activations x, int k, int32_t* ids, float* values) override;

@@ -20,6 +20,7 @@
 #include "cuda/launch.cuh"
 #include "cuda/ops.h"
 #include "cuda/q8_1.cuh"
+#include "cuda/rope_angle.cuh"
 
 namespace sl::cuda {
 namespace {
@@ -63,12 +64,18 @@ __device__ __forceinline__ float2 h2f(uint32_t bits) {
     return __half22float2(h);
 }
 
-// Eight of this token's projected values (floats) as fp16: into the block's shared rows, and into
-// the cache row when `to_cache` (one z-block of each KV head writes it).
-__device__ __forceinline__ void store_new_row(const float* src, __half* smem, __half* cache, bool to_cache) {
+// Eight of this token's projected values (floats, pairs pair0.. of their head) as fp16: into the
+// block's shared rows, and into the cache row when `to_cache` (one z-block of each KV head writes
+// it). cs: the rotation of each pair below n_pairs, or null (V).
+__device__ __forceinline__ void store_new_row(const float* src, __half* smem, __half* cache, bool to_cache,
+                                              const float2* cs, int pair0, int n_pairs) {
     const float4 a = *reinterpret_cast<const float4*>(src), b = *reinterpret_cast<const float4*>(src + 4);
-    const __half2 h[4] = {__floats2half2_rn(a.x, a.y), __floats2half2_rn(a.z, a.w), __floats2half2_rn(b.x, b.y),
-                          __floats2half2_rn(b.z, b.w)};
+    float2 p[4] = {{a.x, a.y}, {a.z, a.w}, {b.x, b.y}, {b.z, b.w}};
+#pragma unroll
+    for (int i = 0; i < 4; ++i)
+        if (cs && pair0 + i < n_pairs) p[i] = rotate(p[i].x, p[i].y, cs[pair0 + i]);
+    const __half2 h[4] = {__float22half2_rn(p[0]), __float22half2_rn(p[1]), __float22half2_rn(p[2]),
+                          __float22half2_rn(p[3])};
     uint4 bits;
     memcpy(&bits, h, sizeof bits);
     *reinterpret_cast<uint4*>(smem) = bits;
@@ -79,7 +86,7 @@ __device__ __forceinline__ void store_new_row(const float* src, __half* smem, __
 template <int D, int G>
 __global__ void __launch_bounds__(kThreads)
     decode_chunk_kernel(AttentionArgs a, const float* __restrict__ q, const int32_t* __restrict__ pos, int32_t max_ctx,
-                        int group, const float* __restrict__ k_new, const float* __restrict__ v_new,
+                        int group, const float* __restrict__ k_new, const float* __restrict__ v_new, RopeArgs rope,
                         float* __restrict__ part_o, float* __restrict__ part_ml) {
     pdl_wait();
     pdl_launch_dependents();
@@ -101,29 +108,48 @@ __global__ void __launch_bounds__(kThreads)
     float* red_m = reinterpret_cast<float*>(smem + S::kOffRed);
     float* red_l = red_m + kWarps * G;
 
-    // K then V as two copy groups: scoring starts once K is in while V is still arriving.
+    // K then V as two copy groups: scoring starts once K is in while V is still arriving. This
+    // token's row (when in this chunk) comes from the float projections below instead.
     constexpr int kRowChunks = D / 8;
     __half* k_g = reinterpret_cast<__half*>(a.k_cache) + int64_t{p0} * a.kv_width + kvh * D;
     __half* v_g = reinterpret_cast<__half*>(a.v_cache) + int64_t{p0} * a.kv_width + kvh * D;
-    const int new_row = k_new ? n_pos - 1 - p0 : -1;  // this token's row, when it is in this chunk
+    const int new_row = k_new ? n_pos - 1 - p0 : -1;
     for (int e = tid; e < kChunk * kRowChunks; e += kThreads) {
         const int row = e / kRowChunks, c = e % kRowChunks;
         const bool ok = row < n;  // rows past *pos become zeros: a stale NaN must not meet p = 0
-        __half* dst = k_s + row * S::kStride + c * 8;
-        if (row == new_row) store_new_row(k_new + kvh * D + c * 8, dst, k_g + row * a.kv_width + c * 8, blockIdx.z == 0);
-        else cp_async16(dst, ok ? k_g + row * a.kv_width + c * 8 : k_g, ok ? 16 : 0);
+        if (row != new_row) cp_async16(k_s + row * S::kStride + c * 8, ok ? k_g + row * a.kv_width + c * 8 : k_g, ok ? 16 : 0);
     }
     cp_async_commit();
     for (int e = tid; e < kChunk * kRowChunks; e += kThreads) {
         const int row = e / kRowChunks, c = e % kRowChunks;
         const bool ok = row < n;
-        __half* dst = v_s + row * D + c * 8;
-        if (row == new_row) store_new_row(v_new + kvh * D + c * 8, dst, v_g + row * a.kv_width + c * 8, blockIdx.z == 0);
-        else cp_async16(dst, ok ? v_g + row * a.kv_width + c * 8 : v_g, ok ? 16 : 0);
+        if (row != new_row) cp_async16(v_s + row * D + c * 8, ok ? v_g + row * a.kv_width + c * 8 : v_g, ok ? 16 : 0);
     }
     cp_async_commit();
+
+    // While the copies fly: the rotation of each pair at this token's position, then q (scaled,
+    // rotated) and the new K (rotated) and V rows.
+    __shared__ float2 cs_s[D / 2];
+    const int n_pairs = rope.n_rot / 2;
+    for (int i = tid; i < n_pairs; i += kThreads) cs_s[i] = rope_angle(rope, *pos, i);
+    __syncthreads();
+    if (new_row >= 0 && new_row < kChunk) {
+        const bool to_cache = blockIdx.z == 0;
+        for (int c = tid; c < kRowChunks; c += kThreads) {
+            store_new_row(k_new + kvh * D + c * 8, k_s + new_row * S::kStride + c * 8, k_g + new_row * a.kv_width + c * 8,
+                          to_cache, cs_s, 4 * c, n_pairs);
+            store_new_row(v_new + kvh * D + c * 8, v_s + new_row * D + c * 8, v_g + new_row * a.kv_width + c * 8,
+                          to_cache, nullptr, 0, 0);
+        }
+    }
     const float q_scale = a.scale * kLog2e;
-    for (int e = tid; e < G * D; e += kThreads) q_s[e] = q[int64_t{h0} * D + e] * q_scale;
+    for (int e = tid; e < G * D / 2; e += kThreads) {
+        const int i = e % (D / 2);  // pair i of head h0 + e / (D / 2)
+        const float* x = q + int64_t{h0} * D + 2 * e;
+        const float2 r = i < n_pairs ? rotate(x[0], x[1], cs_s[i]) : float2{x[0], x[1]};
+        q_s[2 * e] = r.x * q_scale;
+        q_s[2 * e + 1] = r.y * q_scale;
+    }
     cp_async_wait<1>();
     __syncthreads();
 
@@ -242,7 +268,8 @@ __global__ void decode_combine_kernel(const int32_t* __restrict__ pos, int32_t m
 
 template <int D, int G>
 void launch_chunks(const AttentionArgs& a, const float* q, const int32_t* pos, int32_t max_ctx, int group,
-                   const float* k_new, const float* v_new, float* part_o, float* part_ml, cudaStream_t stream) {
+                   const float* k_new, const float* v_new, const RopeArgs& rope, float* part_o, float* part_ml,
+                   cudaStream_t stream) {
     constexpr int kBytes = Smem<D, G>::kBytes;
     static const bool configured = [] {
         SL_CUDA(cudaFuncSetAttribute(decode_chunk_kernel<D, G>, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes));
@@ -252,25 +279,25 @@ void launch_chunks(const AttentionArgs& a, const float* q, const int32_t* pos, i
     const dim3 grid(static_cast<unsigned>(n_chunks(max_ctx)), static_cast<unsigned>(a.n_head_kv),
                     static_cast<unsigned>(group / G));
     launch_overlapped("attention_decode_chunk", decode_chunk_kernel<D, G>, grid, kThreads, kBytes, stream, a, q, pos,
-                      max_ctx, group, k_new, v_new, part_o, part_ml);
+                      max_ctx, group, k_new, v_new, rope, part_o, part_ml);
 }
 
 template <int D>
 void launch_chunks_for_group(const AttentionArgs& a, const float* q, const int32_t* pos, int32_t max_ctx, int group,
-                             const float* k_new, const float* v_new, float* part_o, float* part_ml,
-                             cudaStream_t stream) {
+                             const float* k_new, const float* v_new, const RopeArgs& rope, float* part_o,
+                             float* part_ml, cudaStream_t stream) {
     // Heads per block: the largest divisor of the group that fits the register arrays.
     int g = kMaxGroup;
     while (group % g != 0) --g;
     switch (g) {
-        case 1: return launch_chunks<D, 1>(a, q, pos, max_ctx, group, k_new, v_new, part_o, part_ml, stream);
-        case 2: return launch_chunks<D, 2>(a, q, pos, max_ctx, group, k_new, v_new, part_o, part_ml, stream);
-        case 3: return launch_chunks<D, 3>(a, q, pos, max_ctx, group, k_new, v_new, part_o, part_ml, stream);
-        case 4: return launch_chunks<D, 4>(a, q, pos, max_ctx, group, k_new, v_new, part_o, part_ml, stream);
-        case 5: return launch_chunks<D, 5>(a, q, pos, max_ctx, group, k_new, v_new, part_o, part_ml, stream);
-        case 6: return launch_chunks<D, 6>(a, q, pos, max_ctx, group, k_new, v_new, part_o, part_ml, stream);
-        case 7: return launch_chunks<D, 7>(a, q, pos, max_ctx, group, k_new, v_new, part_o, part_ml, stream);
-        default: return launch_chunks<D, 8>(a, q, pos, max_ctx, group, k_new, v_new, part_o, part_ml, stream);
+        case 1: return launch_chunks<D, 1>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
+        case 2: return launch_chunks<D, 2>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
+        case 3: return launch_chunks<D, 3>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
+        case 4: return launch_chunks<D, 4>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
+        case 5: return launch_chunks<D, 5>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
+        case 6: return launch_chunks<D, 6>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
+        case 7: return launch_chunks<D, 7>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
+        default: return launch_chunks<D, 8>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
     }
 }
 
@@ -281,9 +308,9 @@ size_t attention_decode_workspace_bytes(int32_t n_head, int32_t head_dim, int32_
            sizeof(float);
 }
 
-void attention_decode(const AttentionArgs& a, const float* q, const float* k_new, const float* v_new,
-                      const int32_t* pos, int32_t max_ctx, float* out, void* out_q8_1, void* workspace,
-                      cudaStream_t stream) {
+void attention_decode(const AttentionArgs& a, const RopeArgs& rope, const float* q, const float* k_new,
+                      const float* v_new, const int32_t* pos, int32_t max_ctx, float* out, void* out_q8_1,
+                      void* workspace, cudaStream_t stream) {
     if (a.head_dim != 64 && a.head_dim != 128)
         raise(SL_ERR_UNSUPPORTED, "CUDA attention supports head_dim 64 and 128, not %d", a.head_dim);
     if (a.n_head_kv <= 0 || a.n_head % a.n_head_kv != 0 || a.kv_width < int64_t{a.n_head_kv} * a.head_dim ||
@@ -292,15 +319,17 @@ void attention_decode(const AttentionArgs& a, const float* q, const float* k_new
               a.n_head_kv, static_cast<long long>(a.kv_width), max_ctx);
     if ((reinterpret_cast<uintptr_t>(k_new) | reinterpret_cast<uintptr_t>(v_new)) % 16 != 0 || !k_new != !v_new)
         raise(SL_ERR_INVALID_ARGUMENT, "attention_decode: the new K and V rows must both be given, 16-byte aligned");
+    if (rope.n_rot < 0 || rope.n_rot > a.head_dim || rope.n_rot % 2 != 0 || (rope.n_rot > 0 && rope.head_dim != a.head_dim))
+        raise(SL_ERR_INVALID_ARGUMENT, "attention_decode: RoPE of %d dims does not fit heads of %d", rope.n_rot, a.head_dim);
     if (out_q8_1 && a.head_dim % kQ8_1BlockElems != 0)
         raise(SL_ERR_INVALID_ARGUMENT, "attention_decode: Q8_1 output needs head_dim a multiple of 32");
     const int group = a.n_head / a.n_head_kv;
     float* part_o = static_cast<float*>(workspace);
     float* part_ml = part_o + static_cast<size_t>(n_chunks(max_ctx)) * a.n_head * a.head_dim;
     if (a.head_dim == 64)
-        launch_chunks_for_group<64>(a, q, pos, max_ctx, group, k_new, v_new, part_o, part_ml, stream);
+        launch_chunks_for_group<64>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
     else
-        launch_chunks_for_group<128>(a, q, pos, max_ctx, group, k_new, v_new, part_o, part_ml, stream);
+        launch_chunks_for_group<128>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
     launch_overlapped("attention_decode_combine", decode_combine_kernel, a.n_head, a.head_dim, 0, stream, pos, max_ctx,
                       a.n_head, a.head_dim, part_o, part_ml, out, static_cast<uint8_t*>(out_q8_1));
 }

@@ -146,32 +146,29 @@ public:
         if (overwrites_input) forget_quantized();
     }
 
-    void rope(Activations q, Activations k, const RopeParams& p, int64_t row0) override {
-        forget_quantized();
-        const RopeArgs args{p.n_rot, p.head_dim, p.freq_base, p.freq_scale,
-                            p.freq_factors ? static_cast<const float*>(p.freq_factors->data) : nullptr};
-        cuda::rope(q.data, q.width, k.data, k.width, q.n_tok, args, positions_ + row0, stream_);
-    }
-
-    void attention(const AttentionShape& shape, Activations q, Activations k, Activations v, const KvLayer& kv,
-                   int64_t row0, Activations out) override {
+    void attention(const AttentionShape& shape, const RopeParams& rope, Activations q, Activations k, Activations v,
+                   const KvLayer& kv, int64_t row0, Activations out) override {
         forget_quantized();
         if (kv.type != SL_TYPE_F16) raise(SL_ERR_INTERNAL, "the CUDA backend attends over F16 KV caches, not type %d", kv.type);
         auto* k_cache = static_cast<uint16_t*>(kv.k);
         auto* v_cache = static_cast<uint16_t*>(kv.v);
         const AttentionArgs args{shape.n_head, shape.n_head_kv, shape.head_dim, shape.scale, k_cache, v_cache, kv.width};
+        const RopeArgs rope_args{rope.n_rot, rope.head_dim, rope.freq_base, rope.freq_scale,
+                                 rope.freq_factors ? static_cast<const float*>(rope.freq_factors->data) : nullptr};
+        const int32_t* positions = positions_ + row0;
         if (q.n_tok == 1) {
-            // One launch pair: the store of this token's K/V row rides in the first, and the output
-            // projection's Q8_1 input comes out of the second.
+            // Two launches: the first rotates q and k in registers and stores this token's K/V
+            // row, the second writes the output projection's Q8_1 input beside its own.
             void* workspace = attention_workspace_.get(attention_decode_workspace_bytes(shape.n_head, shape.head_dim, kv.n_ctx));
             void* out_q8_1 = shape.head_dim % kQ8_1BlockElems == 0 ? quantize_beside(out) : nullptr;
-            attention_decode(args, q.data, k.data, v.data, positions_ + row0, kv.n_ctx, out.data, out_q8_1, workspace,
+            attention_decode(args, rope_args, q.data, k.data, v.data, positions, kv.n_ctx, out.data, out_q8_1, workspace,
                              stream_);
-        } else {
-            store_kv(k.data, v.data, k.n_tok, kv.width, positions_ + row0, k_cache, v_cache, stream_);
-            attention_prefill(args, q.data, q.width, q.n_tok, window_pos0_ + static_cast<int32_t>(row0), out.data,
-                              out.width, stream_);
+            return;
         }
+        if (rope.n_rot > 0) cuda::rope(q.data, q.width, k.data, k.width, q.n_tok, rope_args, positions, stream_);
+        store_kv(k.data, v.data, k.n_tok, kv.width, positions, k_cache, v_cache, stream_);
+        attention_prefill(args, q.data, q.width, q.n_tok, window_pos0_ + static_cast<int32_t>(row0), out.data, out.width,
+                          stream_);
     }
 
     void swiglu(Activations gate, Activations up, Activations out) override {

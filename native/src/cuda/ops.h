@@ -75,6 +75,15 @@ void gemm_f16(const uint16_t* x, int64_t ldx, int64_t n_tok, const uint16_t* w, 
 void gemm_f32(const float* x, int64_t ldx, int64_t n_tok, const float* w, int64_t ldw, int64_t rows, int64_t cols,
               float* y, int64_t ldy, bool accumulate, cudaStream_t stream);
 
+// RoPE's parameters (rope.cu, and decode attention, which rotates in registers).
+struct RopeArgs {
+    int32_t n_rot;
+    int32_t head_dim;
+    float freq_base;
+    float freq_scale;
+    const float* factors;
+};
+
 // ---- Attention over the F16 KV cache (attention_decode.cu, attention_prefill.cu) ---------------
 // K and V of one layer: n_ctx rows of kv_width = n_head_kv * head_dim fp16 values; query head h
 // reads KV head h / (n_head / n_head_kv). head_dim is 64 or 128.
@@ -89,15 +98,17 @@ struct AttentionArgs {
 };
 // One query (q: n_head * head_dim floats) at position *pos (device int) over positions [0, *pos],
 // split over blocks of positions (flash-decoding), the query heads of a KV head sharing its loads.
-// When k_new and v_new are given (this token's rows, kv_width floats, 16-byte aligned), they are
-// stored as fp16 at cache row *pos first (in the same launch); otherwise the cache holds that row.
-// out_q8_1, when not null, also gets out's Q8_1 blocks (head_dim % 32 == 0). The grid depends on
-// max_ctx only, so the launch can be captured in a CUDA graph and replayed as *pos advances.
-// workspace: attention_decode_workspace_bytes(...) bytes of device memory.
+// q, and k_new when given, are first rotated by `rope` at *pos (n_rot 0: not at all; rope.head_dim
+// is a.head_dim), in registers: the buffers are left as they are. When k_new and v_new are given
+// (this token's rows, kv_width floats, 16-byte aligned) they are stored as fp16 at cache row *pos
+// in the same launch; otherwise the cache holds that row. out_q8_1, when not null, also gets out's
+// Q8_1 blocks (head_dim % 32 == 0). The grid depends on max_ctx only, so the launch can be captured
+// in a CUDA graph and replayed as *pos advances. workspace: attention_decode_workspace_bytes(...)
+// bytes of device memory.
 size_t attention_decode_workspace_bytes(int32_t n_head, int32_t head_dim, int32_t max_ctx);
-void attention_decode(const AttentionArgs& a, const float* q, const float* k_new, const float* v_new,
-                      const int32_t* pos, int32_t max_ctx, float* out, void* out_q8_1, void* workspace,
-                      cudaStream_t stream);
+void attention_decode(const AttentionArgs& a, const RopeArgs& rope, const float* q, const float* k_new,
+                      const float* v_new, const int32_t* pos, int32_t max_ctx, float* out, void* out_q8_1,
+                      void* workspace, cudaStream_t stream);
 // n_tok queries (rows ldq floats apart) at positions pos0 .. pos0 + n_tok - 1 (host int), causal:
 // query t attends to [0, pos0 + t]. Tiled over queries and positions (flash attention).
 void attention_prefill(const AttentionArgs& a, const float* q, int64_t ldq, int64_t n_tok, int32_t pos0,
@@ -111,13 +122,6 @@ void rms_norm(const float* x, const float* weight, int64_t n_tok, int64_t width,
 // Rotates adjacent pairs of the first n_rot dims of every head of q row t and of k row t, at
 // position pos[t] (device ints), in one launch. factors: n_rot / 2 frequency divisors (Llama 3.1)
 // or null.
-struct RopeArgs {
-    int32_t n_rot;
-    int32_t head_dim;
-    float freq_base;
-    float freq_scale;
-    const float* factors;
-};
 void rope(float* q, int64_t q_width, float* k, int64_t k_width, int64_t n_tok, const RopeArgs& args,
           const int32_t* pos, cudaStream_t stream);
 // Stores the n_tok rows of k and v (kv_width floats each, contiguous) as fp16 at cache rows pos[t].

@@ -5,14 +5,14 @@
 #include "cuda/cuda_check.h"
 #include "cuda/launch.cuh"
 #include "cuda/ops.h"
+#include "cuda/rope_angle.cuh"
 
 namespace sl::cuda {
 namespace {
 
 constexpr int kThreads = 256;
 
-// One thread per (token, head, pair) of q, then of k. theta = pos * scale * base^(-2i/n_rot) /
-// factor_i, computed in double like the CPU reference so both sides round the same angle.
+// One thread per (token, head, pair) of q, then of k (rope_angle.cuh).
 __global__ void rope_kernel(float* __restrict__ q, int64_t q_width, float* __restrict__ k, int64_t k_width,
                             int64_t n_tok, RopeArgs a, const int32_t* __restrict__ pos) {
     pdl_wait();
@@ -32,16 +32,10 @@ __global__ void rope_kernel(float* __restrict__ q, int64_t q_width, float* __res
     const int64_t i = idx % pairs_per_head;
     const int64_t h = (idx / pairs_per_head) % n_head;
     const int64_t t = idx / (pairs_per_head * n_head);
-    double theta = static_cast<double>(pos[t]) * a.freq_scale *
-                   pow(static_cast<double>(a.freq_base), -2.0 * static_cast<double>(i) / a.n_rot);
-    if (a.factors) theta /= a.factors[i];
-    double s, c;
-    sincos(theta, &s, &c);
     float* pair = x + t * width + h * a.head_dim + 2 * i;
-    const float x0 = pair[0], x1 = pair[1];
-    const float cf = static_cast<float>(c), sf = static_cast<float>(s);
-    pair[0] = x0 * cf - x1 * sf;
-    pair[1] = x0 * sf + x1 * cf;
+    const float2 r = rotate(pair[0], pair[1], rope_angle(a, pos[t], i));
+    pair[0] = r.x;
+    pair[1] = r.y;
 }
 
 __global__ void store_kv_kernel(const float* __restrict__ k, const float* __restrict__ v, int64_t n_tok,

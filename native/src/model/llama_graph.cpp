@@ -88,8 +88,7 @@ void LlamaGraph::run_layer(const LayerWeights& w, const SplitLayer* split, int64
 
     backend_.rms_norm(x, w.attn_norm, eps, xn);
     multiply(w, split, xn, {{kAttnQ, q}, {kAttnK, k}, {kAttnV, v}});
-    backend_.rope(q, k, rope_, row0);
-    backend_.attention(attention_, q, k, v, kv, row0, attn);
+    backend_.attention(attention_, rope_, q, k, v, kv, row0, attn);
     multiply(w, split, attn, {{kAttnOutput, x, /*accumulate=*/true}});
 
     backend_.rms_norm(x, w.ffn_norm, eps, xn);
