@@ -196,6 +196,9 @@ void attention_matches(sl::Backend& backend, int n_head, int n_head_kv, int head
     auto cache_k = backend.allocate(static_cast<size_t>(n_ctx * kv_width) * value_bytes);
     auto cache_v = backend.allocate(static_cast<size_t>(n_ctx * kv_width) * value_bytes);
     const sl::KvLayer kv{cache_k->data(), cache_v->data(), backend.kv_type(), n_ctx, kv_width};
+    // Keys rotated in float and rounded to fp16 may land one fp16 step from the float64 reference's
+    // rounding: 2e-5 relative in the output (H200, run 8), so an F16 cache with RoPE gets 1e-4.
+    const double tolerance = rope.n_rot > 0 && backend.kv_type() == SL_TYPE_F16 ? 1e-4 : 1e-5;
     std::vector<Vec> keys, values;
     double worst = 0;
     for (int pos0 = 0; pos0 < n_ctx;) {
@@ -221,7 +224,7 @@ void attention_matches(sl::Backend& backend, int n_head, int n_head_kv, int head
             const std::vector<Vec> seen_v(values.begin(), values.end() - (n_tok - 1 - t));
             want.push_back(sltest::ref::attention(q_rows[static_cast<size_t>(t)], seen_k, seen_v, n_head, n_head_kv, head_dim));
         }
-        worst = std::fmax(worst, check_rows(out, want, 1e-5));
+        worst = std::fmax(worst, check_rows(out, want, tolerance));
         pos0 += static_cast<int>(n_tok);
     }
     std::printf("  attention heads %d/%d head_dim %d ctx %d rope %d%s: relative error %.2e\n", n_head, n_head_kv,

@@ -67,9 +67,8 @@ __device__ __forceinline__ float2 h2f(uint32_t bits) {
 // Eight of this token's projected values (floats, pairs pair0.. of their head) as fp16: into the
 // block's shared rows, and into the cache row when `to_cache` (one z-block of each KV head writes
 // it). cs: the rotation of each pair below n_pairs, or null (V).
-__device__ __forceinline__ void store_new_row(const float* src, __half* smem, __half* cache, bool to_cache,
+__device__ __forceinline__ void store_new_row(float4 a, float4 b, __half* smem, __half* cache, bool to_cache,
                                               const float2* cs, int pair0, int n_pairs) {
-    const float4 a = *reinterpret_cast<const float4*>(src), b = *reinterpret_cast<const float4*>(src + 4);
     float2 p[4] = {{a.x, a.y}, {a.z, a.w}, {b.x, b.y}, {b.z, b.w}};
 #pragma unroll
     for (int i = 0; i < 4; ++i)
@@ -127,26 +126,40 @@ __global__ void __launch_bounds__(kThreads)
     }
     cp_async_commit();
 
-    // While the copies fly: the rotation of each pair at this token's position, then q (scaled,
-    // rotated) and the new K (rotated) and V rows.
+    // While the copies fly: q (and this token's K/V row, in the block that holds it) into
+    // registers, the rotation of each pair at this token's position, then q scaled and rotated and
+    // the new rows (K rotated) into shared memory.
+    constexpr int kQPairs = (G * D / 2 + kThreads - 1) / kThreads;
+    float2 qv[kQPairs];
+#pragma unroll
+    for (int j = 0; j < kQPairs; ++j) {
+        const int e = tid + j * kThreads;  // pair e % (D / 2) of head h0 + e / (D / 2)
+        if (e < G * D / 2) qv[j] = *reinterpret_cast<const float2*>(q + int64_t{h0} * D + 2 * e);
+    }
+    const bool has_new = new_row >= 0 && new_row < kChunk && tid < kRowChunks;
+    float4 kn[2], vn[2];
+    if (has_new) {
+        const auto* k4 = reinterpret_cast<const float4*>(k_new + kvh * D + tid * 8);
+        const auto* v4 = reinterpret_cast<const float4*>(v_new + kvh * D + tid * 8);
+        kn[0] = k4[0], kn[1] = k4[1], vn[0] = v4[0], vn[1] = v4[1];
+    }
     __shared__ float2 cs_s[D / 2];
     const int n_pairs = rope.n_rot / 2;
     for (int i = tid; i < n_pairs; i += kThreads) cs_s[i] = rope_angle(rope, *pos, i);
     __syncthreads();
-    if (new_row >= 0 && new_row < kChunk) {
+    if (has_new) {
         const bool to_cache = blockIdx.z == 0;
-        for (int c = tid; c < kRowChunks; c += kThreads) {
-            store_new_row(k_new + kvh * D + c * 8, k_s + new_row * S::kStride + c * 8, k_g + new_row * a.kv_width + c * 8,
-                          to_cache, cs_s, 4 * c, n_pairs);
-            store_new_row(v_new + kvh * D + c * 8, v_s + new_row * D + c * 8, v_g + new_row * a.kv_width + c * 8,
-                          to_cache, nullptr, 0, 0);
-        }
+        const int c = tid;
+        store_new_row(kn[0], kn[1], k_s + new_row * S::kStride + c * 8, k_g + new_row * a.kv_width + c * 8, to_cache,
+                      cs_s, 4 * c, n_pairs);
+        store_new_row(vn[0], vn[1], v_s + new_row * D + c * 8, v_g + new_row * a.kv_width + c * 8, to_cache, nullptr, 0, 0);
     }
     const float q_scale = a.scale * kLog2e;
-    for (int e = tid; e < G * D / 2; e += kThreads) {
-        const int i = e % (D / 2);  // pair i of head h0 + e / (D / 2)
-        const float* x = q + int64_t{h0} * D + 2 * e;
-        const float2 r = i < n_pairs ? rotate(x[0], x[1], cs_s[i]) : float2{x[0], x[1]};
+#pragma unroll
+    for (int j = 0; j < kQPairs; ++j) {
+        const int e = tid + j * kThreads, i = e % (D / 2);
+        if (e >= G * D / 2) break;
+        const float2 r = i < n_pairs ? rotate(qv[j].x, qv[j].y, cs_s[i]) : qv[j];
         q_s[2 * e] = r.x * q_scale;
         q_s[2 * e + 1] = r.y * q_scale;
     }
