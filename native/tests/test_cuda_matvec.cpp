@@ -22,6 +22,7 @@
 #include "core/status.h"
 #include "cpu/quant/quant.h"
 #include "cpu/quant/unpack.h"
+#include "cuda/k4_scales.h"
 #include "cuda/ops.h"
 #include "cuda_test_util.h"
 #include "formats/types.h"
@@ -73,6 +74,32 @@ void expect_q8_1(const char* what, const std::vector<uint8_t>& got, const float*
         if (got[i] != expected[i] && bad++ == 0) {
             std::printf("  %s cols %lld: byte %zu (token %zu, block %zu, offset %zu): got 0x%02x, expected 0x%02x\n", what,
                         (long long)cols, i, i / row, i % row / 36, i % 36, got[i], expected[i]);
+        }
+    }
+    CHECK_EQ(bad, 0);
+}
+
+// k4_scale_min_words (host code here, the Q4_K kernel's on the device) against ggml's
+// get_scale_min_k4 for every value of the three bytes each sub-block's scale and min come from.
+void check_k4_scales() {
+    int bad = 0;
+    for (uint32_t v = 0; v < (1u << 24); ++v) {
+        const uint8_t x0 = uint8_t(v), x1 = uint8_t(v >> 8), x2 = uint8_t(v >> 16);
+        const int t = int(v % 4);
+        uint8_t packed[12] = {};
+        packed[t] = x0, packed[4 + t] = x1, packed[8 + t] = x2;
+        uint32_t w[3];
+        std::memcpy(w, packed, sizeof w);
+        for (int s : {t, 4 + t}) {
+            int want_sc, want_mn, sc, mn;
+            if (s < 4) {
+                want_sc = packed[s] & 63, want_mn = packed[s + 4] & 63;
+            } else {
+                want_sc = (packed[s + 4] & 0xF) | (packed[s - 4] >> 6) << 4;
+                want_mn = (packed[s + 4] >> 4) | (packed[s] >> 6) << 4;
+            }
+            cuda::k4_scale_min_words(w[0], w[1], w[2], t, s >= 4, &sc, &mn);
+            bad += sc != want_sc || mn != want_mn;
         }
     }
     CHECK_EQ(bad, 0);
@@ -269,7 +296,11 @@ void check_unsupported() {
 }  // namespace
 
 int main() {
-    if (const char* reason = sltest::cuda_skip_reason()) return sltest::skip("test_cuda_matvec", reason);
+    check_k4_scales();  // host code: runs without a GPU too
+    if (const char* reason = sltest::cuda_skip_reason()) {
+        if (sltest::failures > 0) return sltest::finish("test_cuda_matvec (host checks)");
+        return sltest::skip("test_cuda_matvec", reason);
+    }
     std::mt19937 rng(1234567);
     check_quantize(rng);
     check_q8_1_beside(rng);
