@@ -256,24 +256,46 @@ __global__ void __launch_bounds__(kThreads)
     }
 }
 
-// One block per query head, one thread per dim: each warp's 32 dims are one Q8_1 block.
+// The block's threads (whole warps, at most 32 of them) reduce v with op; every thread gets the result.
+template <class Op>
+__device__ __forceinline__ float block_reduce(float v, float* scratch, Op op) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
+    if (threadIdx.x % 32 == 0) scratch[threadIdx.x / 32] = v;
+    __syncthreads();
+    v = scratch[0];
+    for (int w = 1; w < int(blockDim.x / 32); ++w) v = op(v, scratch[w]);
+    return v;
+}
+
+// One block per query head, one thread per dim: each warp's 32 dims are one Q8_1 block. The
+// chunks' (max, sum) pairs are reduced by the whole block (thread i takes chunks i, i + head_dim,
+// ...) and their weights kept in shared memory, so a long context (128 chunks at 8192 positions)
+// is not one thread's serial walk; then each thread sums its dim over the chunks.
 __global__ void decode_combine_kernel(const int32_t* __restrict__ pos, int32_t max_ctx, int n_head, int head_dim,
                                       const float* __restrict__ part_o, const float* __restrict__ part_ml,
                                       float* __restrict__ out, uint8_t* __restrict__ out_q8_1) {
     pdl_wait();
     pdl_launch_dependents();
+    extern __shared__ float weight_s[];  // one per chunk: exp2(max_c - max)
+    __shared__ float max_scratch[32], sum_scratch[32];
     const int n_pos = min(*pos + 1, max_ctx);
     const int chunks = (n_pos + kChunk - 1) / kChunk;
     const int h = blockIdx.x, d = threadIdx.x;
     float m = -INFINITY;
-    for (int c = 0; c < chunks; ++c) m = fmaxf(m, part_ml[(int64_t{c} * n_head + h) * 2]);
-    float l = 0.0f, o = 0.0f;
-    for (int c = 0; c < chunks; ++c) {
+    for (int c = d; c < chunks; c += head_dim) m = fmaxf(m, part_ml[(int64_t{c} * n_head + h) * 2]);
+    m = block_reduce(m, max_scratch, [](float a, float b) { return fmaxf(a, b); });
+    float l = 0.0f;
+    for (int c = d; c < chunks; c += head_dim) {
         const int64_t part = int64_t{c} * n_head + h;
         const float w = exp2f(part_ml[part * 2] - m);
+        weight_s[c] = w;
         l = fmaf(w, part_ml[part * 2 + 1], l);
-        o = fmaf(w, part_o[part * head_dim + d], o);
     }
+    l = block_reduce(l, sum_scratch, [](float a, float b) { return a + b; });  // its barrier publishes weight_s
+    float o = 0.0f;
+#pragma unroll 8
+    for (int c = 0; c < chunks; ++c) o = fmaf(weight_s[c], part_o[(int64_t{c} * n_head + h) * head_dim + d], o);
     const int64_t at = int64_t{h} * head_dim + d;
     out[at] = o / l;
     if (out_q8_1) warp_store_q8_1(o / l, d % 32, out_q8_1 + at / kQ8_1BlockElems * kQ8_1BlockBytes);
@@ -334,6 +356,9 @@ void attention_decode(const AttentionArgs& a, const RopeArgs& rope, const float*
         raise(SL_ERR_INVALID_ARGUMENT, "attention_decode: the new K and V rows must both be given, 16-byte aligned");
     if (rope.n_rot < 0 || rope.n_rot > a.head_dim || rope.n_rot % 2 != 0 || (rope.n_rot > 0 && rope.head_dim != a.head_dim))
         raise(SL_ERR_INVALID_ARGUMENT, "attention_decode: RoPE of %d dims does not fit heads of %d", rope.n_rot, a.head_dim);
+    if (static_cast<size_t>(n_chunks(max_ctx)) * sizeof(float) > 48 * 1024)
+        raise(SL_ERR_UNSUPPORTED, "CUDA decode attention supports contexts up to %d positions, not %d", 48 * 1024 / 4 * kChunk,
+              max_ctx);
     if (out_q8_1 && a.head_dim % kQ8_1BlockElems != 0)
         raise(SL_ERR_INVALID_ARGUMENT, "attention_decode: Q8_1 output needs head_dim a multiple of 32");
     const int group = a.n_head / a.n_head_kv;
@@ -343,7 +368,8 @@ void attention_decode(const AttentionArgs& a, const RopeArgs& rope, const float*
         launch_chunks_for_group<64>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
     else
         launch_chunks_for_group<128>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
-    launch_overlapped("attention_decode_combine", decode_combine_kernel, a.n_head, a.head_dim, 0, stream, pos, max_ctx,
+    launch_overlapped("attention_decode_combine", decode_combine_kernel, a.n_head, a.head_dim,
+                      static_cast<size_t>(n_chunks(max_ctx)) * sizeof(float), stream, pos, max_ctx,
                       a.n_head, a.head_dim, part_o, part_ml, out, static_cast<uint8_t*>(out_q8_1));
 }
 
