@@ -7,7 +7,8 @@
 # (the earlier commit's sluice_bench_cuda_matvec and sluice_bench_decode, built here, carried with
 # .device): before and after in the same run. Prints a short table last; logs in $OUT (at most 8 files).
 # Usage: TYPES="q4_k_m q8_0" bash scripts/gpu_kernels.sh   (BUDGET: seconds after which steps are skipped;
-#   PARITY=0: the benchmarks only; PLAIN=0: overlapped launches only; PROFILE="q4_k_m": Nsight Compute times each kernel of one decode step
+#   PARITY=0: the benchmarks only; PLAIN=0: overlapped launches only; LONG="q4_k_m" (the default): also decode
+#   after an 8192-token prompt for those types; PROFILE="q4_k_m": Nsight Compute times each kernel of one decode step
 #   of those types in isolation, scripts/ncu_step.py groups them)
 # The device tool sends the checkout the session started in: from another worktree, copy this tree
 # (git archive HEAD CMakeLists.txt native scripts) into an ignored folder of that checkout, carry it
@@ -58,6 +59,7 @@ step matvec matvec.log "$BENCH/sluice_bench_cuda_matvec" 1 50
 [ -x .device/base/sluice_bench_cuda_matvec ] && step matvec-base matvec_base.log .device/base/sluice_bench_cuda_matvec 1 50
 for t in $TYPES; do
   step "e2e-$t" e2e.log "$BENCH/sluice_bench_decode" --cuda "$t"
+  [[ " ${LONG-q4_k_m} " == *" $t "* ]] && step "e2e-$t-8k" e2e.log "$BENCH/sluice_bench_decode" --cuda "$t" 128 2 8192
   [ "${PLAIN:-1}" != 0 ] && step "e2e-$t-plain" e2e.log env SLUICE_CUDA_OVERLAP=0 "$BENCH/sluice_bench_decode" --cuda "$t"
   [ -x .device/base/sluice_bench_decode ] && step "e2e-$t-base" e2e.log .device/base/sluice_bench_decode --cuda "$t"
   if [[ " ${PROFILE:-} " == *" $t "* ]]; then

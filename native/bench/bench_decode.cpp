@@ -7,6 +7,7 @@
 // CUDA: Llama-3.1-8B shapes: pp512, then generation natively (device argmax fed back, as `sluice
 // bench` reports its native loop) beside the device-to-device copy bandwidth.
 //   sluice_bench_decode --cuda TYPE [tokens generated, default 128] [repetitions, default 3]
+//                       [prompt tokens, default 512: decode then runs at that depth of context]
 // TYPE: q8_0, q4_0, q4_k_m (Q4_K with Q6_K where llama-quantize puts it), q6_k, f16 or bf16. The
 // random-weight model is written once to /tmp/sluice_bench_{1b,8b}_TYPE.bin (raw tensors at known
 // offsets, as the tests do) and reused by later runs. CPU speeds are best / median of the
@@ -238,8 +239,7 @@ int bench_cpu(const Mix& mix, int32_t threads, int reps) {
 
 // One line: pp512 tok/s, generation tok/s (best / median of 3 runs from position 512), the GB/s
 // that is, and its fraction of the device copy bandwidth.
-int bench_cuda(const Mix& mix, int32_t n_gen, int reps) {
-    constexpr int32_t kPrompt = 512;
+int bench_cuda(const Mix& mix, int32_t n_gen, int reps, int32_t n_prompt) {
     const sl_hparams hp = llama_8b();
     const std::vector<sl_tensor_desc> table = tensor_table(hp, mix);
     const std::string path = std::string("/tmp/sluice_bench_8b_") + mix.name + ".bin";
@@ -250,8 +250,8 @@ int bench_cuda(const Mix& mix, int32_t n_gen, int reps) {
     sl_model* model = nullptr;
     if (sl_model_load(&params, &hp, table.data(), int32_t(table.size()), &model) != SL_OK) return fail("loading");
     sl_session* session = nullptr;
-    if (sl_session_create(model, kPrompt + n_gen + 1, &session) != SL_OK) return fail("session");
-    std::vector<int32_t> tokens(kPrompt);
+    if (sl_session_create(model, n_prompt + n_gen + 1, &session) != SL_OK) return fail("session");
+    std::vector<int32_t> tokens(n_prompt);
     for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = int32_t(i * 7919 % size_t(hp.n_vocab));
     std::vector<double> pp, tg;
     for (int rep = 0; rep < reps; ++rep) {
@@ -259,13 +259,13 @@ int bench_cuda(const Mix& mix, int32_t n_gen, int reps) {
         // The prompt's work is queued, not waited for: one token after it (which waits) closes the
         // interval, and that token's time, from the generation below, comes off it.
         const auto start = Clock::now();
-        if (sl_session_decode(session, tokens.data(), kPrompt, nullptr, 0) != SL_OK) return fail("prompt");
+        if (sl_session_decode(session, tokens.data(), n_prompt, nullptr, 0) != SL_OK) return fail("prompt");
         double seconds = 0;
         if (sl_session_bench_decode(session, tokens[0], 1, &seconds) != SL_OK) return fail("decode");
         const double prompt_and_one = seconds_since(start);
         if (sl_session_bench_decode(session, tokens[1], n_gen, &seconds) != SL_OK) return fail("decode");
         tg.push_back(n_gen / seconds);
-        pp.push_back(kPrompt / (prompt_and_one - seconds / n_gen));
+        pp.push_back(n_prompt / (prompt_and_one - seconds / n_gen));
     }
     const uint64_t vram = sl_model_memory_in_use(model);
     sl_session_free(session);
@@ -273,7 +273,7 @@ int bench_cuda(const Mix& mix, int32_t n_gen, int reps) {
     const Stats p = stats(pp), t = stats(tg);
     std::printf("%-7s pp%d %7.0f tok/s  tg%d %6.1f / %6.1f tok/s  %5.0f GB/s  %5.1f%% of copy %4.0f GB/s  "
                 "(%.2f GiB/token, VRAM %.2f GiB)\n",
-                mix.name, kPrompt, p.median, n_gen, t.best, t.median, t.best * token_bytes / 1e9,
+                mix.name, n_prompt, p.median, n_gen, t.best, t.median, t.best * token_bytes / 1e9,
                 100.0 * t.best * token_bytes / copy_bps, copy_bps / 1e9, token_bytes / double(1ull << 30),
                 double(vram) / double(1ull << 30));
     return 0;
@@ -289,12 +289,12 @@ int main(int argc, char** argv) {
         if (argc > first && std::strcmp(argv[first], m.name) == 0) mix = &m;
     if (!mix) {
         std::fprintf(stderr, "usage: sluice_bench_decode TYPE [threads] [repetitions]\n"
-                             "       sluice_bench_decode --cuda TYPE [tokens] [repetitions]\n"
+                             "       sluice_bench_decode --cuda TYPE [tokens] [repetitions] [prompt tokens]\n"
                              "TYPE: q8_0 q4_0 q4_k_m q6_k f16 bf16\n");
         return 2;
     }
     if (cuda)
         return bench_cuda(*mix, argc > 3 ? std::max(1, std::atoi(argv[3])) : 128,
-                          argc > 4 ? std::max(1, std::atoi(argv[4])) : 3);
+                          argc > 4 ? std::max(1, std::atoi(argv[4])) : 3, argc > 5 ? std::max(1, std::atoi(argv[5])) : 512);
     return bench_cpu(*mix, argc > 2 ? std::atoi(argv[2]) : 2, argc > 3 ? std::max(1, std::atoi(argv[3])) : 5);
 }
