@@ -31,6 +31,10 @@ struct TinySpec {
     float freq_scale;
     sl_type matrix_type = SL_TYPE_F32;  // of the 2-D weights but token_embd; norms and rope factors stay F32
     int32_t head_dim = 16;              // of 4 query heads (n_embd = 4 head_dim, n_ff = 2 n_embd)
+    // attn_v and ffn_down in another type, as llama-quantize's Q4_K_M keeps them in Q6_K in some
+    // layers (on CUDA, Q/K/V then take two launches, the second on a branch of its own); F32: as
+    // the other matrices.
+    sl_type more_bits_type = SL_TYPE_F32;
 };
 
 // A tiny Llama: its weights on the host and the same weights in a raw file described by `table`.
@@ -82,7 +86,8 @@ std::unique_ptr<TinyModel> make_tiny_model(const TinySpec& spec, uint32_t seed) 
     };
     auto matrix = [&](int32_t role, int32_t layer, int64_t cols, int64_t rows) {
         const float a = std::sqrt(3.0f / static_cast<float>(cols));  // keeps activations near unit scale
-        add_typed(spec.matrix_type, role, layer, cols, rows, -a, a);
+        const bool more_bits = spec.more_bits_type != SL_TYPE_F32 && (role == SL_ROLE_ATTN_V || role == SL_ROLE_FFN_DOWN);
+        add_typed(more_bits ? spec.more_bits_type : spec.matrix_type, role, layer, cols, rows, -a, a);
     };
     const int64_t n_embd = hp.n_embd, q_dim = hp.n_head * hp.head_dim, kv_dim = hp.n_head_kv * hp.head_dim;
     add(SL_ROLE_TOKEN_EMBD, -1, n_embd, hp.n_vocab, -1, 1);
@@ -231,7 +236,9 @@ void cuda_matches_reference(const TinySpec& spec, double rel_tol) {
     sl_model_params params = cpu_params(*m);
     params.backend = SL_BACKEND_CUDA;
     batch_and_steps_match_reference(params, *m, rel_tol);
-    std::printf("cuda forward %s: checked\n", sl::type_traits(spec.matrix_type)->name);
+    std::printf("cuda forward %s%s%s: checked\n", sl::type_traits(spec.matrix_type)->name,
+                spec.more_bits_type != SL_TYPE_F32 ? ", V and down " : "",
+                spec.more_bits_type != SL_TYPE_F32 ? sl::type_traits(spec.more_bits_type)->name : "");
 }
 
 // On quantized weights the 8-bit-activation option changes the arithmetic, so it really runs.
@@ -437,6 +444,7 @@ int main() {
     q8_activations_change_quantized_matmuls();
     cuda_matches_reference({true, false, 1.0f, SL_TYPE_F32, 64}, 1e-2);
     cuda_matches_reference({true, false, 1.0f, SL_TYPE_Q4_K, 64}, 5e-2);
+    cuda_matches_reference({true, false, 1.0f, SL_TYPE_Q4_K, 64, SL_TYPE_Q6_K}, 5e-2);
     cuda_matches_reference({false, true, 1.0f, SL_TYPE_Q8_0, 64}, 5e-2);
     long_prompt_runs_in_pieces();
     context_overflow_is_reported();
