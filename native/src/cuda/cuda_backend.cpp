@@ -149,7 +149,7 @@ public:
             check_bound(p.w);
             Group* g = n_groups > 0 ? &groups[n_groups - 1] : nullptr;
             if (!g || p.w.type != g->w->type || p.w.cols != g->w->cols || g->n == std::size(g->parts)) {
-                // Every launch must read the same activation copy for the side stream's to run beside.
+                // The later launches run beside the first only if all read the same activation copy.
                 if (g && (p.w.cols != g->w->cols || matvec_reads_q8_1(p.w.type) != matvec_reads_q8_1(g->w->type)))
                     one_input = false;
                 g = &groups[n_groups++];
