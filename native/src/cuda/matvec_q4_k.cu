@@ -6,10 +6,7 @@
 // (32 weights: 16 of sub-block 2j in the low nibbles, 16 of sub-block 2j + 1 in the high ones) and
 // the shared granule 0 (one broadcast load): a warp reads four super-blocks, 576 contiguous bytes,
 // per step with coalesced 16-byte loads, two steps in flight (the first two issued before the kernel
-// waits for the one before it, launch.cuh). One warp per row, eight rows a block. A launch whose grid
-// fits one wave of that form's blocks (four an SM) and whose rows are at most 4096 wide (O, and K or V
-// alone) takes four steps in flight instead, a whole row at once: its 63 registers cost nothing
-// there, where a second step of DRAM latency does (run 9: O at 33% of the copy bandwidth).
+// waits for the one before it, launch.cuh). One warp per row, eight rows a block.
 // The dot products are int8 dp4a against the Q8_1 activations, staged in shared memory when they fit
 // (q8_1_activations.cuh); the mins use the Q8_1 block sums, as ggml does.
 #include <cuda_fp16.h>
@@ -29,11 +26,10 @@ namespace {
 constexpr int kWarps = 8;
 constexpr int kBlockBytes = 144;
 constexpr int kBlocksPerStep = 4;  // super-blocks a warp reads per step
-// Steps whose loads are all issued before the first is used: two (1.15 KB in flight per warp) in
-// the general form. Four cost registers (63 instead of 46 at one token: four blocks an SM instead of
-// five), which made the long-row products slower when every launch took them (run 5: ffn_down 54% ->
-// 50%, output 72% -> 67%); the one-wave form takes four, for batches of up to four tokens.
-constexpr int kSteps = 2, kOneWaveSteps = 4, kOneWaveMaxTokens = 4;
+// Steps whose loads are all issued before the first is used (1.15 KB in flight per warp). Four
+// steps cost registers (63 instead of 46 at one token: four blocks an SM instead of five), which
+// made the long-row products slower (run 5: ffn_down 54% -> 50%, output 72% -> 67%).
+constexpr int kStepsPerGroup = 2;
 
 // One lane's granule of super-block `blk` (nibbles of sub-blocks 2j, 2j + 1) against every token.
 template <int NTOK, class X>
@@ -69,7 +65,7 @@ __device__ __forceinline__ void dot_granule(uint4 head, uint4 q, int j, int half
     }
 }
 
-template <int NTOK, bool STAGED, int STEPS>
+template <int NTOK, bool STAGED>
 __global__ void __launch_bounds__(32 * kWarps) matvec_q4_k_kernel(MatvecParts parts, int64_t cols,
                                                                   const uint8_t* __restrict__ xq, bool accumulate) {
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -80,10 +76,10 @@ __global__ void __launch_bounds__(32 * kWarps) matvec_q4_k_kernel(MatvecParts pa
     const int g = lane % 8, j = g / 2, half = g % 2;  // nibble granule g: bytes 16g.. of qs
 
     // One group of steps: every load issued before any is used.
-    uint4 heads[STEPS], quants[STEPS];
+    uint4 heads[kStepsPerGroup], quants[kStepsPerGroup];
     auto load_group = [&](int64_t b0) {
 #pragma unroll
-        for (int s = 0; s < STEPS; ++s) {
+        for (int s = 0; s < kStepsPerGroup; ++s) {
             const int64_t b = b0 + s * kBlocksPerStep + sub;
             if (r.valid && b < n_blocks) {
                 const uint8_t* p = w_row + b * kBlockBytes;
@@ -104,11 +100,11 @@ __global__ void __launch_bounds__(32 * kWarps) matvec_q4_k_kernel(MatvecParts pa
     for (int t = 0; t < NTOK; ++t) acc[t] = 0.0f;
     for (int64_t b0 = 0;;) {
 #pragma unroll
-        for (int s = 0; s < STEPS; ++s) {
+        for (int s = 0; s < kStepsPerGroup; ++s) {
             const int64_t b = b0 + s * kBlocksPerStep + sub;
             if (b < n_blocks) dot_granule<NTOK>(heads[s], quants[s], j, half, b, x, acc);
         }
-        b0 += STEPS * kBlocksPerStep;
+        b0 += kStepsPerGroup * kBlocksPerStep;
         if (b0 >= n_blocks) break;
         load_group(b0);
     }
@@ -121,13 +117,7 @@ __global__ void __launch_bounds__(32 * kWarps) matvec_q4_k_kernel(MatvecParts pa
 void matvec_q4_k(std::span<const MatvecPart> parts, int64_t cols, const void* xq, int n_tok, bool accumulate,
                  cudaStream_t stream) {
     const auto forms = [](auto ntok) -> RegisterMatvecForms {
-        constexpr int n = decltype(ntok)::value;
-        RegisterMatvecForms f{matvec_q4_k_kernel<n, true, kSteps>, matvec_q4_k_kernel<n, false, kSteps>};
-        if constexpr (n <= kOneWaveMaxTokens) {
-            f.one_wave = matvec_q4_k_kernel<n, true, kOneWaveSteps>;
-            f.one_wave_cols = kOneWaveSteps * kBlocksPerStep * 256;
-        }
-        return f;
+        return {matvec_q4_k_kernel<decltype(ntok)::value, true>, matvec_q4_k_kernel<decltype(ntok)::value, false>};
     };
     launch_register_matvec("matvec_q4_k", forms, kWarps, parts, cols, xq, n_tok, accumulate, stream);
 }

@@ -83,28 +83,15 @@ void with_n_tok(int n_tok, F&& f) {
     f(std::integral_constant<int, NTOK>{});
 }
 
-// A register matvec kernel for NTOK tokens in its forms: `staged` reads the activations from shared
-// memory, `global` where they do not fit; `one_wave`, when there is one, is a staged form that loads
-// a whole row of up to one_wave_cols columns at once (more registers), for grids that fit one wave of
-// its blocks.
+// A register matvec kernel for NTOK tokens in its two forms: `staged` reads the activations from
+// shared memory, `global` where they do not fit.
 using RegisterMatvecKernel = void (*)(MatvecParts, int64_t, const uint8_t*, bool);
 struct RegisterMatvecForms {
     RegisterMatvecKernel staged, global;
-    RegisterMatvecKernel one_wave = nullptr;
-    int64_t one_wave_cols = 0;
 };
 
-// Whether a grid of `blocks` blocks of `threads` runs in one wave of `kernel` on the current device.
-inline bool fits_one_wave(RegisterMatvecKernel kernel, unsigned blocks, int threads, size_t smem_bytes) {
-    int per_sm = 0, device = 0, sms = 0;
-    SL_CUDA(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, threads, smem_bytes));
-    SL_CUDA(cudaGetDevice(&device));
-    SL_CUDA(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
-    return blocks <= unsigned(per_sm) * unsigned(sms);
-}
-
 // Launches a register matvec over `parts` for n_tok tokens: forms(std::integral_constant<int, NTOK>)
-// gives the kernel's forms for NTOK tokens, of which the one that fits is launched.
+// gives the kernel's two forms for NTOK tokens, of which the one that fits is launched.
 template <class Forms>
 void launch_register_matvec(const char* name, Forms forms, int warps, std::span<const MatvecPart> parts,
                             int64_t cols, const void* xq, int n_tok, bool accumulate, cudaStream_t stream) {
@@ -114,10 +101,7 @@ void launch_register_matvec(const char* name, Forms forms, int warps, std::span<
         const RegisterMatvecForms kernel = forms(ntok);
         const int64_t bytes = staged_q8_1_bytes(decltype(ntok)::value, cols);
         if (bytes <= kStagedQ8_1Bytes) {
-            const bool one_wave = kernel.one_wave && cols <= kernel.one_wave_cols &&
-                                  fits_one_wave(kernel.one_wave, m.blocks, 32 * warps, size_t(bytes));
-            launch_overlapped(name, one_wave ? kernel.one_wave : kernel.staged, m.blocks, 32 * warps, size_t(bytes),
-                              stream, m, cols, acts, accumulate);
+            launch_overlapped(name, kernel.staged, m.blocks, 32 * warps, size_t(bytes), stream, m, cols, acts, accumulate);
         } else {
             launch_overlapped(name, kernel.global, m.blocks, 32 * warps, 0, stream, m, cols, acts, accumulate);
         }
