@@ -24,7 +24,7 @@ def kernels(path):
         except ValueError:
             continue
         unit = r["Metric Unit"]
-        scale = {"nsecond": 1e-3, "usecond": 1.0, "msecond": 1e3, "byte": 1, "Kbyte": 1e3, "Mbyte": 1e6,
+        scale = {"ns": 1e-3, "nsecond": 1e-3, "us": 1.0, "usecond": 1.0, "ms": 1e3, "msecond": 1e3, "byte": 1, "Kbyte": 1e3, "Mbyte": 1e6,
                  "Gbyte": 1e9}.get(unit, 1.0)
         k[r["Metric Name"]] = v * scale
     return list(rows.values())
