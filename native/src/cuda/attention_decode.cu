@@ -1,13 +1,15 @@
 // Decode attention (flash-decoding): one query token over positions [0, *pos] of the F16 cache.
 //
 // Pass 1, grid (chunk of 64 positions, KV head, group of query heads): a block copies its chunk's K
-// and V rows into shared memory with cp.async (all 32 KB in flight at once for head_dim 128), then
+// and V rows into shared memory with cp.async (all 32 KB in flight at once for head_dim 128, issued
+// before the kernel waits for the one before it, launch.cuh), then
 // thread i scores position i against every query head of the group (so the heads of one KV head
 // share each K/V load), takes the chunk's softmax max and sum, and the warps accumulate P.V with the
 // lanes splitting head_dim. It writes the unnormalised output and (max, sum) per head to the
 // workspace. The block holding position *pos takes this token's K and V rows from the float
 // projections instead, and writes them to the cache (no store launch of its own). Pass 2 rescales
-// the chunks by exp2(max_c - max) and normalises, optionally also writing the output as Q8_1.
+// the chunks by exp2(max_c - max) and normalises, optionally also writing the output as Q8_1; its
+// slices of threads split the chunks between them.
 // Both grids depend on max_ctx only; blocks past *pos exit at once, so the launch replays in a CUDA
 // graph as *pos advances. Scores are kept in the log2 domain (q is prescaled by scale * log2(e)).
 #include <cuda_fp16.h>
@@ -87,9 +89,11 @@ __global__ void __launch_bounds__(kThreads)
     decode_chunk_kernel(AttentionArgs a, const float* __restrict__ q, const int32_t* __restrict__ pos, int32_t max_ctx,
                         int group, const float* __restrict__ k_new, const float* __restrict__ v_new, RopeArgs rope,
                         float* __restrict__ part_o, float* __restrict__ part_ml) {
-    pdl_wait();
-    pdl_launch_dependents();
     using S = Smem<D, G>;
+    // *pos, the RoPE factors and, when this launch stores the new row itself, the cache rows before
+    // it are no output of the kernels just before this one (the position is copied in before the
+    // step; earlier rows were stored by earlier steps), so their loads go out before the wait below:
+    // the K/V copies' DRAM latency and the angles overlap the tail of the Q/K/V matvec.
     const int n_pos = min(*pos + 1, max_ctx);
     const int p0 = blockIdx.x * kChunk;
     if (p0 >= n_pos) return;
@@ -113,22 +117,32 @@ __global__ void __launch_bounds__(kThreads)
     __half* k_g = reinterpret_cast<__half*>(a.k_cache) + int64_t{p0} * a.kv_width + kvh * D;
     __half* v_g = reinterpret_cast<__half*>(a.v_cache) + int64_t{p0} * a.kv_width + kvh * D;
     const int new_row = k_new ? n_pos - 1 - p0 : -1;
-    for (int e = tid; e < kChunk * kRowChunks; e += kThreads) {
-        const int row = e / kRowChunks, c = e % kRowChunks;
-        const bool ok = row < n;  // rows past *pos become zeros: a stale NaN must not meet p = 0
-        if (row != new_row) cp_async16(k_s + row * S::kStride + c * 8, ok ? k_g + row * a.kv_width + c * 8 : k_g, ok ? 16 : 0);
-    }
-    cp_async_commit();
-    for (int e = tid; e < kChunk * kRowChunks; e += kThreads) {
-        const int row = e / kRowChunks, c = e % kRowChunks;
-        const bool ok = row < n;
-        if (row != new_row) cp_async16(v_s + row * D + c * 8, ok ? v_g + row * a.kv_width + c * 8 : v_g, ok ? 16 : 0);
-    }
-    cp_async_commit();
+    const auto issue_copies = [&] {
+        for (int e = tid; e < kChunk * kRowChunks; e += kThreads) {
+            const int row = e / kRowChunks, c = e % kRowChunks;
+            const bool ok = row < n;  // rows past *pos become zeros: a stale NaN must not meet p = 0
+            if (row != new_row)
+                cp_async16(k_s + row * S::kStride + c * 8, ok ? k_g + row * a.kv_width + c * 8 : k_g, ok ? 16 : 0);
+        }
+        cp_async_commit();
+        for (int e = tid; e < kChunk * kRowChunks; e += kThreads) {
+            const int row = e / kRowChunks, c = e % kRowChunks;
+            const bool ok = row < n;
+            if (row != new_row) cp_async16(v_s + row * D + c * 8, ok ? v_g + row * a.kv_width + c * 8 : v_g, ok ? 16 : 0);
+        }
+        cp_async_commit();
+    };
+    if (k_new) issue_copies();  // otherwise the row at *pos may be the kernel before's output
 
-    // While the copies fly: q (and this token's K/V row, in the block that holds it) into
-    // registers, the rotation of each pair at this token's position, then q scaled and rotated and
-    // the new rows (K rotated) into shared memory.
+    // While the copies fly: the rotation of each pair at this token's position; after the wait, q
+    // (and this token's K/V row, in the block that holds it) into registers, then q scaled and
+    // rotated and the new rows (K rotated) into shared memory.
+    __shared__ float2 cs_s[D / 2];
+    const int n_pairs = rope.n_rot / 2;
+    for (int i = tid; i < n_pairs; i += kThreads) cs_s[i] = rope_angle(rope, *pos, i);
+    pdl_wait();
+    pdl_launch_dependents();
+    if (!k_new) issue_copies();
     constexpr int kQPairs = (G * D / 2 + kThreads - 1) / kThreads;
     float2 qv[kQPairs];
 #pragma unroll
@@ -143,9 +157,6 @@ __global__ void __launch_bounds__(kThreads)
         const auto* v4 = reinterpret_cast<const float4*>(v_new + kvh * D + tid * 8);
         kn[0] = k4[0], kn[1] = k4[1], vn[0] = v4[0], vn[1] = v4[1];
     }
-    __shared__ float2 cs_s[D / 2];
-    const int n_pairs = rope.n_rot / 2;
-    for (int i = tid; i < n_pairs; i += kThreads) cs_s[i] = rope_angle(rope, *pos, i);
     __syncthreads();
     if (has_new) {
         const bool to_cache = blockIdx.z == 0;
@@ -259,19 +270,25 @@ __global__ void __launch_bounds__(kThreads)
 // The block's threads (whole warps, at most 32 of them) reduce v with op; every thread gets the result.
 template <class Op>
 __device__ __forceinline__ float block_reduce(float v, float* scratch, Op op) {
+    const int tid = threadIdx.y * blockDim.x + threadIdx.x, warps = int(blockDim.x * blockDim.y / 32);
 #pragma unroll
     for (int o = 16; o > 0; o >>= 1) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
-    if (threadIdx.x % 32 == 0) scratch[threadIdx.x / 32] = v;
+    if (tid % 32 == 0) scratch[tid / 32] = v;
     __syncthreads();
     v = scratch[0];
-    for (int w = 1; w < int(blockDim.x / 32); ++w) v = op(v, scratch[w]);
+    for (int w = 1; w < warps; ++w) v = op(v, scratch[w]);
     return v;
 }
 
-// One block per query head, one thread per dim: each warp's 32 dims are one Q8_1 block. The
-// chunks' (max, sum) pairs are reduced by the whole block (thread i takes chunks i, i + head_dim,
-// ...) and their weights kept in shared memory, so a long context (128 chunks at 8192 positions)
-// is not one thread's serial walk; then each thread sums its dim over the chunks.
+// Pass 2's block: head_dim x kCombineSlices threads. Slice y sums chunks y, y + kCombineSlices, ...
+// so that at 8192 positions (128 chunks) a thread's walk is 16 dependent loads, not 128.
+constexpr int kCombineSlices = 8;
+constexpr int kMaxHeadDim = 128;
+constexpr size_t kCombineStaticBytes = (2 * 32 + (kCombineSlices - 1) * kMaxHeadDim) * sizeof(float);
+
+// One block per query head, thread x of each slice on dim x: the first slice's warps each hold 32
+// dims, one Q8_1 block. The chunks' (max, sum) pairs are reduced by the whole block and their weights
+// kept in shared memory; then each slice sums its chunks and the first adds the others' sums.
 __global__ void decode_combine_kernel(const int32_t* __restrict__ pos, int32_t max_ctx, int n_head, int head_dim,
                                       const float* __restrict__ part_o, const float* __restrict__ part_ml,
                                       float* __restrict__ out, uint8_t* __restrict__ out_q8_1) {
@@ -279,14 +296,16 @@ __global__ void decode_combine_kernel(const int32_t* __restrict__ pos, int32_t m
     pdl_launch_dependents();
     extern __shared__ float weight_s[];  // one per chunk: exp2(max_c - max)
     __shared__ float max_scratch[32], sum_scratch[32];
+    __shared__ float slice_o[kCombineSlices - 1][kMaxHeadDim];
     const int n_pos = min(*pos + 1, max_ctx);
     const int chunks = (n_pos + kChunk - 1) / kChunk;
-    const int h = blockIdx.x, d = threadIdx.x;
+    const int h = blockIdx.x, d = threadIdx.x, slice = threadIdx.y;
+    const int tid = slice * head_dim + d, threads = head_dim * kCombineSlices;
     float m = -INFINITY;
-    for (int c = d; c < chunks; c += head_dim) m = fmaxf(m, part_ml[(int64_t{c} * n_head + h) * 2]);
+    for (int c = tid; c < chunks; c += threads) m = fmaxf(m, part_ml[(int64_t{c} * n_head + h) * 2]);
     m = block_reduce(m, max_scratch, [](float a, float b) { return fmaxf(a, b); });
     float l = 0.0f;
-    for (int c = d; c < chunks; c += head_dim) {
+    for (int c = tid; c < chunks; c += threads) {
         const int64_t part = int64_t{c} * n_head + h;
         const float w = exp2f(part_ml[part * 2] - m);
         weight_s[c] = w;
@@ -294,8 +313,14 @@ __global__ void decode_combine_kernel(const int32_t* __restrict__ pos, int32_t m
     }
     l = block_reduce(l, sum_scratch, [](float a, float b) { return a + b; });  // its barrier publishes weight_s
     float o = 0.0f;
-#pragma unroll 8
-    for (int c = 0; c < chunks; ++c) o = fmaf(weight_s[c], part_o[(int64_t{c} * n_head + h) * head_dim + d], o);
+#pragma unroll 4
+    for (int c = slice; c < chunks; c += kCombineSlices)
+        o = fmaf(weight_s[c], part_o[(int64_t{c} * n_head + h) * head_dim + d], o);
+    if (slice > 0) slice_o[slice - 1][d] = o;
+    __syncthreads();
+    if (slice > 0) return;
+#pragma unroll
+    for (int i = 0; i < kCombineSlices - 1; ++i) o += slice_o[i][d];
     const int64_t at = int64_t{h} * head_dim + d;
     out[at] = o / l;
     if (out_q8_1) warp_store_q8_1(o / l, d % 32, out_q8_1 + at / kQ8_1BlockElems * kQ8_1BlockBytes);
@@ -356,9 +381,10 @@ void attention_decode(const AttentionArgs& a, const RopeArgs& rope, const float*
         raise(SL_ERR_INVALID_ARGUMENT, "attention_decode: the new K and V rows must both be given, 16-byte aligned");
     if (rope.n_rot < 0 || rope.n_rot > a.head_dim || rope.n_rot % 2 != 0 || (rope.n_rot > 0 && rope.head_dim != a.head_dim))
         raise(SL_ERR_INVALID_ARGUMENT, "attention_decode: RoPE of %d dims does not fit heads of %d", rope.n_rot, a.head_dim);
-    if (static_cast<size_t>(n_chunks(max_ctx)) * sizeof(float) > 48 * 1024)
-        raise(SL_ERR_UNSUPPORTED, "CUDA decode attention supports contexts up to %d positions, not %d", 48 * 1024 / 4 * kChunk,
-              max_ctx);
+    constexpr size_t kMaxCombineChunks = (48 * 1024 - kCombineStaticBytes) / sizeof(float);  // pass 2's weights
+    if (static_cast<size_t>(n_chunks(max_ctx)) > kMaxCombineChunks)
+        raise(SL_ERR_UNSUPPORTED, "CUDA decode attention supports contexts up to %d positions, not %d",
+              static_cast<int>(kMaxCombineChunks) * kChunk, max_ctx);
     if (out_q8_1 && a.head_dim % kQ8_1BlockElems != 0)
         raise(SL_ERR_INVALID_ARGUMENT, "attention_decode: Q8_1 output needs head_dim a multiple of 32");
     const int group = a.n_head / a.n_head_kv;
@@ -368,7 +394,7 @@ void attention_decode(const AttentionArgs& a, const RopeArgs& rope, const float*
         launch_chunks_for_group<64>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
     else
         launch_chunks_for_group<128>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
-    launch_overlapped("attention_decode_combine", decode_combine_kernel, a.n_head, a.head_dim,
+    launch_overlapped("attention_decode_combine", decode_combine_kernel, a.n_head, dim3(a.head_dim, kCombineSlices),
                       static_cast<size_t>(n_chunks(max_ctx)) * sizeof(float), stream, pos, max_ctx,
                       a.n_head, a.head_dim, part_o, part_ml, out, static_cast<uint8_t*>(out_q8_1));
 }
