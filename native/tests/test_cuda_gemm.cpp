@@ -1,11 +1,13 @@
 // The prefill GEMMs against float64 on fresh random data: gemm_f16 over fp16-rounded inputs (the
 // reference sees the same rounded values, so only fp32 accumulation differs), gemm_f32, and
 // convert_f32_to_f16 bit for bit against core/half.h. Odd token counts, weight rows off the tile,
-// cols with a 16-element k tail, row strides wider than the data, and the accumulate flag.
+// cols with a 16-element k tail, row strides wider than the data, the accumulate flag, and three
+// matrices in one launch.
 // Outputs start as NaN: every element must be written, and the stride padding must stay NaN.
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -141,6 +143,52 @@ void test_f16(std::mt19937& rng, const Case& c) {
     CHECK(err < 1e-4);
 }
 
+// Several weight matrices in one launch (Q, K and V), each with its own rows, strides and output:
+// every part against its own reference, row counts off the tile so each part's last tile is partial.
+void test_f16_grouped(std::mt19937& rng, int64_t n_tok, int64_t cols, bool accumulate) {
+    const int64_t rows[] = {300, 7, 129}, ldx = cols + 8;
+    const std::vector<float> xf = random_floats(rng, static_cast<size_t>(n_tok * ldx), 1.0f);
+    std::vector<double> xr(xf.size());
+    for (size_t i = 0; i < xf.size(); ++i) xr[i] = sl::fp16_to_fp32(sl::fp32_to_fp16(xf[i]));
+    DeviceBuffer<float> dxf(xf);
+    DeviceBuffer<uint16_t> dx(xf.size());
+    sl::cuda::convert_f32_to_f16(dxf.get(), ldx, n_tok, ldx, dx.get(), nullptr);
+    struct Part {
+        Case c;
+        int64_t ldw, ldy;
+        std::vector<double> wr;
+        std::vector<float> y0;
+        std::unique_ptr<DeviceBuffer<uint16_t>> dw;
+        std::unique_ptr<DeviceBuffer<float>> dy;
+    };
+    std::vector<Part> parts;
+    std::vector<sl::cuda::GemmPart> launch;
+    for (size_t i = 0; i < std::size(rows); ++i) {
+        const Case c{n_tok, rows[i], cols, int64_t(8 * i), accumulate};
+        const int64_t ldw = cols + 8 * int64_t(i), ldy = rows[i] + 8 * int64_t(i);
+        const std::vector<float> wf = random_floats(rng, static_cast<size_t>(c.rows * ldw), 0.05f);
+        std::vector<uint16_t> wh(wf.size());
+        std::vector<double> wr(wf.size());
+        for (size_t j = 0; j < wf.size(); ++j) wh[j] = sl::fp32_to_fp16(wf[j]), wr[j] = sl::fp16_to_fp32(wh[j]);
+        std::vector<float> y0 = initial_y(rng, c, ldy);
+        parts.push_back({c, ldw, ldy, std::move(wr), y0, std::make_unique<DeviceBuffer<uint16_t>>(wh),
+                         std::make_unique<DeviceBuffer<float>>(y0)});
+        launch.push_back({parts.back().dw->get(), ldw, c.rows, parts.back().dy->get(), ldy});
+    }
+    sl::cuda::gemm_f16(dx.get(), ldx, n_tok, launch, cols, accumulate, nullptr);
+    for (size_t i = 0; i < parts.size(); ++i) {
+        const Part& p = parts[i];
+        const std::vector<double> ref =
+            reference(p.c, ldx, p.ldw, p.ldy, p.y0, [&](int64_t xi, int64_t wi) { return xr[xi] * p.wr[wi]; });
+        int64_t bad = 0;
+        const double err = compare(p.dy->download(), ref, p.c, p.ldy, bad);
+        std::printf("gemm_f16 grouped part %zu: %4lld x %5lld x %5lld acc %d | rel err %.2e | bad %lld\n", i,
+                    (long long)n_tok, (long long)p.c.rows, (long long)cols, accumulate, err, (long long)bad);
+        CHECK_EQ(bad, 0);
+        CHECK(err < 1e-4);
+    }
+}
+
 void test_f32(std::mt19937& rng, const Case& c) {
     const int64_t ldx = c.cols + c.pad, ldw = c.cols + c.pad + 1, ldy = c.rows + c.pad;  // odd ldw: no alignment
     const std::vector<float> x = random_floats(rng, static_cast<size_t>(c.n_tok * ldx), 1.0f);
@@ -168,6 +216,8 @@ int main() {
     test_convert(rng);
     std::printf("(n_tok x rows x cols; rel err = ||out - ref|| / ||ref|| vs float64; bad = unwritten or padding touched)\n");
     for (const Case& c : kCases) test_f16(rng, c);
+    test_f16_grouped(rng, 100, 528, false);
+    test_f16_grouped(rng, 513, 256, true);
     for (const Case& c : kCases)
         if (c.n_tok * c.rows * c.cols <= (int64_t{1} << 29)) test_f32(rng, c);  // keeps the float64 reference quick
     // An odd f32 shape: cols not a multiple of the k tile.

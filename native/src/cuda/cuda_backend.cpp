@@ -136,7 +136,7 @@ public:
     // stream forked after the input is ready and joined before the next op: a parallel branch of
     // the captured step, so the small V launch (run 7: 4.9 us alone) runs beside Q/K, not after.
     void matmuls(Activations x, std::initializer_list<Product> products) override {
-        if (x.n_tok > kMaxMatvecTokens) return Backend::matmuls(x, products);
+        if (x.n_tok > kMaxMatvecTokens) return gemm_products(x, products);
         struct Group {
             const WeightRef* w;
             MatvecPart parts[kMaxMatvecParts];
@@ -313,14 +313,53 @@ private:
     // Each weight is read once per batch: F32 in fp32, F16 as stored, the others dequantized to fp16
     // in chunks of rows, all on the tensor cores but F32.
     void gemm_large_batch(const WeightRef& w, Activations x, Activations y, bool accumulate) {
+        gemm_rows(w, x, w.type == SL_TYPE_F32 ? nullptr : to_f16(x, w.cols), y, accumulate);
+    }
+
+    // Prefill products of one input: x converted to fp16 once for all of them, and consecutive F16
+    // weights of one width as one grouped GEMM launch (Q, K and V: K and V alone fill a sixth of the SMs).
+    void gemm_products(Activations x, std::initializer_list<Product> products) {
+        const uint16_t* x16 = nullptr;
+        int64_t x16_cols = 0;
+        GemmPart group[kMaxGemmParts];
+        size_t n = 0;
+        const auto flush = [&] {
+            if (n > 0) gemm_f16(x16, x16_cols, x.n_tok, {group, n}, x16_cols, false, stream_);
+            n = 0;
+        };
+        for (const Product& p : products) {
+            check_bound(p.w);
+            if (p.w.type != SL_TYPE_F32 && (!x16 || x16_cols != p.w.cols)) {
+                flush();
+                x16 = to_f16(x, p.w.cols);
+                x16_cols = p.w.cols;
+            }
+            if (p.w.type != SL_TYPE_F16) {
+                flush();
+                gemm_rows(p.w, x, x16, p.y, false);
+                continue;
+            }
+            if (n == std::size(group)) flush();
+            group[n++] = {static_cast<const uint16_t*>(p.w.data), p.w.cols, p.w.rows, p.y.data, p.y.width};
+        }
+        flush();
+        forget_quantized();  // the products may overwrite the input whose Q8_1 copy is kept
+    }
+
+    // x's first `cols` columns as fp16 rows, in scratch that the next conversion reuses.
+    const uint16_t* to_f16(Activations x, int64_t cols) {
+        auto* x16 = static_cast<uint16_t*>(x_f16_.get(static_cast<size_t>(x.n_tok * cols) * 2));
+        convert_f32_to_f16(x.data, x.width, x.n_tok, cols, x16, stream_);
+        return x16;
+    }
+
+    // y (+)= w x, from x16 = to_f16(x, w.cols) unless w is F32.
+    void gemm_rows(const WeightRef& w, Activations x, const uint16_t* x16, Activations y, bool accumulate) {
         if (w.type == SL_TYPE_F32) {
             gemm_f32(x.data, x.width, x.n_tok, static_cast<const float*>(w.data), w.cols, w.rows, w.cols, y.data,
                      y.width, accumulate, stream_);
             return;
         }
-        auto* x16 = static_cast<uint16_t*>(x_f16_.get(static_cast<size_t>(x.n_tok * w.cols) * 2));
-        convert_f32_to_f16(x.data, x.width, x.n_tok, w.cols, x16, stream_);
-        forget_quantized();
         if (w.type == SL_TYPE_F16) {
             gemm_f16(x16, w.cols, x.n_tok, static_cast<const uint16_t*>(w.data), w.cols, w.rows, w.cols, y.data,
                      y.width, accumulate, stream_);

@@ -5,11 +5,13 @@
 // m16n8k16 fp16 mma (fp32 accumulators). Tiles of BK = 32 stream through a 4-stage cp.async ring in
 // shared memory; fragments come out with ldmatrix from an XOR-swizzled layout (conflict-free without
 // padding). Blocks along x walk the token tiles of one weight tile, so consecutive blocks share the
-// weight tile in L2 and W crosses HBM about once.
+// weight tile in L2 and W crosses HBM about once; blocks along y walk the weight tiles of every matrix
+// of the call (Q, K and V in one launch: K and V alone are 8 tiles of rows each, a sixth of the SMs).
 // gemm_f32: a plain 64x64 SIMT tile, 4x4 outputs per thread, for the rare F32 weight.
 #include <cuda_fp16.h>
 
 #include <cstdint>
+#include <span>
 
 #include "core/status.h"
 #include "cuda/cp_async.cuh"
@@ -75,14 +77,36 @@ __device__ __forceinline__ void load_tile(__half* tile, const __half* __restrict
     }
 }
 
+// The matrices of one gemm_f16 launch; part i's row tiles begin at grid row first_tile[i].
+struct GemmParts {
+    const __half* w[kMaxGemmParts];
+    int64_t ldw[kMaxGemmParts], rows[kMaxGemmParts], ldy[kMaxGemmParts];
+    float* y[kMaxGemmParts];
+    unsigned first_tile[kMaxGemmParts];
+    int n;
+};
+
 __global__ void __launch_bounds__(kThreads, 2)
-    gemm_f16_kernel(const __half* __restrict__ x, int64_t ldx, int64_t n_tok, const __half* __restrict__ w,
-                    int64_t ldw, int64_t rows, int cols, float* __restrict__ y, int64_t ldy, bool accumulate) {
+    gemm_f16_kernel(const __half* __restrict__ x, int64_t ldx, int64_t n_tok, GemmParts parts, int cols,
+                    bool accumulate) {
+    // This block's matrix: unrolled selects rather than an indexed array, which would go through
+    // local memory.
+    const __half* w = parts.w[0];
+    float* y = parts.y[0];
+    int64_t ldw = parts.ldw[0], rows = parts.rows[0], ldy = parts.ldy[0];
+    unsigned first = 0;
+#pragma unroll
+    for (int i = 1; i < kMaxGemmParts; ++i) {
+        if (i < parts.n && blockIdx.y >= parts.first_tile[i]) {
+            w = parts.w[i], y = parts.y[i], ldw = parts.ldw[i], rows = parts.rows[i], ldy = parts.ldy[i];
+            first = parts.first_tile[i];
+        }
+    }
     extern __shared__ uint4 smem_raw[];
     __half* smem = reinterpret_cast<__half*>(smem_raw);
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int wm = warp >> 2, wn = warp & 3;
-    const int64_t m0 = int64_t{blockIdx.x} * kBM, n0 = int64_t{blockIdx.y} * kBN;
+    const int64_t m0 = int64_t{blockIdx.x} * kBM, n0 = int64_t{blockIdx.y - first} * kBN;
     const int k_tiles = (cols + kBK - 1) / kBK;
 
     auto stage_a = [&](int s) { return smem + s * kTileHalves; };
@@ -217,24 +241,35 @@ void convert_f32_to_f16(const float* x, int64_t ldx, int64_t n_rows, int64_t col
     check_launch("convert_f32_to_f16");
 }
 
-void gemm_f16(const uint16_t* x, int64_t ldx, int64_t n_tok, const uint16_t* w, int64_t ldw, int64_t rows,
-              int64_t cols, float* y, int64_t ldy, bool accumulate, cudaStream_t stream) {
-    if (n_tok == 0 || rows == 0) return;
-    // cp.async moves 16-byte chunks: every row must start 16-byte aligned.
-    if (cols % 16 != 0 || ldx % 8 != 0 || ldw % 8 != 0 || !aligned16(x) || !aligned16(w))
-        raise(SL_ERR_INVALID_ARGUMENT, "gemm_f16 needs cols %% 16 == 0 and 16-byte aligned rows (cols %lld, ldx %lld, ldw %lld)",
-              static_cast<long long>(cols), static_cast<long long>(ldx), static_cast<long long>(ldw));
-    const int64_t row_tiles = (rows + kBN - 1) / kBN;
-    if (row_tiles > 65535 || cols > INT32_MAX) raise(SL_ERR_UNSUPPORTED, "gemm_f16: matrix too large");
+void gemm_f16(const uint16_t* x, int64_t ldx, int64_t n_tok, std::span<const GemmPart> parts, int64_t cols,
+              bool accumulate, cudaStream_t stream) {
+    if (parts.empty() || parts.size() > size_t(kMaxGemmParts))
+        raise(SL_ERR_INVALID_ARGUMENT, "gemm_f16: %zu weight matrices in one launch, not 1..%d", parts.size(), kMaxGemmParts);
+    if (n_tok == 0) return;
+    GemmParts list{};
+    int64_t row_tiles = 0;
+    for (const GemmPart& p : parts) {
+        if (p.rows == 0) continue;
+        // cp.async moves 16-byte chunks: every row must start 16-byte aligned.
+        if (cols % 16 != 0 || ldx % 8 != 0 || p.ldw % 8 != 0 || !aligned16(x) || !aligned16(p.w))
+            raise(SL_ERR_INVALID_ARGUMENT, "gemm_f16 needs cols %% 16 == 0 and 16-byte aligned rows (cols %lld, ldx %lld, ldw %lld)",
+                  static_cast<long long>(cols), static_cast<long long>(ldx), static_cast<long long>(p.ldw));
+        list.w[list.n] = reinterpret_cast<const __half*>(p.w);
+        list.ldw[list.n] = p.ldw, list.rows[list.n] = p.rows, list.y[list.n] = p.y, list.ldy[list.n] = p.ldy;
+        list.first_tile[list.n++] = static_cast<unsigned>(row_tiles);
+        row_tiles += (p.rows + kBN - 1) / kBN;
+        if (row_tiles > 65535) raise(SL_ERR_UNSUPPORTED, "gemm_f16: matrices too large");
+    }
+    if (list.n == 0) return;
+    if (cols > INT32_MAX) raise(SL_ERR_UNSUPPORTED, "gemm_f16: matrix too large");
     static const bool configured = [] {
         SL_CUDA(cudaFuncSetAttribute(gemm_f16_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes));
         return true;
     }();
     (void)configured;
     const dim3 grid(static_cast<unsigned>((n_tok + kBM - 1) / kBM), static_cast<unsigned>(row_tiles));
-    gemm_f16_kernel<<<grid, kThreads, kSmemBytes, stream>>>(reinterpret_cast<const __half*>(x), ldx, n_tok,
-                                                            reinterpret_cast<const __half*>(w), ldw, rows,
-                                                            static_cast<int>(cols), y, ldy, accumulate);
+    gemm_f16_kernel<<<grid, kThreads, kSmemBytes, stream>>>(reinterpret_cast<const __half*>(x), ldx, n_tok, list,
+                                                            static_cast<int>(cols), accumulate);
     check_launch("gemm_f16");
 }
 

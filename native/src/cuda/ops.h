@@ -67,10 +67,27 @@ void get_rows(sl_type type, const void* table, int64_t cols, const int32_t* toke
 // out (n_rows x cols fp16, row-major) = x rows (ldx floats apart).
 void convert_f32_to_f16(const float* x, int64_t ldx, int64_t n_rows, int64_t cols, uint16_t* out,
                         cudaStream_t stream);
-// y[t*ldy + r] = (accumulate ? y : 0) + sum_k x[t*ldx + k] * w[r*ldw + k] for t < n_tok, r < rows,
-// k < cols: fp16 inputs, fp32 accumulation, mma tensor-core tiles. Any n_tok, rows; cols % 16 == 0.
-void gemm_f16(const uint16_t* x, int64_t ldx, int64_t n_tok, const uint16_t* w, int64_t ldw, int64_t rows,
-              int64_t cols, float* y, int64_t ldy, bool accumulate, cudaStream_t stream);
+// One weight matrix of a gemm_f16 call: `rows` rows ldw halves apart, its products rows ldy floats apart.
+struct GemmPart {
+    const uint16_t* w;
+    int64_t ldw;
+    int64_t rows;
+    float* y;
+    int64_t ldy;
+};
+// Matrices one launch multiplies by the same activations (Q, K and V; gate and up).
+inline constexpr int kMaxGemmParts = 3;
+// For every part: y[t*ldy + r] = (accumulate ? y : 0) + sum_k x[t*ldx + k] * w[r*ldw + k] for
+// t < n_tok, r < rows, k < cols: fp16 inputs, fp32 accumulation, mma tensor-core tiles, one launch
+// whose blocks cover every part's row tiles. Any n_tok, rows; cols % 16 == 0.
+void gemm_f16(const uint16_t* x, int64_t ldx, int64_t n_tok, std::span<const GemmPart> parts, int64_t cols,
+              bool accumulate, cudaStream_t stream);
+// The same for one matrix.
+inline void gemm_f16(const uint16_t* x, int64_t ldx, int64_t n_tok, const uint16_t* w, int64_t ldw, int64_t rows,
+                     int64_t cols, float* y, int64_t ldy, bool accumulate, cudaStream_t stream) {
+    const GemmPart part{w, ldw, rows, y, ldy};
+    gemm_f16(x, ldx, n_tok, {&part, 1}, cols, accumulate, stream);
+}
 // The same in fp32 throughout (F32 weights, where fp16 would cost accuracy).
 void gemm_f32(const float* x, int64_t ldx, int64_t n_tok, const float* w, int64_t ldw, int64_t rows, int64_t cols,
               float* y, int64_t ldy, bool accumulate, cudaStream_t stream);
