@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine (device tool) from the repository root: the kernel work's check in one
 # call, without Java. Builds the CUDA parity tests and the benchmarks for sm_90, runs the tests,
-# the matvec benchmark (sluice_bench_cuda_matvec 1 50) and 8B decode end to end
+# the matvec benchmark (sluice_bench_cuda_matvec 1 50), the gemm/attention/top-k one
+# (sluice_bench_cuda_kernels 20) and 8B decode end to end
 # (sluice_bench_decode --cuda TYPE) for each of $TYPES, with plain launches and overlapped ones
 # (the default; SLUICE_CUDA_OVERLAP=0 for plain ones, the tests run both ways too), and the same benchmarks of a baseline build when .device/base/ holds one
 # (the earlier commit's sluice_bench_cuda_matvec and sluice_bench_decode, built here, carried with
@@ -32,7 +33,7 @@ step() { # name log command...: runs unless past the budget, appends to $OUT/<lo
 }
 
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.mem --format=csv,noheader
-TARGETS="sluice_bench_cuda_matvec sluice_bench_decode"
+TARGETS="sluice_bench_cuda_matvec sluice_bench_cuda_kernels sluice_bench_decode"
 [ "${PARITY:-1}" != 0 ] && TARGETS="$TESTS $TARGETS"
 step build build.log bash -c "cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DSLUICE_CUDA=ON \
   -DCMAKE_CUDA_ARCHITECTURES=90 && cmake --build build-gpu --target $TARGETS"
@@ -57,6 +58,7 @@ fi
 BENCH=build-gpu/native/bench
 step matvec matvec.log "$BENCH/sluice_bench_cuda_matvec" 1 50
 [ -x .device/base/sluice_bench_cuda_matvec ] && step matvec-base matvec_base.log .device/base/sluice_bench_cuda_matvec 1 50
+step kernels kernels.log "$BENCH/sluice_bench_cuda_kernels" 20
 for t in $TYPES; do
   step "e2e-$t" e2e.log "$BENCH/sluice_bench_decode" --cuda "$t"
   [[ " ${LONG-q4_k_m} " == *" $t "* ]] && step "e2e-$t-8k" e2e.log "$BENCH/sluice_bench_decode" --cuda "$t" 128 2 8192
@@ -82,6 +84,7 @@ grep -hE "checks, [0-9]+ failed|^[A-Z0-9_]{2,5} +[0-9]+ +[0-9.e+-]+ +[0-9.e+-]+ 
 for f in matvec matvec_base; do
   [ -f "$OUT/$f.log" ] && { echo "# $f"; grep -E "copy|attn_k,v|attn_qkv|ffn_gate|8B token" "$OUT/$f.log"; }
 done
+[ -f "$OUT/kernels.log" ] && { echo "# kernels"; grep -E "copy|ctx|pos0|q/o|gate/up" "$OUT/kernels.log"; }
 [ -f "$OUT/e2e.log" ] && grep -E "^### |tok/s|error" "$OUT/e2e.log"
 for f in "$OUT"/ncu_*.log; do [ -f "$f" ] && { echo "# $(basename "$f")"; grep -A 14 '^kernel ' "$f"; tail -n 1 "$f"; }; done
 printf '\n%-22s %-24s %s\n' step result time

@@ -146,19 +146,23 @@ int main(int argc, char** argv) {
     uint16_t* v = random_f16(layer_elems * layers, 1.0f);
     float* q = random_f32(size_t{512} * n_head * head_dim);
     float* out = device_alloc<float>(size_t{512} * n_head * head_dim);
+    float* kv_new = random_f32(size_t{2} * kv_width);  // this token's K and V rows, stored by the launch
+    void* out_q8_1 = device_alloc<uint8_t>(size_t(sl::cuda::q8_1_row_bytes(n_head * head_dim)));
     int32_t* pos = device_alloc<int32_t>(1);
     void* ws = device_alloc<uint8_t>(sl::cuda::attention_decode_workspace_bytes(n_head, head_dim, max_ctx));
+    const sl::cuda::RopeArgs rope{head_dim, head_dim, 500000.0f, 1.0f, nullptr};  // Llama 3's, as the model runs it
     auto args = [&](int layer) {
         return sl::cuda::AttentionArgs{n_head,          n_head_kv, head_dim, 0.088f, k + layer * layer_elems,
                                        v + layer * layer_elems, kv_width};
     };
-    std::printf("\nattention_decode, heads %d/%d, head_dim %d, max_ctx %d (grid fixed, as in a graph):\n", n_head,
-                n_head_kv, head_dim, max_ctx);
+    std::printf("\nattention_decode with RoPE, the new row's store and Q8_1 output, heads %d/%d, head_dim %d, max_ctx %d"
+                " (grid fixed, as in a graph):\n", n_head, n_head_kv, head_dim, max_ctx);
     for (const int32_t ctx : {512, 4096, 8192}) {
         const int32_t p = ctx - 1;
         ok(cudaMemcpy(pos, &p, 4, cudaMemcpyHostToDevice), "pos");
         const double us = median_us(stream, iters, [&](int i) {
-            sl::cuda::attention_decode(args(i % layers), q, pos, max_ctx, out, ws, stream);
+            sl::cuda::attention_decode(args(i % layers), rope, q, kv_new, kv_new + kv_width, pos, max_ctx, out, out_q8_1,
+                                       ws, stream);
         });
         const double gbs = 2.0 * ctx * kv_width * 2 / (us * 1e3);
         std::printf("  ctx %5d: %7.1f us  %6.0f GB/s of K/V read = %3.0f%% of the copy bandwidth\n", ctx, us, gbs,
