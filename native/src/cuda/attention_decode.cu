@@ -2,10 +2,10 @@
 //
 // Pass 1, grid (chunk of 64 positions, KV head, group of query heads): a block copies its chunk's K
 // and V rows into shared memory with cp.async (all 32 KB in flight at once for head_dim 128, issued
-// before the kernel waits for the one before it, launch.cuh), then
-// thread i scores position i against every query head of the group (so the heads of one KV head
-// share each K/V load), takes the chunk's softmax max and sum, and the warps accumulate P.V with the
-// lanes splitting head_dim. It writes the unnormalised output and (max, sum) per head to the
+// before the kernel waits for the one before it, launch.cuh), then four threads score each position
+// against every query head of the group (so the heads of one KV head share each K/V load), the block
+// takes the chunk's softmax max and sum, and each thread accumulates P.V for a pair of dims of some
+// heads over the chunk. It writes the unnormalised output and (max, sum) per head to the
 // workspace. The block holding position *pos takes this token's K and V rows from the float
 // projections instead, and writes them to the cache (no store launch of its own). Pass 2 rescales
 // the chunks by exp2(max_c - max) and normalises, optionally also writing the output as Q8_1; its
@@ -28,26 +28,30 @@
 namespace sl::cuda {
 namespace {
 
-// Positions per block, one per thread. Run 7: 128-position chunks gave an 8B step at 513 positions
-// 40 blocks for 132 SMs (6.7 us a layer).
+// Positions per block. Run 7: 128-position chunks gave an 8B step at 513 positions 40 blocks for 132
+// SMs (6.7 us a layer).
 constexpr int kChunk = 64;
-constexpr int kThreads = kChunk;
+// Four threads a position while scoring, each a quarter of head_dim; in P.V each thread owns a pair of
+// dims of some of the heads and walks every position. Run 11: with one thread a position (two warps a
+// block, ~2700 dependent instructions a thread) pass 1 took 8 us alone at 641 positions.
+constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
-constexpr int kMaxGroup = 8;  // query heads per block (register arrays are sized by it)
+constexpr int kQuad = kThreads / kChunk;  // threads a position while scoring
+constexpr int kMaxGroup = 8;              // query heads per block (register arrays are sized by it)
 constexpr float kLog2e = 1.4426950408889634f;
 
 int n_chunks(int32_t max_ctx) { return (max_ctx + kChunk - 1) / kChunk; }
 
 template <int D, int G>
 struct Smem {
-    static constexpr int kStride = D + 8;  // halves per K row: +16 bytes so thread-per-row reads miss no bank
+    // Halves per K row: rows 16 banks apart, so the 16-byte reads of two positions' quads (eight threads,
+    // four 16-byte pieces of each row) meet every bank once.
+    static constexpr int kStride = D + 32;
     static constexpr int kOffV = kChunk * kStride * 2;
     static constexpr int kOffQ = kOffV + kChunk * D * 2;
     static constexpr int kOffP = kOffQ + G * D * 4;
     static constexpr int kOffRed = kOffP + G * kChunk * 4;
     static constexpr int kBytes = kOffRed + 2 * kWarps * G * 4;
-    // The cross-warp P.V partials reuse the K rows, dead by then.
-    static_assert(kWarps * G * D * 4 <= kOffV);
 };
 
 __device__ __forceinline__ float warp_max(float v) {
@@ -178,13 +182,16 @@ __global__ void __launch_bounds__(kThreads)
     cp_async_wait<1>();
     __syncthreads();
 
-    // Scores: thread tid <-> position p0 + tid, against each of the G query heads.
+    // Scores: the quad of threads 4i..4i+3 <-> position p0 + i, thread `part` of it taking the 16-byte
+    // pieces part, part + 4, ... of the K row against each of the G query heads; the quad then sums.
+    const int row = tid / kQuad, part = tid % kQuad;
     float s[G];
 #pragma unroll
     for (int g = 0; g < G; ++g) s[g] = 0.0f;
-    const __half* k_row = k_s + tid * S::kStride;
-#pragma unroll 4
-    for (int c = 0; c < kRowChunks; ++c) {
+    const __half* k_row = k_s + row * S::kStride;
+#pragma unroll
+    for (int j = 0; j < kRowChunks / kQuad; ++j) {
+        const int c = part + kQuad * j;
         const uint4 raw = *reinterpret_cast<const uint4*>(k_row + c * 8);
         const float2 k01 = h2f(raw.x), k23 = h2f(raw.y), k45 = h2f(raw.z), k67 = h2f(raw.w);
 #pragma unroll
@@ -195,66 +202,55 @@ __global__ void __launch_bounds__(kThreads)
                     qb.z * k67.x + qb.w * k67.y;
         }
     }
-    const bool valid = tid < n;
+#pragma unroll
+    for (int g = 0; g < G; ++g) {
+        s[g] += __shfl_xor_sync(0xffffffffu, s[g], 1);
+        s[g] += __shfl_xor_sync(0xffffffffu, s[g], 2);
+    }
+    const bool valid = row < n;
 #pragma unroll
     for (int g = 0; g < G; ++g) {
         const float m = warp_max(valid ? s[g] : -INFINITY);
         if (lane == 0) red_m[warp * G + g] = m;
     }
     __syncthreads();
-    float m[G];
 #pragma unroll
     for (int g = 0; g < G; ++g) {
-        m[g] = red_m[g];
+        float m = red_m[g];
 #pragma unroll
-        for (int w = 1; w < kWarps; ++w) m[g] = fmaxf(m[g], red_m[w * G + g]);
-        const float p = valid ? exp2f(s[g] - m[g]) : 0.0f;  // m is finite: position p0 is always valid
-        p_s[g * kChunk + tid] = p;
-        const float l = warp_sum(p);
+        for (int w = 1; w < kWarps; ++w) m = fmaxf(m, red_m[w * G + g]);
+        const float p = valid ? exp2f(s[g] - m) : 0.0f;  // m is finite: position p0 is always valid
+        if (part == 0) p_s[g * kChunk + row] = p;
+        const float l = warp_sum(part == 0 ? p : 0.0f);
         if (lane == 0) red_l[warp * G + g] = l;
     }
     cp_async_wait<0>();
     __syncthreads();
 
-    // P.V: warp w takes positions [32w, 32w + 32), lane owns D/32 consecutive dims.
-    constexpr int kDims = D / 32;
-    float o[G][kDims];
+    // P.V: thread tid owns dims 2d, 2d + 1 (d = tid % (D / 2)) of heads slot, slot + kSlots, ... and
+    // walks the chunk's positions; V rows are read 4 bytes a lane, a warp's lanes side by side.
+    constexpr int kPairs = D / 2, kSlots = kThreads / kPairs, kHeadsPer = (G + kSlots - 1) / kSlots;
+    const int d = tid % kPairs, slot = tid / kPairs;
+    float2 o[kHeadsPer];
 #pragma unroll
-    for (int g = 0; g < G; ++g)
-#pragma unroll
-        for (int i = 0; i < kDims; ++i) o[g][i] = 0.0f;
-    const int r_end = min(warp * 32 + 32, n);
+    for (int i = 0; i < kHeadsPer; ++i) o[i] = make_float2(0.0f, 0.0f);
 #pragma unroll 8
-    for (int r = warp * 32; r < r_end; ++r) {
-        float v[kDims];
-        if constexpr (kDims == 4) {
-            const uint2 raw = *reinterpret_cast<const uint2*>(v_s + r * D + lane * 4);
-            const float2 v01 = h2f(raw.x), v23 = h2f(raw.y);
-            v[0] = v01.x, v[1] = v01.y, v[2] = v23.x, v[3] = v23.y;
-        } else {
-            const float2 v01 = h2f(*reinterpret_cast<const uint32_t*>(v_s + r * D + lane * 2));
-            v[0] = v01.x, v[1] = v01.y;
-        }
+    for (int r = 0; r < n; ++r) {
+        const float2 v = h2f(*reinterpret_cast<const uint32_t*>(v_s + r * D + 2 * d));
 #pragma unroll
-        for (int g = 0; g < G; ++g) {
+        for (int i = 0; i < kHeadsPer; ++i) {
+            const int g = slot + kSlots * i;
+            if (g >= G) break;
             const float p = p_s[g * kChunk + r];
-#pragma unroll
-            for (int i = 0; i < kDims; ++i) o[g][i] = fmaf(p, v[i], o[g][i]);
+            o[i].x = fmaf(p, v.x, o[i].x);
+            o[i].y = fmaf(p, v.y, o[i].y);
         }
     }
-    float* red_o = reinterpret_cast<float*>(smem);  // over the K rows: every thread has passed scoring
+    const int64_t part_row = int64_t{blockIdx.x} * a.n_head + h0;
 #pragma unroll
-    for (int g = 0; g < G; ++g)
-#pragma unroll
-        for (int i = 0; i < kDims; ++i) red_o[(warp * G + g) * D + lane * kDims + i] = o[g][i];
-    __syncthreads();
-
-    const int64_t part = int64_t{blockIdx.x} * a.n_head + h0;
-    for (int e = tid; e < G * D; e += kThreads) {
-        float sum = 0.0f;
-#pragma unroll
-        for (int w = 0; w < kWarps; ++w) sum += red_o[w * G * D + e];
-        part_o[part * D + e] = sum;
+    for (int i = 0; i < kHeadsPer; ++i) {
+        const int g = slot + kSlots * i;
+        if (g < G) *reinterpret_cast<float2*>(part_o + (part_row + g) * D + 2 * d) = o[i];
     }
     if (tid < G) {
         float l = 0.0f;
@@ -263,8 +259,8 @@ __global__ void __launch_bounds__(kThreads)
         float mg = red_m[tid];
 #pragma unroll
         for (int w = 1; w < kWarps; ++w) mg = fmaxf(mg, red_m[w * G + tid]);
-        part_ml[(part + tid) * 2] = mg;
-        part_ml[(part + tid) * 2 + 1] = l;
+        part_ml[(part_row + tid) * 2] = mg;
+        part_ml[(part_row + tid) * 2 + 1] = l;
     }
 }
 
