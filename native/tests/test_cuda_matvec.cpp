@@ -79,27 +79,31 @@ void expect_q8_1(const char* what, const std::vector<uint8_t>& got, const float*
     CHECK_EQ(bad, 0);
 }
 
-// k4_scale_min_words (host code here, the Q4_K kernel's on the device) against ggml's
-// get_scale_min_k4 for every value of the three bytes each sub-block's scale and min come from.
+// k4_scale_min_pair (host code here, the Q4_K kernel's on the device) against ggml's
+// get_scale_min_k4 for every value of the three bytes that make one sub-block's scale and min, at
+// each of the four byte positions, in both halves of the super-block.
 void check_k4_scales() {
     int bad = 0;
     for (uint32_t v = 0; v < (1u << 24); ++v) {
-        const uint8_t x0 = uint8_t(v), x1 = uint8_t(v >> 8), x2 = uint8_t(v >> 16);
         const int t = int(v % 4);
         uint8_t packed[12] = {};
-        packed[t] = x0, packed[4 + t] = x1, packed[8 + t] = x2;
+        packed[t] = uint8_t(v), packed[4 + t] = uint8_t(v >> 8), packed[8 + t] = uint8_t(v >> 16);
         uint32_t w[3];
         std::memcpy(w, packed, sizeof w);
-        for (int s : {t, 4 + t}) {
-            int want_sc, want_mn, sc, mn;
+        const auto want = [&](int s, int* sc, int* mn) {
             if (s < 4) {
-                want_sc = packed[s] & 63, want_mn = packed[s + 4] & 63;
+                *sc = packed[s] & 63, *mn = packed[s + 4] & 63;
             } else {
-                want_sc = (packed[s + 4] & 0xF) | (packed[s - 4] >> 6) << 4;
-                want_mn = (packed[s + 4] >> 4) | (packed[s] >> 6) << 4;
+                *sc = (packed[s + 4] & 0xF) | (packed[s - 4] >> 6) << 4;
+                *mn = (packed[s + 4] >> 4) | (packed[s] >> 6) << 4;
             }
-            cuda::k4_scale_min_words(w[0], w[1], w[2], t, s >= 4, &sc, &mn);
-            bad += sc != want_sc || mn != want_mn;
+        };
+        for (int j : {t / 2, 2 + t / 2}) {  // the pairs holding sub-blocks t and 4 + t
+            int sc[2], mn[2], want_sc[2], want_mn[2];
+            cuda::k4_scale_min_pair(w[0], w[1], w[2], j, &sc[0], &mn[0], &sc[1], &mn[1]);
+            want(2 * j, &want_sc[0], &want_mn[0]);
+            want(2 * j + 1, &want_sc[1], &want_mn[1]);
+            for (int i = 0; i < 2; ++i) bad += sc[i] != want_sc[i] || mn[i] != want_mn[i];
         }
     }
     CHECK_EQ(bad, 0);

@@ -14,13 +14,17 @@
 
 namespace sl::cuda {
 
-// Sub-block s = 4 * hi + t (t < 4) of the packed bytes given as three little-endian words w0
-// (bytes 0-3), w1 (4-7) and w2 (8-11).
-SL_HOST_DEVICE void k4_scale_min_words(uint32_t w0, uint32_t w1, uint32_t w2, int t, bool hi, int* sc, int* mn) {
-    const int shift = 8 * t;
-    const int x0 = int(w0 >> shift & 0xFFu), x1 = int(w1 >> shift & 0xFFu), x2 = int(w2 >> shift & 0xFFu);
-    *sc = hi ? (x2 & 0xF) | (x0 >> 6) << 4 : x0 & 63;
-    *mn = hi ? (x2 >> 4) | (x1 >> 6) << 4 : x1 & 63;
+// Sub-blocks 2j and 2j + 1 (j < 4) of the packed bytes given as three little-endian words w0 (bytes
+// 0-3), w1 (4-7) and w2 (8-11): the four scales (and mins) of the super-block's half as the bytes of
+// one word, then two byte extracts each.
+SL_HOST_DEVICE void k4_scale_min_pair(uint32_t w0, uint32_t w1, uint32_t w2, int j, int* sc0, int* mn0, int* sc1,
+                                      int* mn1) {
+    const bool hi = j >= 2;
+    const uint32_t sc = hi ? (w2 & 0x0F0F0F0Fu) | (w0 >> 2 & 0x30303030u) : w0 & 0x3F3F3F3Fu;
+    const uint32_t mn = hi ? (w2 >> 4 & 0x0F0F0F0Fu) | (w1 >> 2 & 0x30303030u) : w1 & 0x3F3F3F3Fu;
+    const int shift = 16 * (j & 1);
+    *sc0 = int(sc >> shift & 0xFFu), *sc1 = int(sc >> (shift + 8) & 0xFFu);
+    *mn0 = int(mn >> shift & 0xFFu), *mn1 = int(mn >> (shift + 8) & 0xFFu);
 }
 
 }  // namespace sl::cuda

@@ -39,9 +39,7 @@ __device__ __forceinline__ void dot_granule(uint4 head, uint4 q, int j, int half
     // for j >= 2. Branch-free, since half the warp's lanes take each half (run 8: 26 of 32 lanes
     // active on average with the branch).
     int sc0, m0, sc1, m1;
-    const int k = 2 * (j & 1);
-    k4_scale_min_words(head.y, head.z, head.w, k, j >= 2, &sc0, &m0);
-    k4_scale_min_words(head.y, head.z, head.w, k + 1, j >= 2, &sc1, &m1);
+    k4_scale_min_pair(head.y, head.z, head.w, j, &sc0, &m0, &sc1, &m1);
     const float d = half_bits(head.x);
     // The mins meet each whole 32-value block sum once, from the lane holding its first half: the
     // others subtract zero (a select, not a branch).
