@@ -151,6 +151,7 @@ int main(int argc, char** argv) {
     int32_t* pos = device_alloc<int32_t>(1);
     void* ws = device_alloc<uint8_t>(sl::cuda::attention_decode_workspace_bytes(n_head, head_dim, max_ctx));
     const sl::cuda::RopeArgs rope{head_dim, head_dim, 500000.0f, 1.0f, nullptr};  // Llama 3's, as the model runs it
+    float* rope_cs = device_alloc<float>(size_t{head_dim});
     auto args = [&](int layer) {
         return sl::cuda::AttentionArgs{n_head,          n_head_kv, head_dim, 0.088f, k + layer * layer_elems,
                                        v + layer * layer_elems, kv_width};
@@ -160,8 +161,9 @@ int main(int argc, char** argv) {
     for (const int32_t ctx : {512, 4096, 8192}) {
         const int32_t p = ctx - 1;
         ok(cudaMemcpy(pos, &p, 4, cudaMemcpyHostToDevice), "pos");
+        sl::cuda::rope_angles(rope, pos, rope_cs, stream);  // once a step in the model, for every layer
         const double us = median_us(stream, iters, [&](int i) {
-            sl::cuda::attention_decode(args(i % layers), rope, q, kv_new, kv_new + kv_width, pos, max_ctx, out, out_q8_1,
+            sl::cuda::attention_decode(args(i % layers), rope, rope_cs, q, kv_new, kv_new + kv_width, pos, max_ctx, out, out_q8_1,
                                        ws, stream);
         });
         const double gbs = 2.0 * ctx * kv_width * 2 / (us * 1e3);

@@ -139,7 +139,7 @@ void test_decode(std::mt19937& rng, const DecodeCase& c, bool store_new) {
     DeviceBuffer<int32_t> dpos(std::vector<int32_t>{c.n_pos - 1});
     DeviceBuffer<uint8_t> ws(sl::cuda::attention_decode_workspace_bytes(s.n_head, s.head_dim, c.max_ctx));
     DeviceBuffer<uint8_t> dq8(static_cast<size_t>(sl::cuda::q8_1_row_bytes(int64_t{s.n_head} * s.head_dim)));
-    sl::cuda::attention_decode(args_for(s, dk, dv), kNoRope, dq.get(), store_new ? dk_new.get() : nullptr,
+    sl::cuda::attention_decode(args_for(s, dk, dv), kNoRope, nullptr, dq.get(), store_new ? dk_new.get() : nullptr,
                                store_new ? dv_new.get() : nullptr, dpos.get(), c.max_ctx, dout.get(),
                                store_new ? dq8.get() : nullptr, ws.get(), nullptr);
     const std::vector<float> out = dout.download();
@@ -171,12 +171,12 @@ void test_decode_graph(std::mt19937& rng) {
     cudaStream_t stream;
     cuda_or_die(cudaStreamCreate(&stream), "cudaStreamCreate");
     // Once outside the capture: the launcher's one-time kernel configuration happens here.
-    sl::cuda::attention_decode(args_for(s, dk, dv), kNoRope, dq.get(), nullptr, nullptr, dpos.get(), max_ctx, dout.get(), nullptr,
+    sl::cuda::attention_decode(args_for(s, dk, dv), kNoRope, nullptr, dq.get(), nullptr, nullptr, dpos.get(), max_ctx, dout.get(), nullptr,
                                ws.get(), stream);
     cudaGraph_t graph;
     cudaGraphExec_t exec;
     cuda_or_die(cudaStreamBeginCapture(stream, cudaStreamCaptureModeGlobal), "cudaStreamBeginCapture");
-    sl::cuda::attention_decode(args_for(s, dk, dv), kNoRope, dq.get(), nullptr, nullptr, dpos.get(), max_ctx, dout.get(), nullptr,
+    sl::cuda::attention_decode(args_for(s, dk, dv), kNoRope, nullptr, dq.get(), nullptr, nullptr, dpos.get(), max_ctx, dout.get(), nullptr,
                                ws.get(), stream);
     cuda_or_die(cudaStreamEndCapture(stream, &graph), "cudaStreamEndCapture");
     cuda_or_die(cudaGraphInstantiate(&exec, graph, 0), "cudaGraphInstantiate");

@@ -92,13 +92,13 @@ __device__ __forceinline__ void store_new_row(float4 a, float4 b, __half* smem, 
 template <int D, int G>
 __global__ void __launch_bounds__(kThreads)
     decode_chunk_kernel(AttentionArgs a, const float* __restrict__ q, const int32_t* __restrict__ pos, int32_t max_ctx,
-                        int group, const float* __restrict__ k_new, const float* __restrict__ v_new, RopeArgs rope,
-                        float* __restrict__ part_o, float* __restrict__ part_ml) {
+                        int group, const float* __restrict__ k_new, const float* __restrict__ v_new, int n_rot,
+                        const float2* __restrict__ rope_cs, float* __restrict__ part_o, float* __restrict__ part_ml) {
     using S = Smem<D, G>;
-    // *pos, the RoPE factors and, when this launch stores the new row itself, the cache rows before
-    // it are no output of the kernels just before this one (the position is copied in before the
-    // step; earlier rows were stored by earlier steps), so their loads go out before the wait below:
-    // the K/V copies' DRAM latency and the angles overlap the tail of the Q/K/V matvec.
+    // *pos and, when this launch stores the new row itself, the cache rows before it are no output of
+    // the kernels just before this one (the position is copied in before the step; earlier rows were
+    // stored by earlier steps), so their copies go out before the wait below: their DRAM latency
+    // overlaps the tail of the Q/K/V matvec.
     const int n_pos = min(*pos + 1, max_ctx);
     const int p0 = blockIdx.x * kChunk;
     if (p0 >= n_pos) return;
@@ -139,15 +139,16 @@ __global__ void __launch_bounds__(kThreads)
     };
     if (k_new) issue_copies();  // otherwise the row at *pos may be the kernel before's output
 
-    // While the copies fly: the rotation of each pair at this token's position; after the wait, q
-    // (and this token's K/V row, in the block that holds it) into registers, then q scaled and
-    // rotated and the new rows (K rotated) into shared memory.
-    __shared__ float2 cs_s[D / 2];
-    const int n_pairs = rope.n_rot / 2;
-    for (int i = tid; i < n_pairs; i += kThreads) cs_s[i] = rope_angle(rope, *pos, i);
+    // After the wait: the rotation of each pair at this token's position (rope_angles, computed once a
+    // step: in the first layer by the kernel just before), q (and this token's K/V row, in the block
+    // that holds it) into registers, then q scaled and rotated and the new rows (K rotated) into
+    // shared memory.
     pdl_wait();
     pdl_launch_dependents();
     if (!k_new) issue_copies();
+    __shared__ float2 cs_s[D / 2];
+    const int n_pairs = n_rot / 2;
+    for (int i = tid; i < n_pairs; i += kThreads) cs_s[i] = rope_cs[i];
     constexpr int kQPairs = (G * D / 2 + kThreads - 1) / kThreads;
     float2 qv[kQPairs];
 #pragma unroll
@@ -327,8 +328,8 @@ __global__ void decode_combine_kernel(const int32_t* __restrict__ pos, int32_t m
 
 template <int D, int G>
 void launch_chunks(const AttentionArgs& a, const float* q, const int32_t* pos, int32_t max_ctx, int group,
-                   const float* k_new, const float* v_new, const RopeArgs& rope, float* part_o, float* part_ml,
-                   cudaStream_t stream) {
+                   const float* k_new, const float* v_new, int n_rot, const float2* rope_cs, float* part_o,
+                   float* part_ml, cudaStream_t stream) {
     constexpr int kBytes = Smem<D, G>::kBytes;
     static const bool configured = [] {
         SL_CUDA(cudaFuncSetAttribute(decode_chunk_kernel<D, G>, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes));
@@ -338,25 +339,25 @@ void launch_chunks(const AttentionArgs& a, const float* q, const int32_t* pos, i
     const dim3 grid(static_cast<unsigned>(n_chunks(max_ctx)), static_cast<unsigned>(a.n_head_kv),
                     static_cast<unsigned>(group / G));
     launch_overlapped("attention_decode_chunk", decode_chunk_kernel<D, G>, grid, kThreads, kBytes, stream, a, q, pos,
-                      max_ctx, group, k_new, v_new, rope, part_o, part_ml);
+                      max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml);
 }
 
 template <int D>
 void launch_chunks_for_group(const AttentionArgs& a, const float* q, const int32_t* pos, int32_t max_ctx, int group,
-                             const float* k_new, const float* v_new, const RopeArgs& rope, float* part_o,
-                             float* part_ml, cudaStream_t stream) {
+                             const float* k_new, const float* v_new, int n_rot, const float2* rope_cs,
+                             float* part_o, float* part_ml, cudaStream_t stream) {
     // Heads per block: the largest divisor of the group that fits the register arrays.
     int g = kMaxGroup;
     while (group % g != 0) --g;
     switch (g) {
-        case 1: return launch_chunks<D, 1>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
-        case 2: return launch_chunks<D, 2>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
-        case 3: return launch_chunks<D, 3>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
-        case 4: return launch_chunks<D, 4>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
-        case 5: return launch_chunks<D, 5>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
-        case 6: return launch_chunks<D, 6>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
-        case 7: return launch_chunks<D, 7>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
-        default: return launch_chunks<D, 8>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
+        case 1: return launch_chunks<D, 1>(a, q, pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml, stream);
+        case 2: return launch_chunks<D, 2>(a, q, pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml, stream);
+        case 3: return launch_chunks<D, 3>(a, q, pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml, stream);
+        case 4: return launch_chunks<D, 4>(a, q, pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml, stream);
+        case 5: return launch_chunks<D, 5>(a, q, pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml, stream);
+        case 6: return launch_chunks<D, 6>(a, q, pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml, stream);
+        case 7: return launch_chunks<D, 7>(a, q, pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml, stream);
+        default: return launch_chunks<D, 8>(a, q, pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml, stream);
     }
 }
 
@@ -367,9 +368,9 @@ size_t attention_decode_workspace_bytes(int32_t n_head, int32_t head_dim, int32_
            sizeof(float);
 }
 
-void attention_decode(const AttentionArgs& a, const RopeArgs& rope, const float* q, const float* k_new,
-                      const float* v_new, const int32_t* pos, int32_t max_ctx, float* out, void* out_q8_1,
-                      void* workspace, cudaStream_t stream) {
+void attention_decode(const AttentionArgs& a, const RopeArgs& rope, const float* rope_cs, const float* q,
+                      const float* k_new, const float* v_new, const int32_t* pos, int32_t max_ctx, float* out,
+                      void* out_q8_1, void* workspace, cudaStream_t stream) {
     if (a.head_dim != 64 && a.head_dim != 128)
         raise(SL_ERR_UNSUPPORTED, "CUDA attention supports head_dim 64 and 128, not %d", a.head_dim);
     if (a.n_head_kv <= 0 || a.n_head % a.n_head_kv != 0 || a.kv_width < int64_t{a.n_head_kv} * a.head_dim ||
@@ -384,15 +385,18 @@ void attention_decode(const AttentionArgs& a, const RopeArgs& rope, const float*
     if (static_cast<size_t>(n_chunks(max_ctx)) > kMaxCombineChunks)
         raise(SL_ERR_UNSUPPORTED, "CUDA decode attention supports contexts up to %d positions, not %d",
               static_cast<int>(kMaxCombineChunks) * kChunk, max_ctx);
+    if (rope.n_rot > 0 && (!rope_cs || reinterpret_cast<uintptr_t>(rope_cs) % 8 != 0))
+        raise(SL_ERR_INVALID_ARGUMENT, "attention_decode: RoPE needs its angle table (rope_angles), 8-byte aligned");
     if (out_q8_1 && a.head_dim % kQ8_1BlockElems != 0)
         raise(SL_ERR_INVALID_ARGUMENT, "attention_decode: Q8_1 output needs head_dim a multiple of 32");
     const int group = a.n_head / a.n_head_kv;
     float* part_o = static_cast<float*>(workspace);
     float* part_ml = part_o + static_cast<size_t>(n_chunks(max_ctx)) * a.n_head * a.head_dim;
+    const auto* cs = reinterpret_cast<const float2*>(rope_cs);
     if (a.head_dim == 64)
-        launch_chunks_for_group<64>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
+        launch_chunks_for_group<64>(a, q, pos, max_ctx, group, k_new, v_new, rope.n_rot, cs, part_o, part_ml, stream);
     else
-        launch_chunks_for_group<128>(a, q, pos, max_ctx, group, k_new, v_new, rope, part_o, part_ml, stream);
+        launch_chunks_for_group<128>(a, q, pos, max_ctx, group, k_new, v_new, rope.n_rot, cs, part_o, part_ml, stream);
     launch_overlapped("attention_decode_combine", decode_combine_kernel, a.n_head, dim3(a.head_dim, combine_slices(max_ctx)),
                       static_cast<size_t>(n_chunks(max_ctx)) * sizeof(float), stream, pos, max_ctx,
                       a.n_head, a.head_dim, part_o, part_ml, out, static_cast<uint8_t*>(out_q8_1));

@@ -49,6 +49,7 @@ public:
           x_f16_(device, in_use_),
           w_f16_(device, in_use_),
           attention_workspace_(device, in_use_),
+          rope_angles_(device, in_use_),
           top_k_workspace_(device, in_use_),
           top_k_device_(device, in_use_),
           top_k_host_(device, pinned_in_use_, MemoryKind::kPinned) {
@@ -105,7 +106,7 @@ public:
         tokens_ = device;
         positions_ = device + n;
         window_pos0_ = pos0;
-        forget_quantized();
+        forget_window_caches();
     }
 
     void embed(const WeightRef& table, int64_t row0, Activations out) override {
@@ -189,8 +190,9 @@ public:
             // row, the second writes the output projection's Q8_1 input beside its own.
             void* workspace = attention_workspace_.get(attention_decode_workspace_bytes(shape.n_head, shape.head_dim, kv.n_ctx));
             void* out_q8_1 = shape.head_dim % kQ8_1BlockElems == 0 ? quantize_beside(out) : nullptr;
-            attention_decode(args, rope_args, q.data, k.data, v.data, positions, kv.n_ctx, out.data, out_q8_1, workspace,
-                             stream_);
+            const float* cs = rope.n_rot > 0 ? window_rope_angles(rope_args, positions) : nullptr;
+            attention_decode(args, rope_args, cs, q.data, k.data, v.data, positions, kv.n_ctx, out.data, out_q8_1,
+                             workspace, stream_);
             return;
         }
         if (rope.n_rot > 0) cuda::rope(q.data, q.width, k.data, k.width, q.n_tok, rope_args, positions, stream_);
@@ -235,7 +237,7 @@ public:
     }
 
     std::unique_ptr<RecordedWork> record(std::function<void()> work) override {
-        return std::make_unique<GraphWork>(std::move(work), stream_, [this] { forget_quantized(); });
+        return std::make_unique<GraphWork>(std::move(work), stream_, [this] { forget_window_caches(); });
     }
 
     void synchronize() override { SL_CUDA(cudaStreamSynchronize(stream_)); }
@@ -267,6 +269,16 @@ public:
     void wait_host(Fence& fence) override { SL_CUDA(cudaEventSynchronize(event_of(fence))); }
 
 private:
+    // Where rope_angles last wrote and for what (all null: nothing valid).
+    struct RopeAngles {
+        const float* cs = nullptr;
+        const int32_t* positions = nullptr;
+        int32_t n_rot = 0, head_dim = 0;
+        float freq_base = 0.0f, freq_scale = 0.0f;
+        const float* factors = nullptr;
+        bool operator==(const RopeAngles&) const = default;
+    };
+
     // The Q8_1 copy of an activation batch, kept while its source is unchanged: Q, K and V (and gate
     // and up) read the same normed rows, which are then quantized once.
     struct Quantized {
@@ -276,6 +288,24 @@ private:
     };
 
     void forget_quantized() { quantized_ = {}; }
+
+    // What the ops of one window compute once and reuse (so a captured step holds every launch).
+    void forget_window_caches() {
+        forget_quantized();
+        rope_angles_for_ = {};
+    }
+
+    // RoPE's angles at a one-token window's position, computed by its first decode attention and
+    // read by every layer's (the layers share RoPE's parameters; other parameters recompute).
+    const float* window_rope_angles(const RopeArgs& r, const int32_t* positions) {
+        auto* cs = static_cast<float*>(rope_angles_.get(static_cast<size_t>(r.n_rot) * sizeof(float)));
+        const RopeAngles want{cs, positions, r.n_rot, r.head_dim, r.freq_base, r.freq_scale, r.factors};
+        if (!(rope_angles_for_ == want)) {
+            rope_angles(r, positions, cs, stream_);
+            rope_angles_for_ = want;
+        }
+        return cs;
+    }
 
     cudaStream_t stream_of(Queue queue) const { return queue == Queue::kTransfer ? transfer_stream_ : stream_; }
 
@@ -385,12 +415,13 @@ private:
     cudaEvent_t window_copied_ = nullptr;
     cudaEvent_t fork_ = nullptr, join_ = nullptr;
     std::vector<std::unique_ptr<DeviceMemory>> weights_;
-    GrowingScratch window_host_, window_device_, xq_, x_f16_, w_f16_, attention_workspace_, top_k_workspace_,
-        top_k_device_, top_k_host_;
+    GrowingScratch window_host_, window_device_, xq_, x_f16_, w_f16_, attention_workspace_, rope_angles_,
+        top_k_workspace_, top_k_device_, top_k_host_;
     const int32_t* tokens_ = nullptr;
     const int32_t* positions_ = nullptr;
     int32_t window_pos0_ = 0;
     Quantized quantized_;
+    RopeAngles rope_angles_for_;
 };
 
 }  // namespace

@@ -116,16 +116,17 @@ struct AttentionArgs {
 // One query (q: n_head * head_dim floats) at position *pos (device int) over positions [0, *pos],
 // split over blocks of positions (flash-decoding), the query heads of a KV head sharing its loads.
 // q, and k_new when given, are first rotated by `rope` at *pos (n_rot 0: not at all; rope.head_dim
-// is a.head_dim), in registers: the buffers are left as they are. When k_new and v_new are given
+// is a.head_dim), in registers: the buffers are left as they are. rope_cs: rope_angles(rope, pos)'s
+// output (null when n_rot is 0). When k_new and v_new are given
 // (this token's rows, kv_width floats, 16-byte aligned) they are stored as fp16 at cache row *pos
 // in the same launch; otherwise the cache holds that row. out_q8_1, when not null, also gets out's
 // Q8_1 blocks (head_dim % 32 == 0). The grid depends on max_ctx only, so the launch can be captured
 // in a CUDA graph and replayed as *pos advances. workspace: attention_decode_workspace_bytes(...)
 // bytes of device memory.
 size_t attention_decode_workspace_bytes(int32_t n_head, int32_t head_dim, int32_t max_ctx);
-void attention_decode(const AttentionArgs& a, const RopeArgs& rope, const float* q, const float* k_new,
-                      const float* v_new, const int32_t* pos, int32_t max_ctx, float* out, void* out_q8_1,
-                      void* workspace, cudaStream_t stream);
+void attention_decode(const AttentionArgs& a, const RopeArgs& rope, const float* rope_cs, const float* q,
+                      const float* k_new, const float* v_new, const int32_t* pos, int32_t max_ctx, float* out,
+                      void* out_q8_1, void* workspace, cudaStream_t stream);
 // n_tok queries (rows ldq floats apart) at positions pos0 .. pos0 + n_tok - 1 (host int), causal:
 // query t attends to [0, pos0 + t]. Tiled over queries and positions (flash attention).
 void attention_prefill(const AttentionArgs& a, const float* q, int64_t ldq, int64_t n_tok, int32_t pos0,
@@ -141,6 +142,9 @@ void rms_norm(const float* x, const float* weight, int64_t n_tok, int64_t width,
 // or null.
 void rope(float* q, int64_t q_width, float* k, int64_t k_width, int64_t n_tok, const RopeArgs& args,
           const int32_t* pos, cudaStream_t stream);
+// cs = (cos, sin) of the angle of each of the first n_rot / 2 pairs at position *pos (device int),
+// rounded as rope's: decode attention's rotation, computed once a step for all layers. cs: n_rot floats.
+void rope_angles(const RopeArgs& args, const int32_t* pos, float* cs, cudaStream_t stream);
 // Stores the n_tok rows of k and v (kv_width floats each, contiguous) as fp16 at cache rows pos[t].
 void store_kv(const float* k, const float* v, int64_t n_tok, int64_t kv_width, const int32_t* pos, uint16_t* k_cache,
               uint16_t* v_cache, cudaStream_t stream);

@@ -1,5 +1,6 @@
-// RoPE on adjacent pairs (llama.cpp's LLM_ARCH_LLAMA) and the KV-cache store, positions read from
-// device memory so a captured decode step stays valid as the position advances.
+// RoPE on adjacent pairs (llama.cpp's LLM_ARCH_LLAMA), the table of its angles at one position that
+// decode attention reads, and the KV-cache store; positions read from device memory so a captured
+// decode step stays valid as the position advances.
 #include <cuda_fp16.h>
 
 #include "cuda/cuda_check.h"
@@ -38,6 +39,14 @@ __global__ void rope_kernel(float* __restrict__ q, int64_t q_width, float* __res
     pair[1] = r.y;
 }
 
+// One thread per pair. The wait: the previous step's attention may still be reading cs.
+__global__ void rope_angles_kernel(RopeArgs a, const int32_t* __restrict__ pos, float2* __restrict__ cs) {
+    pdl_wait();
+    pdl_launch_dependents();
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < a.n_rot / 2) cs[i] = rope_angle(a, *pos, i);
+}
+
 __global__ void store_kv_kernel(const float* __restrict__ k, const float* __restrict__ v, int64_t n_tok,
                                 int64_t kv_width, const int32_t* __restrict__ pos, __half* __restrict__ k_cache,
                                 __half* __restrict__ v_cache) {
@@ -61,6 +70,12 @@ void rope(float* q, int64_t q_width, float* k, int64_t k_width, int64_t n_tok, c
     if (total == 0) return;
     launch_overlapped("rope", rope_kernel, blocks_for(total), kThreads, 0, stream, q, q_width, k, k_width, n_tok, args,
                       pos);
+}
+
+void rope_angles(const RopeArgs& args, const int32_t* pos, float* cs, cudaStream_t stream) {
+    if (args.n_rot <= 0) return;
+    launch_overlapped("rope_angles", rope_angles_kernel, blocks_for(args.n_rot / 2), kThreads, 0, stream, args, pos,
+                      reinterpret_cast<float2*>(cs));
 }
 
 void store_kv(const float* k, const float* v, int64_t n_tok, int64_t kv_width, const int32_t* pos, uint16_t* k_cache,
