@@ -20,6 +20,6 @@ if grep -q "extern __shared__" "$out/attention_decode.cu"; then
 fi
 flags=(-std=c++20 -O2 -fno-strict-aliasing -Wall -Wno-unknown-pragmas -Wno-maybe-uninitialized
   -I"$here/inc" -I"$root/native/src" -I"$root/native/include")
-g++ "${flags[@]}" "$here/emu.cpp" "$here/test_attention_decode.cpp" -x c++ "$out/attention_decode.cu" \
+g++ "${flags[@]}" "$here/emu.cpp" "$here/test_attention_decode.cpp" "$root/native/src/core/status.cpp" -x c++ "$out/attention_decode.cu" \
   -o "$out/test_attention_decode" -lpthread
 "$out/test_attention_decode" "$@"

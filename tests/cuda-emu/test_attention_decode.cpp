@@ -20,15 +20,8 @@
 #include "cuda/ops.h"
 #include "cuda/rope_angle.cuh"
 
+// cuda_check.cpp's two functions, without the CUDA runtime.
 namespace sl {
-[[noreturn]] void raise(sl_status status, const char* fmt, ...) {
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    std::vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    throw Error(status, buf);
-}
 namespace cuda {
 void check(cudaError_t err, const char* what) {
     if (err != cudaSuccess) raise(SL_ERR_BACKEND, "%s failed (%d)", what, err);
