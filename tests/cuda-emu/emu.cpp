@@ -1,5 +1,8 @@
 #include "emu.h"
 
+#include "core/status.h"
+#include "cuda/cuda_check.h"
+
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -215,3 +218,13 @@ void run_grid(const char*, dim3 grid, dim3 block, size_t smem, void*, const std:
     }
 }
 }  // namespace emu
+
+// cuda_check.cpp's two functions, without the CUDA runtime.
+namespace sl {
+namespace cuda {
+void check(cudaError_t err, const char* what) {
+    if (err != cudaSuccess) raise(SL_ERR_BACKEND, "%s failed (%d)", what, err);
+}
+void check_launch(const char*) {}
+}  // namespace cuda
+}  // namespace sl

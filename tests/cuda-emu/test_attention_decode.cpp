@@ -13,46 +13,17 @@
 #include <thread>
 #include <vector>
 
-#include <sys/mman.h>
+#include "harness.h"
 
 #include "core/half.h"
 #include "core/status.h"
 #include "cuda/ops.h"
 #include "cuda/rope_angle.cuh"
 
-// cuda_check.cpp's two functions, without the CUDA runtime.
-namespace sl {
-namespace cuda {
-void check(cudaError_t err, const char* what) {
-    if (err != cudaSuccess) raise(SL_ERR_BACKEND, "%s failed (%d)", what, err);
-}
-void check_launch(const char*) {}
-}  // namespace cuda
-}  // namespace sl
-
 namespace {
 constexpr uint16_t kHalfNan = 0x7e00;
 double g_tol = 2e-5;  // relative error bound (per head, L2) for a pass
 
-template <class T>
-struct Aligned {  // 16-byte aligned, ending (rounded to 16 bytes) right before a PROT_NONE guard page: reads past the end fault
-    T* p = nullptr;
-    size_t n = 0;
-    char* map = nullptr;
-    size_t map_len = 0;
-    explicit Aligned(size_t n_) : n(n_) {
-        const size_t bytes = (n * sizeof(T) + 15) / 16 * 16, page = 4096;
-        const size_t body = (bytes + page - 1) / page * page;
-        map_len = body + page;
-        map = static_cast<char*>(mmap(nullptr, map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-        if (map == MAP_FAILED) std::abort();
-        mprotect(map + body, page, PROT_NONE);
-        p = reinterpret_cast<T*>(map + body - bytes);
-    }
-    ~Aligned() { munmap(map, map_len); }
-    Aligned(const Aligned&) = delete;
-    T* get() const { return p; }
-};
 
 struct Case {
     std::string group;  // report group
@@ -75,26 +46,6 @@ struct Result {
 int ulp_dist(uint16_t a, uint16_t b) {
     auto key = [](uint16_t h) { return (h & 0x8000) ? -int(h & 0x7fff) : int(h); };
     return std::abs(key(a) - key(b));
-}
-
-std::vector<uint8_t> host_q8_1(const float* x, int64_t cols) {
-    std::vector<uint8_t> out(size_t(cols / 32 * 36));
-    for (int64_t b = 0; b < cols / 32; ++b) {
-        const float* v = x + 32 * b;
-        uint8_t* block = out.data() + b * 36;
-        float amax = 0;
-        for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(v[i]));
-        const float d = amax / 127.0f;
-        int sum = 0;
-        for (int i = 0; i < 32; ++i) {
-            const int q = amax == 0.0f ? 0 : int(std::round(v[i] / d));
-            block[4 + i] = uint8_t(int8_t(q));
-            sum += q;
-        }
-        const uint16_t ds[2] = {sl::fp32_to_fp16(d), sl::fp32_to_fp16(d * float(sum))};
-        std::memcpy(block, ds, 4);
-    }
-    return out;
 }
 
 // (cos, sin) in double of pair i at position pos.
@@ -285,11 +236,7 @@ Result run_sequence(const Case& base, uint64_t seed, const std::vector<int>& pos
 }  // namespace
 
 int main(int argc, char** argv) {
-    bool quick = false;
-    for (int i = 1; i < argc; ++i) {
-        if (!std::strcmp(argv[i], "--quick")) quick = true;
-        if (!std::strncmp(argv[i], "--tol=", 6)) g_tol = std::atof(argv[i] + 6);
-    }
+    const bool quick = parse_options(argc, argv, &g_tol);
     std::vector<Case> cases;
     const int groups[] = {1, 2, 3, 4, 6, 8, 16};
     const int n_poses[] = {1, 2, 63, 64, 65, 257, 641, 1000};
@@ -336,17 +283,10 @@ int main(int argc, char** argv) {
     };
     const size_t total = cases.size() + seqs.size();
     std::vector<Result> results(total);
-    std::atomic<size_t> next{0};
-    auto worker = [&] {
-        for (size_t i; (i = next++) < total;) {
-            if (i < cases.size()) results[i] = run_case(cases[i], 1000 + i);
-            else results[i] = run_sequence(seqs[i - cases.size()].c, 1000 + i, seqs[i - cases.size()].pos);
-        }
-    };
-    const unsigned n_threads = std::max(1u, std::thread::hardware_concurrency());
-    std::vector<std::thread> pool;
-    for (unsigned t = 0; t < n_threads; ++t) pool.emplace_back(worker);
-    for (auto& t : pool) t.join();
+    run_on_every_core(total, [&](size_t i) {
+        if (i < cases.size()) results[i] = run_case(cases[i], 1000 + i);
+        else results[i] = run_sequence(seqs[i - cases.size()].c, 1000 + i, seqs[i - cases.size()].pos);
+    });
 
     struct Agg { int n = 0, fail = 0; double rel = 0, elem = 0; long long kulp = 0; };
     std::map<std::string, Agg> agg;
