@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CUDA kernels compiled for the host and run against float64 references, on a machine without a GPU
-# (CI): the decode attention kernel (native/src/cuda/attention_decode.cu) and the register matvec
-# kernels (matvec_q4_k.cu, matvec_q6_k.cu, matvec_legacy.cu). A shim (inc/) makes each CUDA thread a
+# (CI): decode attention (native/src/cuda/attention_decode.cu, with the RoPE angle table of rope.cu)
+# and the register matvec kernels (matvec_q4_k.cu, matvec_q6_k.cu, matvec_legacy.cu). A shim (inc/) makes each CUDA thread a
 # fiber, __syncthreads and the warp shuffles barriers over them, and cp.async an immediate copy;
 # blocks run one after another. It checks the kernels' logic (indexing, reductions, the new row's
 # store, Q8_1 output, every group size and context length; the block layouts, both activation forms,
@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out=${OUT:-$root/target/cuda-emu}
 cuda=$root/native/src/cuda
-kernels=(attention_decode.cu matvec_q4_k.cu matvec_q6_k.cu matvec_legacy.cu)
+kernels=(attention_decode.cu rope.cu matvec_q4_k.cu matvec_q6_k.cu matvec_legacy.cu)
 
 # Converted copies of the kernels and of every header of native/src/cuda (found before the originals
 # on the include path; the shim's own cuda/cp_async.cuh comes first of all).
@@ -42,7 +42,8 @@ for s in "${srcs[@]}"; do
 done
 for p in "${pids[@]}"; do wait "$p"; done
 common=("$out/emu.o" "$out/status.o")
-g++ "${common[@]}" "$out/test_attention_decode.o" "$out/attention_decode.o" -o "$out/test_attention_decode" -lpthread
+g++ "${common[@]}" "$out/test_attention_decode.o" "$out/attention_decode.o" "$out/rope.o" -o "$out/test_attention_decode" \
+  -lpthread
 g++ "${common[@]}" "$out/unpack.o" "$out/test_matvec.o" "$out/matvec_q4_k.o" "$out/matvec_q6_k.o" \
   "$out/matvec_legacy.o" -o "$out/test_matvec" -lpthread
 

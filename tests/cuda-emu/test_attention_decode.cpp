@@ -36,7 +36,7 @@ struct Result {
     double rel = 0;       // max over heads of ||out_h - ref_h|| / ||ref_h||
     double max_elem = 0;  // max |out - ref| / max|ref| over the case
     long long bad = 0;    // non-finite outputs
-    long long cache_bad = 0, kulp1 = 0, q8_bad = 0, input_bad = 0;
+    long long cache_bad = 0, kulp1 = 0, q8_bad = 0, input_bad = 0;  // input_bad: also a wrong RoPE table
     bool threw = false;
     std::string what;
     double tol = 0;  // g_tol scaled by the score magnitude (fp32 score rounding grows with |q.k|)
@@ -84,13 +84,16 @@ Result run_one(const Case& c, int pos, std::vector<uint16_t>& k, std::vector<uin
     const float scale = 1.0f / std::sqrt(float(D));
     const sl::cuda::AttentionArgs a{nh, nkv, D, scale, dk.get(), dv.get(), kvw};
     const sl::cuda::RopeArgs rope{n_rot, D, float(base), 1.0f, nullptr};
-    // The angle table rope_angles makes on the device, from the same rope_angle.
+    // The step's angle table from the rope_angles kernel (rope.cu), held to rope_angle itself.
     Aligned<float> dcs{static_cast<size_t>(D)};
-    for (int i = 0; i < n_rot / 2; ++i) {
-        const float2 cs = sl::cuda::rope_angle(rope, pos, i);
-        dcs.get()[2 * i] = cs.x, dcs.get()[2 * i + 1] = cs.y;
-    }
+    for (int i = 0; i < D; ++i) dcs.get()[i] = NAN;
     try {
+        sl::cuda::rope_angles(rope, dpos.get(), dcs.get(), nullptr);
+        for (int i = 0; i < n_rot / 2; ++i) {
+            const float2 cs = sl::cuda::rope_angle(rope, pos, i);
+            r.input_bad += dcs.get()[2 * i] != cs.x || dcs.get()[2 * i + 1] != cs.y;
+        }
+        for (int i = n_rot; i < D; ++i) r.input_bad += !std::isnan(dcs.get()[i]);  // nothing past n_rot / 2 pairs
         sl::cuda::attention_decode(a, rope, n_rot > 0 ? dcs.get() : nullptr, dq.get(), c.knew ? dkn.get() : nullptr, c.knew ? dvn.get() : nullptr, dpos.get(),
                                    c.max_ctx, dout.get(), c.q8 ? dq8.get() : nullptr, ws.get(), nullptr);
     } catch (const std::exception& e) {
