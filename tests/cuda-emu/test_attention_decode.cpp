@@ -49,9 +49,13 @@ int ulp_dist(uint16_t a, uint16_t b) {
 }
 
 // (cos, sin) in double of pair i at position pos.
-void angle(int n_rot, double base, int64_t pos, int i, double& c, double& s) {
-    const double theta = double(pos) * std::pow(base, -2.0 * i / n_rot);
-    c = std::cos(theta), s = std::sin(theta);
+// Pair (x0, x1) at dims i, i + 1 rotated by RoPE at pos in double (dims past n_rot stay).
+void rotate_pair(int n_rot, double base, int64_t pos, int i, double& x0, double& x1) {
+    if (i >= n_rot) return;
+    const double theta = double(pos) * std::pow(base, -2.0 * (i / 2) / n_rot);
+    const double c = std::cos(theta), s = std::sin(theta);
+    const double y0 = x0 * c - x1 * s, y1 = x0 * s + x1 * c;
+    x0 = y0, x1 = y1;
 }
 
 // Runs one call. Cache: k/v (max_ctx rows of kvw halves), updated in place to what the cache must hold after.
@@ -112,12 +116,7 @@ Result run_one(const Case& c, int pos, std::vector<uint16_t>& k, std::vector<uin
         for (int h = 0; h < nkv; ++h)
             for (int i = 0; i < D; i += 2) {
                 double x0 = k_new[h * D + i], x1 = k_new[h * D + i + 1];
-                if (i < n_rot) {
-                    double cs, sn;
-                    angle(n_rot, base, pos, i / 2, cs, sn);
-                    const double y0 = x0 * cs - x1 * sn, y1 = x0 * sn + x1 * cs;
-                    x0 = y0, x1 = y1;
-                }
+                rotate_pair(n_rot, base, pos, i, x0, x1);
                 const uint16_t want[2] = {sl::fp32_to_fp16(float(x0)), sl::fp32_to_fp16(float(x1))};
                 for (int j = 0; j < 2; ++j) {
                     const int64_t at = last + h * D + i + j;
@@ -141,12 +140,7 @@ Result run_one(const Case& c, int pos, std::vector<uint16_t>& k, std::vector<uin
         const int64_t off = int64_t{h / c.group_size} * D;
         for (int i = 0; i < D; i += 2) {
             double x0 = q[h * D + i], x1 = q[h * D + i + 1];
-            if (i < n_rot) {
-                double cs, sn;
-                angle(n_rot, base, pos, i / 2, cs, sn);
-                const double y0 = x0 * cs - x1 * sn, y1 = x0 * sn + x1 * cs;
-                x0 = y0, x1 = y1;
-            }
+            rotate_pair(n_rot, base, pos, i, x0, x1);
             qr[i] = x0, qr[i + 1] = x1;
         }
         double mx = -INFINITY;
