@@ -73,11 +73,16 @@ void home_ranges_run_in_order(sl::cpu::ThreadPool& pool) {
 }
 
 // A thread stuck in a piece (descheduled, say) holds up only that piece: the others take the rest
-// of its range.
+// of its range. Piece 0 stays stuck until the others are done (or 10 s pass), rather than for a fixed
+// time, so a busy machine that starts the workers late cannot fail the test.
 void others_take_over_a_stuck_range(sl::cpu::ThreadPool& pool) {
     std::atomic<int> by_caller{0}, total{0};
     pool.parallel_for(64, 1, [&](int64_t begin, int64_t end, int thread) {
-        if (begin == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (begin == 0) {
+            const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+            while (total.load() < 64 - (end - begin) && std::chrono::steady_clock::now() < give_up)
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
         if (thread == 0) by_caller.fetch_add(static_cast<int>(end - begin));
         total.fetch_add(static_cast<int>(end - begin));
     });
