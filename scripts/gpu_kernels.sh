@@ -10,7 +10,8 @@
 # Usage: TYPES="q4_k_m q8_0" bash scripts/gpu_kernels.sh   (BUDGET: seconds after which steps are skipped;
 #   PARITY=0: the benchmarks only; PLAIN=0: overlapped launches only; LONG="q4_k_m" (the default): also decode
 #   after an 8192-token prompt for those types; PROFILE="q4_k_m": Nsight Compute times each kernel of one decode step
-#   of those types in isolation, scripts/ncu_step.py groups them)
+#   of those types in isolation, scripts/ncu_step.py groups them; VARIANTS="SLUICE_CUDA_PREFETCH_MB=0 ...": decode
+#   again under each of those settings, for A/B in one call; TESTS: the parity tests to run, when not all)
 # The device tool sends the checkout the session started in: from another worktree, copy this tree
 # (git archive HEAD CMakeLists.txt native scripts) into an ignored folder of that checkout, carry it
 # and run the script from there.
@@ -19,7 +20,7 @@ cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/sluice-out}
 BUDGET=${BUDGET:-260}
 TYPES=${TYPES:-q4_k_m}
-TESTS="test_cuda_matvec test_backend_ops test_llama_forward test_cuda_attention test_cuda_dequantize test_cuda_gemm test_cuda_top_k test_layer_streaming test_abi"
+TESTS=${TESTS:-"test_cuda_matvec test_backend_ops test_llama_forward test_cuda_attention test_cuda_dequantize test_cuda_gemm test_cuda_top_k test_layer_streaming test_abi"}
 mkdir -p "$OUT"
 declare -a rows
 
@@ -63,6 +64,7 @@ for t in $TYPES; do
   step "e2e-$t" e2e.log "$BENCH/sluice_bench_decode" --cuda "$t"
   [[ " ${LONG-q4_k_m} " == *" $t "* ]] && step "e2e-$t-8k" e2e.log "$BENCH/sluice_bench_decode" --cuda "$t" 128 2 8192
   [ "${PLAIN:-1}" != 0 ] && step "e2e-$t-plain" e2e.log env SLUICE_CUDA_OVERLAP=0 "$BENCH/sluice_bench_decode" --cuda "$t"
+  for v in ${VARIANTS:-}; do step "e2e-$t-${v##*_}" e2e.log env "$v" "$BENCH/sluice_bench_decode" --cuda "$t"; done
   [ -x .device/base/sluice_bench_decode ] && step "e2e-$t-base" e2e.log .device/base/sluice_bench_decode --cuda "$t"
   if [[ " ${PROFILE:-} " == *" $t "* ]]; then
     step "ncu-$t" "ncu_$t.log" bash -c "timeout 300 \$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu | head -n 1) \
