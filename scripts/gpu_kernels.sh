@@ -11,7 +11,8 @@
 #   PARITY=0: the benchmarks only; PLAIN=0: overlapped launches only; LONG="q4_k_m" (the default): also decode
 #   after an 8192-token prompt for those types; PROFILE="q4_k_m": Nsight Compute times each kernel of one decode step
 #   of those types in isolation, scripts/ncu_step.py groups them; VARIANTS="SLUICE_CUDA_PREFETCH_MB=0 ...": decode
-#   again under each of those settings, for A/B in one call; TESTS: the parity tests to run, when not all)
+#   again under each of those settings, for A/B in one call; TESTS: the parity tests to run, when not all;
+#   STREAM=1: also sluice_bench_cuda_stream, plain reads of the decode matrices' bytes by bytes in flight)
 # The device tool sends the checkout the session started in: from another worktree, copy this tree
 # (git archive HEAD CMakeLists.txt native scripts) into an ignored folder of that checkout, carry it
 # and run the script from there.
@@ -34,7 +35,7 @@ step() { # name log command...: runs unless past the budget, appends to $OUT/<lo
 }
 
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.mem --format=csv,noheader
-TARGETS="sluice_bench_cuda_matvec sluice_bench_cuda_kernels sluice_bench_decode"
+TARGETS="sluice_bench_cuda_matvec sluice_bench_cuda_kernels sluice_bench_cuda_stream sluice_bench_decode"
 [ "${PARITY:-1}" != 0 ] && TARGETS="$TESTS $TARGETS"
 step build build.log bash -c "cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DSLUICE_CUDA=ON \
   -DCMAKE_CUDA_ARCHITECTURES=90 && cmake --build build-gpu --target $TARGETS"
@@ -60,6 +61,7 @@ BENCH=build-gpu/native/bench
 step matvec matvec.log "$BENCH/sluice_bench_cuda_matvec" 1 50
 [ -x .device/base/sluice_bench_cuda_matvec ] && step matvec-base matvec_base.log .device/base/sluice_bench_cuda_matvec 1 50
 step kernels kernels.log "$BENCH/sluice_bench_cuda_kernels" 20
+[ "${STREAM:-0}" != 0 ] && step stream kernels.log "$BENCH/sluice_bench_cuda_stream" 200
 for t in $TYPES; do
   step "e2e-$t" e2e.log "$BENCH/sluice_bench_decode" --cuda "$t"
   [[ " ${LONG-q4_k_m} " == *" $t "* ]] && step "e2e-$t-8k" e2e.log "$BENCH/sluice_bench_decode" --cuda "$t" 128 2 8192
@@ -86,7 +88,7 @@ grep -hE "checks, [0-9]+ failed|^[A-Z0-9_]{2,5} +[0-9]+ +[0-9.e+-]+ +[0-9.e+-]+ 
 for f in matvec matvec_base; do
   [ -f "$OUT/$f.log" ] && { echo "# $f"; grep -E "copy|attn_k,v|attn_qkv|ffn_gate|8B token" "$OUT/$f.log"; }
 done
-[ -f "$OUT/kernels.log" ] && { echo "# kernels"; grep -E "copy|ctx|pos0|q/o|gate/up" "$OUT/kernels.log"; }
+[ -f "$OUT/kernels.log" ] && { echo "# kernels"; grep -E "copy|ctx|pos0|q/o|gate/up|depth" "$OUT/kernels.log"; }
 [ -f "$OUT/e2e.log" ] && grep -E "^### |tok/s|error" "$OUT/e2e.log"
 for f in "$OUT"/ncu_*.log; do [ -f "$f" ] && { echo "# $(basename "$f")"; grep -A 14 '^kernel ' "$f"; tail -n 1 "$f"; }; done
 printf '\n%-22s %-24s %s\n' step result time
