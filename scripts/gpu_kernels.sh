@@ -10,8 +10,8 @@
 # Usage: TYPES="q4_k_m q8_0" bash scripts/gpu_kernels.sh   (BUDGET: seconds after which steps are skipped;
 #   PARITY=0: the benchmarks only; PLAIN=0: overlapped launches only; LONG="q4_k_m" (the default): also decode
 #   after an 8192-token prompt for those types; PROFILE="q4_k_m": Nsight Compute times each kernel of one decode step
-#   of those types in isolation, scripts/ncu_step.py groups them; VARIANTS="SLUICE_CUDA_PREFETCH_MB=0 ...": decode
-#   again under each of those settings, for A/B in one call; TESTS: the parity tests to run, when not all;
+#   of those types in isolation, scripts/ncu_step.py groups them; VARIANTS="SLUICE_CUDA_Q4K=roll ...": the matvec
+#   benchmark and decode again under each of those settings, for A/B in one call; TESTS: the parity tests to run, when not all;
 #   STREAM=1: also sluice_bench_cuda_stream, plain reads of the decode matrices' bytes by bytes in flight)
 # The device tool sends the checkout the session started in: from another worktree, copy this tree
 # (git archive HEAD CMakeLists.txt native scripts) into an ignored folder of that checkout, carry it
@@ -59,6 +59,7 @@ fi
 
 BENCH=build-gpu/native/bench
 step matvec matvec.log "$BENCH/sluice_bench_cuda_matvec" 1 50
+for v in ${VARIANTS:-}; do step "matvec-${v##*_}" matvec.log env "$v" "$BENCH/sluice_bench_cuda_matvec" 1 50; done
 [ -x .device/base/sluice_bench_cuda_matvec ] && step matvec-base matvec_base.log .device/base/sluice_bench_cuda_matvec 1 50
 step kernels kernels.log "$BENCH/sluice_bench_cuda_kernels" 20
 [ "${STREAM:-0}" != 0 ] && step stream kernels.log "$BENCH/sluice_bench_cuda_stream" 200
@@ -86,7 +87,7 @@ done
 echo
 grep -hE "checks, [0-9]+ failed|^[A-Z0-9_]{2,5} +[0-9]+ +[0-9.e+-]+ +[0-9.e+-]+ +[0-9]+$" "$OUT/tests.log" 2>/dev/null
 for f in matvec matvec_base; do
-  [ -f "$OUT/$f.log" ] && { echo "# $f"; grep -E "copy|attn_k,v|attn_qkv|ffn_gate|8B token" "$OUT/$f.log"; }
+  [ -f "$OUT/$f.log" ] && { echo "# $f"; grep -E "^### |copy|attn_k,v|attn_qkv|ffn_gate|ffn_down|8B token" "$OUT/$f.log"; }
 done
 [ -f "$OUT/kernels.log" ] && { echo "# kernels"; grep -E "copy|ctx|pos0|q/o|gate/up|depth" "$OUT/kernels.log"; }
 [ -f "$OUT/e2e.log" ] && grep -E "^### |tok/s|error" "$OUT/e2e.log"
