@@ -1,23 +1,20 @@
 // How a one-launch read of a decode matrix's bytes depends on the bytes in flight per SM: the
 // floor a matvec kernel of that shape can reach, measured apart from any matvec arithmetic.
 // Each warp streams a contiguous slice of the buffer with `depth` 16-byte loads a lane issued before
-// any is used (depth * 512 bytes a warp in flight), `blocks` blocks of 256 threads an SM, one wave.
+// any is used (depth * 512 bytes a warp in flight), a grid of `blocks` blocks of 256 threads an SM.
 // Sizes: Q4_K Q/O (9.4 MB), Q+K+V (14.2 MB), down (33 MB), gate+up (66 MB), F16 down (117 MB).
 // Usage: sluice_bench_cuda_stream [reps]
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
+#include "core/status.h"
 #include "cuda/cuda_backend.h"
+#include "cuda/cuda_check.h"
 
 namespace {
-
-void ok(cudaError_t err, const char* what) {
-    if (err == cudaSuccess) return;
-    std::fprintf(stderr, "error: %s: %s\n", what, cudaGetErrorString(err));
-    std::exit(1);
-}
 
 constexpr int kThreads = 256;
 
@@ -47,16 +44,17 @@ __global__ void __launch_bounds__(kThreads) stream_kernel(const uint4* __restric
 template <int DEPTH>
 float time_us(const uint4* data, long long n_vecs, int blocks_per_sm, int sms, unsigned* sink, int reps) {
     cudaEvent_t a, b;
-    ok(cudaEventCreate(&a), "cudaEventCreate");
-    ok(cudaEventCreate(&b), "cudaEventCreate");
+    SL_CUDA(cudaEventCreate(&a));
+    SL_CUDA(cudaEventCreate(&b));
     const unsigned grid = static_cast<unsigned>(blocks_per_sm * sms);
     stream_kernel<DEPTH><<<grid, kThreads>>>(data, n_vecs, sink);
-    ok(cudaEventRecord(a), "cudaEventRecord");
+    SL_CUDA(cudaEventRecord(a));
     for (int i = 0; i < reps; ++i) stream_kernel<DEPTH><<<grid, kThreads>>>(data, n_vecs, sink);
-    ok(cudaEventRecord(b), "cudaEventRecord");
-    ok(cudaEventSynchronize(b), "cudaEventSynchronize");
+    sl::cuda::check_launch("stream_kernel");
+    SL_CUDA(cudaEventRecord(b));
+    SL_CUDA(cudaEventSynchronize(b));
     float ms = 0;
-    ok(cudaEventElapsedTime(&ms, a, b), "cudaEventElapsedTime");
+    SL_CUDA(cudaEventElapsedTime(&ms, a, b));
     cudaEventDestroy(a);
     cudaEventDestroy(b);
     return ms * 1000.0f / static_cast<float>(reps);
@@ -75,33 +73,39 @@ void row(const char* name, const uint4* data, long long bytes, int sms, unsigned
 }  // namespace
 
 int main(int argc, char** argv) {
-    const int reps = argc > 1 ? std::atoi(argv[1]) : 200;
-    int device = 0, sms = 0;
-    ok(cudaGetDevice(&device), "cudaGetDevice");
-    ok(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute");
-    const size_t max_bytes = size_t{117440512};
-    void* buf = nullptr;
-    ok(cudaMalloc(&buf, max_bytes), "cudaMalloc");
-    ok(cudaMemset(buf, 1, max_bytes), "cudaMemset");
-    unsigned* sink = nullptr;
-    ok(cudaMalloc(&sink, 4), "cudaMalloc");
-    // The roofline's bandwidth, measured as the other benchmarks do (read + write of a 1 GiB copy).
-    const double copy_gbs = sl::cuda::measure_copy_bandwidth(device, size_t{1} << 30) / 1e9;
-    std::printf("%d SMs, device copy %.0f GB/s; one launch of 256-thread blocks reading the bytes once, %d launches "
-                "back to back; %% of the copy bandwidth\n", sms, copy_gbs, reps);
-    const auto* data = static_cast<const uint4*>(buf);
-    const struct {
-        const char* name;
-        long long bytes;
-    } shapes[] = {{"Q/O Q4_K", 9437184}, {"QKV Q4_K", 14155776}, {"down Q4_K", 33030144}, {"gate+up", 66060288},
-                  {"down F16", 117440512}};
-    for (const auto& s : shapes) {
-        row<1>(s.name, data, s.bytes, sms, sink, reps, copy_gbs);
-        row<2>(s.name, data, s.bytes, sms, sink, reps, copy_gbs);
-        row<4>(s.name, data, s.bytes, sms, sink, reps, copy_gbs);
-        row<8>(s.name, data, s.bytes, sms, sink, reps, copy_gbs);
+    try {
+        const int reps = argc > 1 ? std::atoi(argv[1]) : 200;
+        int device = 0, sms = 0;
+        SL_CUDA(cudaGetDevice(&device));
+        SL_CUDA(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+        const struct {
+            const char* name;
+            long long bytes;
+        } shapes[] = {{"Q/O Q4_K", 9437184}, {"QKV Q4_K", 14155776}, {"down Q4_K", 33030144}, {"gate+up", 66060288},
+                      {"down F16", 117440512}};
+        size_t max_bytes = 0;  // one buffer for every shape
+        for (const auto& shape : shapes) max_bytes = std::max(max_bytes, static_cast<size_t>(shape.bytes));
+        void* buf = nullptr;
+        SL_CUDA(cudaMalloc(&buf, max_bytes));
+        SL_CUDA(cudaMemset(buf, 1, max_bytes));
+        unsigned* sink = nullptr;
+        SL_CUDA(cudaMalloc(&sink, 4));
+        // The roofline's bandwidth, measured as the other benchmarks do (read + write of a 1 GiB copy).
+        const double copy_gbs = sl::cuda::measure_copy_bandwidth(device, size_t{1} << 30) / 1e9;
+        std::printf("%d SMs, device copy %.0f GB/s; one launch of 256-thread blocks reading the bytes once, %d launches "
+                    "back to back; %% of the copy bandwidth\n", sms, copy_gbs, reps);
+        const auto* data = static_cast<const uint4*>(buf);
+        for (const auto& s : shapes) {
+            row<1>(s.name, data, s.bytes, sms, sink, reps, copy_gbs);
+            row<2>(s.name, data, s.bytes, sms, sink, reps, copy_gbs);
+            row<4>(s.name, data, s.bytes, sms, sink, reps, copy_gbs);
+            row<8>(s.name, data, s.bytes, sms, sink, reps, copy_gbs);
+        }
+        cudaFree(buf);
+        cudaFree(sink);
+    } catch (const sl::Error& e) {
+        std::fprintf(stderr, "error: %s\n", e.what());
+        return 1;
     }
-    cudaFree(buf);
-    cudaFree(sink);
     return 0;
 }
