@@ -3,6 +3,8 @@
 // Each warp streams a contiguous slice of the buffer with `depth` 16-byte loads a lane issued before
 // any is used (depth * 512 bytes a warp in flight), a grid of `blocks` blocks of 256 threads an SM.
 // Sizes: Q4_K Q/O (9.4 MB), Q+K+V (14.2 MB), down (33 MB), gate+up (66 MB), F16 down (117 MB).
+// Consecutive launches read different copies of the bytes in a buffer several times the L2, as a
+// decode step's matrices are different memory (one copy of 33 MB stays in the H200's 60 MB L2).
 // Usage: sluice_bench_cuda_stream [reps]
 #include <cuda_runtime.h>
 
@@ -42,14 +44,14 @@ __global__ void __launch_bounds__(kThreads) stream_kernel(const uint4* __restric
 }
 
 template <int DEPTH>
-float time_us(const uint4* data, long long n_vecs, int blocks_per_sm, int sms, unsigned* sink, int reps) {
+float time_us(const uint4* data, long long n_vecs, int copies, int blocks_per_sm, int sms, unsigned* sink, int reps) {
     cudaEvent_t a, b;
     SL_CUDA(cudaEventCreate(&a));
     SL_CUDA(cudaEventCreate(&b));
     const unsigned grid = static_cast<unsigned>(blocks_per_sm * sms);
     stream_kernel<DEPTH><<<grid, kThreads>>>(data, n_vecs, sink);
     SL_CUDA(cudaEventRecord(a));
-    for (int i = 0; i < reps; ++i) stream_kernel<DEPTH><<<grid, kThreads>>>(data, n_vecs, sink);
+    for (int i = 0; i < reps; ++i) stream_kernel<DEPTH><<<grid, kThreads>>>(data + i % copies * n_vecs, n_vecs, sink);
     sl::cuda::check_launch("stream_kernel");
     SL_CUDA(cudaEventRecord(b));
     SL_CUDA(cudaEventSynchronize(b));
@@ -61,10 +63,12 @@ float time_us(const uint4* data, long long n_vecs, int blocks_per_sm, int sms, u
 }
 
 template <int DEPTH>
-void row(const char* name, const uint4* data, long long bytes, int sms, unsigned* sink, int reps, double copy_gbs) {
+void row(const char* name, const uint4* data, size_t buf_bytes, long long bytes, int sms, unsigned* sink, int reps,
+         double copy_gbs) {
+    const int copies = static_cast<int>(buf_bytes / static_cast<size_t>(bytes));
     std::printf("%-10s %6.1f MB  depth %d (%5d B a warp):", name, bytes / 1e6, DEPTH, DEPTH * 512);
     for (int blocks : {1, 2, 4, 8}) {
-        const float us = time_us<DEPTH>(data, bytes / 16, blocks, sms, sink, reps);
+        const float us = time_us<DEPTH>(data, bytes / 16, copies, blocks, sms, sink, reps);
         std::printf("  %d/SM %6.1f us %3.0f%%", blocks, us, 100.0 * bytes / (us * 1e3) / copy_gbs);
     }
     std::printf("\n");
@@ -83,8 +87,10 @@ int main(int argc, char** argv) {
             long long bytes;
         } shapes[] = {{"Q/O Q4_K", 9437184}, {"QKV Q4_K", 14155776}, {"down Q4_K", 33030144}, {"gate+up", 66060288},
                       {"down F16", 117440512}};
-        size_t max_bytes = 0;  // one buffer for every shape
-        for (const auto& shape : shapes) max_bytes = std::max(max_bytes, static_cast<size_t>(shape.bytes));
+        int l2_bytes = 0;
+        SL_CUDA(cudaDeviceGetAttribute(&l2_bytes, cudaDevAttrL2CacheSize, device));
+        size_t max_bytes = 8 * static_cast<size_t>(l2_bytes);  // one buffer for every shape, several copies of each
+        for (const auto& shape : shapes) max_bytes = std::max(max_bytes, 4 * static_cast<size_t>(shape.bytes));
         void* buf = nullptr;
         SL_CUDA(cudaMalloc(&buf, max_bytes));
         SL_CUDA(cudaMemset(buf, 1, max_bytes));
@@ -96,10 +102,10 @@ int main(int argc, char** argv) {
                     "back to back; %% of the copy bandwidth\n", sms, copy_gbs, reps);
         const auto* data = static_cast<const uint4*>(buf);
         for (const auto& s : shapes) {
-            row<1>(s.name, data, s.bytes, sms, sink, reps, copy_gbs);
-            row<2>(s.name, data, s.bytes, sms, sink, reps, copy_gbs);
-            row<4>(s.name, data, s.bytes, sms, sink, reps, copy_gbs);
-            row<8>(s.name, data, s.bytes, sms, sink, reps, copy_gbs);
+            row<1>(s.name, data, max_bytes, s.bytes, sms, sink, reps, copy_gbs);
+            row<2>(s.name, data, max_bytes, s.bytes, sms, sink, reps, copy_gbs);
+            row<4>(s.name, data, max_bytes, s.bytes, sms, sink, reps, copy_gbs);
+            row<8>(s.name, data, max_bytes, s.bytes, sms, sink, reps, copy_gbs);
         }
         cudaFree(buf);
         cudaFree(sink);

@@ -168,6 +168,38 @@ void matmuls_match(sl::Backend& backend, const sl_type (&types)[3], int64_t cols
                 static_cast<long long>(n_tok), worst);
 }
 
+// A one-token residual matmul, the RMSNorm of its output and two products reading that (as O, the
+// FFN norm, gate and up): CUDA folds the norm into the first launch and the products apply its factor
+// (ops.h: RmsFold). The norm's output is read last, which completes the folded norm for that reader.
+void residual_norm_matches(sl::Backend& backend, sl_type producer, sl_type consumer) {
+    const int64_t width = 512, inner = 2048, rows = 70;
+    std::vector<float> w_exact, c_exact, c6_exact;
+    const Weight w = random_weight(backend, producer, width, inner, w_exact);
+    const Weight c = random_weight(backend, consumer, rows, width, c_exact);
+    const Weight c6 = random_weight(backend, SL_TYPE_Q6_K, rows, width, c6_exact);
+    const std::vector<float> nw = sltest::ref::random_floats(rng, static_cast<size_t>(width), 0.5f, 1.5f);
+    const Weight norm = f32_weight(backend, nw, width);
+    const std::vector<float> x0 = sltest::ref::random_floats(rng, static_cast<size_t>(width), -1, 1);
+    Batch a(backend, 1, inner, sltest::ref::random_floats(rng, static_cast<size_t>(inner), -1, 1));
+    Batch x(backend, 1, width, x0), xn(backend, 1, width), y(backend, 1, rows), y6(backend, 1, rows);
+    window(backend, 1, 0);
+    backend.matmul(w.ref, a.act, x.act, /*accumulate=*/true);
+    backend.rms_norm(x.act, norm.ref, 1e-5f, xn.act);
+    backend.matmuls(xn.act, {{c.ref, y.act}, {c6.ref, y6.act}});
+
+    Vec x_want = sltest::ref::matvec(w_exact.data(), width, a.row(0));
+    for (int64_t i = 0; i < width; ++i) x_want[static_cast<size_t>(i)] += x0[static_cast<size_t>(i)];
+    const Vec xn_want = sltest::ref::rms_norm(x_want, nw.data(), 1e-5);
+    const double tol_x = matmul_tolerance(backend, false, producer, 1);
+    const double tol_y = 2 * std::fmax(tol_x, matmul_tolerance(backend, false, consumer, 1));
+    const double err_y = check_rows(y, {sltest::ref::matvec(c_exact.data(), rows, xn_want)}, tol_y);
+    const double err_y6 = check_rows(y6, {sltest::ref::matvec(c6_exact.data(), rows, xn_want)}, 2 * std::fmax(tol_x, 2e-2));
+    const double err_x = check_rows(x, {x_want}, tol_x);
+    const double err_xn = check_rows(xn, {xn_want}, tol_x);
+    std::printf("  residual %-5s -> norm -> %-5s/Q6_K: relative error residual %.2e, norm %.2e, products %.2e / %.2e\n",
+                sl::type_traits(producer)->name, sl::type_traits(consumer)->name, err_x, err_xn, err_y, err_y6);
+}
+
 // The stored K/V as the backend keeps them (F16 rounds them).
 Vec as_cached(const sl::Backend& backend, Vec v) {
     if (backend.kv_type() == SL_TYPE_F16)
@@ -321,6 +353,9 @@ void run_ops(sl::Backend& backend, bool cpu_q8, bool every_type) {
     }
     for (int64_t n_tok : {1, 3})
         if (every_type) matmuls_match(backend, {SL_TYPE_Q4_K, SL_TYPE_Q4_K, SL_TYPE_Q6_K}, 512, n_tok);
+    for (sl_type type : kAllTypes)
+        if (every_type || is_float_type(type)) residual_norm_matches(backend, type, type);
+    if (every_type) residual_norm_matches(backend, SL_TYPE_Q4_K, SL_TYPE_F16);
     rms_norm_matches(backend, 1, 100);
     rms_norm_matches(backend, 40, 1024);
     rms_norm_matches(backend, 2, 4096);

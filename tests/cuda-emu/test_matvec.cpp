@@ -2,7 +2,9 @@
 // compiled through the emulation shim (run.sh): random GGUF blocks times host-quantized Q8_1
 // activations, every output element against a float64 reference built from the CPU backend's scalar
 // decoders (cpu/quant/unpack.cpp), both activation forms (staged in shared memory, read from global
-// memory), accumulate on and off, padded output rows and multi-part launches.
+// memory), accumulate on and off, padded output rows and multi-part launches; at one token also an
+// input norm factor (RmsScale) and a norm folded into the output (RmsFold: 32-warp blocks, the
+// folded terms against the kernel's own y).
 #include <atomic>
 #include <cmath>
 #include <cstddef>
@@ -34,7 +36,8 @@ constexpr uint32_t kPadBits = 0x7fc5a5a5u;  // a quiet NaN with a payload: what 
 double g_tol = 1e-5;                        // bound on |y - ref| / (sum of |terms| + |y0|) for a pass
 
 
-using Launcher = void (*)(std::span<const sl::cuda::MatvecPart>, int64_t, const void*, int, bool, cudaStream_t);
+using Launcher = void (*)(std::span<const sl::cuda::MatvecPart>, int64_t, const void*, int, bool, cudaStream_t,
+                          const sl::cuda::MatvecNorm&);
 
 struct Type {
     const char* name;
@@ -56,6 +59,8 @@ struct Case {
     int n_tok;
     bool accumulate;
     int64_t pad;  // ldy = sum of rows + pad (the parts' outputs side by side in one y, as QKV's are)
+    bool scale = false;  // the input carries a norm factor
+    bool fold = false;   // a norm folded into the output (one part, rows % 32 == 0, n_tok 1)
     bool staged() const { return sl::cuda::staged_q8_1_bytes(n_tok, cols) <= sl::cuda::kStagedQ8_1Bytes; }
 };
 
@@ -174,8 +179,29 @@ Result run_case(const Case& c, uint64_t seed) {
     for (size_t p = 0, offset = 0; p < c.rows.size(); offset += c.rows[p++])
         parts.push_back({w[p]->get(), c.rows[p], y.get() + offset, ldy});
 
+    // The input's norm factor: group sums of squares at about a unit row's, eps as Llama's.
+    const float eps = 1e-5f;
+    std::vector<float> in_sums(static_cast<size_t>(cols / 32));
+    double factor = 1.0;
+    if (c.scale) {
+        std::uniform_real_distribution<float> sums(4.0f, 64.0f);
+        double total = 0;
+        for (float& s : in_sums) total += s = sums(rng);
+        factor = 1.0 / std::sqrt(total / double(cols) + eps);
+    }
+    // The folded norm's weight and outputs (NaN where nothing was written).
+    const int64_t fold_rows = c.rows[0], groups = fold_rows / 32;
+    std::vector<float> fold_w(static_cast<size_t>(fold_rows));
+    for (float& v : fold_w) v = 0.5f + float(rng() % 1000) / 1000.0f;
+    Aligned<float> fold_out{size_t(fold_rows)}, fold_sums{size_t(std::max<int64_t>(groups, 1))};
+    Aligned<uint8_t> fold_q8{size_t(std::max<int64_t>(groups, 1) * 36)};
+    for (int64_t i = 0; i < fold_rows; ++i) fold_out.get()[i] = NAN;
+    sl::cuda::MatvecNorm norm;
+    if (c.scale) norm.scale = {in_sums.data(), int32_t(cols / 32), eps};
+    if (c.fold) norm.fold = {fold_w.data(), fold_out.get(), fold_q8.get(), fold_sums.get()};
+
     try {
-        type.launch(parts, cols, xq.get(), n_tok, c.accumulate, nullptr);
+        type.launch(parts, cols, xq.get(), n_tok, c.accumulate, nullptr, norm);
     } catch (const std::exception& e) {
         r.threw = true;
         r.what = e.what();
@@ -192,13 +218,23 @@ Result run_case(const Case& c, uint64_t seed) {
             continue;
         }
         const double base = c.accumulate ? double(y0[i]) : 0.0;
-        const double want = base + dot[i], got = y.get()[i];
-        const double err = std::fabs(got - want), bound = err / (mag[i] + std::fabs(base));
+        const double want = base + factor * dot[i], got = y.get()[i];
+        const double err = std::fabs(got - want), bound = err / (factor * mag[i] + std::fabs(base));
         if (!std::isfinite(got) || !(bound <= g_tol)) ++r.bad;
         if (std::isfinite(got)) r.bound = std::max(r.bound, bound);
         num += err * err, den += want * want;
     }
     r.rel = std::sqrt(num / den);
+    if (c.fold) {  // the folded terms of the y the kernel wrote: out exact, its Q8_1 as the host makes it
+        for (int64_t i = 0; i < fold_rows; ++i) r.bad += !(fold_out.get()[i] == y.get()[i] * fold_w[i]);
+        const std::vector<uint8_t> q8 = host_q8_1(fold_out.get(), fold_rows);
+        r.bad += std::memcmp(q8.data(), fold_q8.get(), q8.size()) != 0;
+        for (int64_t g = 0; g < groups; ++g) {
+            double sum = 0;
+            for (int i = 0; i < 32; ++i) sum += double(y.get()[32 * g + i]) * y.get()[32 * g + i];
+            r.bad += !(std::fabs(fold_sums.get()[g] - sum) <= 1e-5 * sum);
+        }
+    }
     return r;
 }
 }  // namespace
@@ -235,6 +271,18 @@ int main(int argc, char** argv) {
         cases.push_back({ty, 4096, {1, 17, 9}, 16, true, 3});
     }
 
+    // One token with the norms beside the product: an input factor (accumulate on and off), and a norm
+    // folded into the output (whole 32-row groups, one part), at the decode widths.
+    for (int ty = 0; ty < 4; ++ty) {
+        const int64_t cols = widths[ty][widths[ty].size() - 1], short_cols = widths[ty][0];
+        for (int64_t rows : {32, 96}) {
+            cases.push_back({ty, short_cols, {rows}, 1, true, 0, false, true});
+            cases.push_back({ty, cols, {rows}, 1, true, 0, false, true});
+        }
+        cases.push_back({ty, cols, {33, 64}, 1, false, 3, true, false});
+        cases.push_back({ty, short_cols, {130}, 1, true, 0, true, false});
+    }
+
     std::vector<Result> results(cases.size());
     run_on_every_core(cases.size(), [&](size_t i) { results[i] = run_case(cases[i], 2000 + i); });
 
@@ -245,8 +293,8 @@ int main(int argc, char** argv) {
         const Case& c = cases[i];
         const Result& r = results[i];
         char name[64];
-        std::snprintf(name, sizeof name, "%s cols %5lld%s", kTypes[c.type].name, (long long)c.cols,
-                      c.rows.size() > 1 ? " multi-part" : "");
+        std::snprintf(name, sizeof name, "%s cols %5lld%s%s%s", kTypes[c.type].name, (long long)c.cols,
+                      c.rows.size() > 1 ? " multi-part" : "", c.scale ? " scale" : "", c.fold ? " fold" : "");
         Agg& a = agg[name];
         ++a.n;
         a.staged += c.staged();

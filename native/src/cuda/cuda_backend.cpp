@@ -4,6 +4,7 @@
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -46,6 +47,8 @@ public:
           window_host_(device, pinned_in_use_, MemoryKind::kPinned),
           window_device_(device, in_use_),
           xq_(device, in_use_),
+          fold_q8_1_(device, in_use_),
+          norm_sums_(device, in_use_),
           x_f16_(device, in_use_),
           w_f16_(device, in_use_),
           attention_workspace_(device, in_use_),
@@ -94,6 +97,7 @@ public:
 
     void begin_window(const int32_t* tokens, int32_t n, int32_t pos0) override {
         SL_CUDA(cudaSetDevice(device_));
+        flush_held();
         const size_t bytes = 2 * static_cast<size_t>(n) * sizeof(int32_t);
         // The pinned staging may still feed the previous window's copy.
         SL_CUDA(cudaEventSynchronize(window_copied_));
@@ -110,25 +114,40 @@ public:
     }
 
     void embed(const WeightRef& table, int64_t row0, Activations out) override {
+        flush_held();
+        wrote(out);
         forget_quantized();
         get_rows(table.type, table.data, table.cols, tokens_ + row0, out.n_tok, out.data, out.width, stream_);
     }
 
     // Batches the decode matmuls take also come out as Q8_1, so Q, K and V (gate and up) need no
-    // quantize launch.
+    // quantize launch. The norm of a held residual matvec's output goes into that launch.
     void rms_norm(Activations x, const WeightRef& weight, float eps, Activations out) override {
+        if (held_.w.data && held_.y.data == x.data && x.n_tok == 1 && out.n_tok == 1 && out.width == x.width)
+            return fold_norm(static_cast<const float*>(weight.data), eps, out);
+        flush_held();
+        settle(x);
+        wrote(out);
         cuda::rms_norm(x.data, static_cast<const float*>(weight.data), x.n_tok, x.width, eps, out.data,
                        quantize_beside(out), stream_);
     }
 
     void matmul(const WeightRef& w, Activations x, Activations y, bool accumulate) override {
+        flush_held();
         check_bound(w);
         if (x.n_tok <= kMaxMatvecTokens) {
+            if (can_hold(w, x, y, accumulate)) {
+                held_ = {w, x, y};
+                return;
+            }
+            const MatvecNorm norm{input_scale(x)};
             const MatvecPart part{w.data, w.rows, y.data, y.width};
-            matvec_small_batch(w, x, {&part, 1}, accumulate);
+            matvec_small_batch(w, x, {&part, 1}, accumulate, nullptr, norm);
         } else {
+            settle(x);
             gemm_large_batch(w, x, y, accumulate);
         }
+        wrote(y);
         if (y.data == quantized_.src) forget_quantized();
     }
 
@@ -137,7 +156,13 @@ public:
     // stream forked after the input is ready and joined before the next op: a parallel branch of
     // the captured step, so the small V launch (run 7: 4.9 us alone) runs beside Q/K, not after.
     void matmuls(Activations x, std::initializer_list<Product> products) override {
-        if (x.n_tok > kMaxMatvecTokens) return gemm_products(x, products);
+        flush_held();
+        for (const Product& p : products) wrote(p.y);
+        if (x.n_tok > kMaxMatvecTokens) {
+            settle(x);
+            return gemm_products(x, products);
+        }
+        const MatvecNorm norm{input_scale(x)};
         struct Group {
             const WeightRef* w;
             MatvecPart parts[kMaxMatvecParts];
@@ -167,7 +192,7 @@ public:
         }
         for (size_t i = 0; i < n_groups; ++i)
             matvec_small_batch(*groups[i].w, x, {groups[i].parts, groups[i].n}, false,
-                               fork && i > 0 ? side_stream_ : stream_);
+                               fork && i > 0 ? side_stream_ : stream_, norm);
         if (fork) {
             SL_CUDA(cudaEventRecord(join_, side_stream_));
             SL_CUDA(cudaStreamWaitEvent(stream_, join_, 0));
@@ -177,6 +202,9 @@ public:
 
     void attention(const AttentionShape& shape, const RopeParams& rope, Activations q, Activations k, Activations v,
                    const KvLayer& kv, int64_t row0, Activations out) override {
+        flush_held();
+        for (Activations a : {q, k, v}) settle(a);
+        wrote(out);
         forget_quantized();
         if (kv.type != SL_TYPE_F16) raise(SL_ERR_INTERNAL, "the CUDA backend attends over F16 KV caches, not type %d", kv.type);
         auto* k_cache = static_cast<uint16_t*>(kv.k);
@@ -202,15 +230,25 @@ public:
     }
 
     void swiglu(Activations gate, Activations up, Activations out) override {
+        flush_held();
+        settle(gate);
+        settle(up);
+        wrote(out);
         cuda::swiglu(gate.data, up.data, gate.n_tok * gate.width, out.data, quantize_beside(out), stream_);
     }
 
     void add(Activations dst, Activations src) override {
+        flush_held();
+        settle(dst);
+        settle(src);
+        wrote(dst);
         forget_quantized();
         cuda::add(dst.data, src.data, dst.n_tok * dst.width, stream_);
     }
 
     void top_k(Activations x, int k, int32_t* ids, float* values) override {
+        flush_held();
+        settle(x);
         void* workspace = top_k_workspace_.get(top_k_workspace_bytes(x.width, k));
         const size_t bytes = static_cast<size_t>(k) * (sizeof(int32_t) + sizeof(float));
         auto* device = static_cast<uint8_t*>(top_k_device_.get(bytes));
@@ -225,22 +263,38 @@ public:
     }
 
     void read(Activations x, float* host) override {
+        flush_held();
+        settle(x);
         SL_CUDA(cudaMemcpyAsync(host, x.data, static_cast<size_t>(x.n_tok * x.width) * sizeof(float),
                                 cudaMemcpyDeviceToHost, stream_));
         synchronize();
     }
 
     void write(Activations x, const float* host) override {
+        flush_held();
+        wrote(x);
+        if (x.data == quantized_.src) forget_quantized();
         SL_CUDA(cudaMemcpyAsync(x.data, host, static_cast<size_t>(x.n_tok * x.width) * sizeof(float),
                                 cudaMemcpyHostToDevice, stream_));
         synchronize();
     }
 
+    // A held matvec is issued before the recording starts and at its end, so that it lands inside.
     std::unique_ptr<RecordedWork> record(std::function<void()> work) override {
-        return std::make_unique<GraphWork>(std::move(work), stream_, [this] { forget_window_caches(); });
+        auto recorded = [this, work = std::move(work)] {
+            work();
+            flush_held();
+        };
+        return std::make_unique<GraphWork>(std::move(recorded), stream_, [this] {
+            flush_held();
+            forget_window_caches();
+        });
     }
 
-    void synchronize() override { SL_CUDA(cudaStreamSynchronize(stream_)); }
+    void synchronize() override {
+        flush_held();
+        SL_CUDA(cudaStreamSynchronize(stream_));
+    }
 
     std::unique_ptr<Fence> make_fence() override {
         SL_CUDA(cudaSetDevice(device_));
@@ -251,22 +305,31 @@ public:
     // the host waited ~0.8 ms a layer for the CPU's rows to land).
     void copy_in(void* dst, const void* pinned, size_t bytes, Queue queue) override {
         SL_CUDA(cudaSetDevice(device_));
+        flush_held();
+        if (dst == folded_.out) folded_ = {};
         if (queue == Queue::kCompute) copy_from_pinned(dst, pinned, bytes, stream_);
         else SL_CUDA(cudaMemcpyAsync(dst, pinned, bytes, cudaMemcpyHostToDevice, stream_of(queue)));
     }
     void copy_out(void* pinned, const void* src, size_t bytes) override {
         SL_CUDA(cudaSetDevice(device_));
+        flush_held();
+        if (src == folded_.out) complete_folded_norm();
         SL_CUDA(cudaMemcpyAsync(pinned, src, bytes, cudaMemcpyDeviceToHost, stream_));
     }
     void signal(Fence& fence, Queue queue) override {
         SL_CUDA(cudaSetDevice(device_));
+        flush_held();
         SL_CUDA(cudaEventRecord(event_of(fence), stream_of(queue)));
     }
     void wait(Fence& fence, Queue queue) override {
         SL_CUDA(cudaSetDevice(device_));
+        flush_held();
         SL_CUDA(cudaStreamWaitEvent(stream_of(queue), event_of(fence), 0));
     }
-    void wait_host(Fence& fence) override { SL_CUDA(cudaEventSynchronize(event_of(fence))); }
+    void wait_host(Fence& fence) override {
+        flush_held();
+        SL_CUDA(cudaEventSynchronize(event_of(fence)));
+    }
 
 private:
     // Where rope_angles last wrote and for what (all null: nothing valid).
@@ -285,7 +348,86 @@ private:
         const float* src = nullptr;
         int64_t n_tok = 0;
         int64_t cols = 0;
+        const void* q8_1 = nullptr;  // xq_, or fold_q8_1_ after a folded norm
     };
+
+    // RMSNorm folded into the residual matvec before it (ops.h: RmsFold), one kernel boundary less
+    // a norm: a one-token matmul that accumulates into the residual is held back until the next op;
+    // when that is the norm of its output, both go as one launch. Off with SLUICE_CUDA_FOLD=0.
+    struct HeldResidual {
+        WeightRef w;
+        Activations x{}, y{};
+    };
+    // A norm output that holds y * weight without its factor 1/rms (sums: the fold's group sums):
+    // matvecs reading it apply the factor (RmsScale); any other reader first gets the norm completed.
+    struct FoldedNorm {
+        float* out = nullptr;
+        int64_t width = 0;
+        float eps = 0.0f;
+        const float* sums = nullptr;
+    };
+
+    static bool fold_enabled() {
+        static const bool enabled = [] {
+            const char* env = std::getenv("SLUICE_CUDA_FOLD");
+            return !env || std::strcmp(env, "0") != 0;
+        }();
+        return enabled;
+    }
+
+    bool can_hold(const WeightRef& w, Activations x, Activations y, bool accumulate) const {
+        return fold_enabled() && accumulate && x.n_tok == 1 && w.rows == y.width && y.width % kRmsFoldRows == 0 &&
+               matvec_folds_norm(w.type, w.cols) && x.data != folded_.out;  // no factor to apply to its own input
+    }
+
+    void flush_held() {
+        if (!held_.w.data) return;
+        const HeldResidual h = held_;
+        held_ = {};
+        const MatvecPart part{h.w.data, h.w.rows, h.y.data, h.y.width};
+        matvec_small_batch(h.w, h.x, {&part, 1}, /*accumulate=*/true);
+        wrote(h.y);
+        if (h.y.data == quantized_.src) forget_quantized();
+    }
+
+    // The held matvec with the norm of its output folded in.
+    void fold_norm(const float* weight, float eps, Activations out) {
+        const HeldResidual h = held_;
+        held_ = {};
+        const int64_t width = out.width;
+        const void* xq = matvec_reads_q8_1(h.w.type) ? quantized(h.x, h.w.cols) : nullptr;
+        auto* q8_1 = fold_q8_1_.get(static_cast<size_t>(q8_1_row_bytes(width)));
+        auto* sums = static_cast<float*>(norm_sums_.get(static_cast<size_t>(width / kRmsFoldRows) * sizeof(float)));
+        wrote(out);
+        const MatvecPart part{h.w.data, h.w.rows, h.y.data, h.y.width};
+        matvec(h.w.type, {&part, 1}, h.w.cols, h.x.data, h.x.width, xq, 1, /*accumulate=*/true, stream_,
+               {{}, {weight, out.data, q8_1, sums}});
+        folded_ = {out.data, width, eps, sums};
+        quantized_ = {out.data, 1, width, q8_1};
+    }
+
+    // The norm factor a matvec reading x applies: that of x's folded norm, or none (x settled).
+    RmsScale input_scale(Activations x) {
+        if (folded_.out && x.data == folded_.out && x.n_tok == 1)
+            return {folded_.sums, static_cast<int32_t>(folded_.width / kRmsFoldRows), folded_.eps};
+        settle(x);
+        return {};
+    }
+
+    // Before an op other than a matvec reads x: a folded norm there completed.
+    void settle(Activations x) {
+        if (folded_.out && x.data == folded_.out) complete_folded_norm();
+    }
+    void complete_folded_norm() {
+        const bool has_q8_1 = quantized_.src == folded_.out;
+        rms_apply_scale(folded_.out, folded_.width, folded_.sums, folded_.eps,
+                        has_q8_1 ? const_cast<void*>(quantized_.q8_1) : nullptr, stream_);
+        folded_ = {};
+    }
+    // After an op writes dst: a folded norm there is gone.
+    void wrote(Activations dst) {
+        if (folded_.out && dst.data == folded_.out) folded_ = {};
+    }
 
     void forget_quantized() { quantized_ = {}; }
 
@@ -314,17 +456,18 @@ private:
     void* quantize_beside(Activations out) {
         forget_quantized();
         if (out.n_tok > kMaxMatvecTokens || out.width % kQ8_1BlockElems != 0) return nullptr;
-        quantized_ = {out.data, out.n_tok, out.width};
-        return xq_.get(static_cast<size_t>(q8_1_row_bytes(out.width) * out.n_tok));
+        void* xq = xq_.get(static_cast<size_t>(q8_1_row_bytes(out.width) * out.n_tok));
+        quantized_ = {out.data, out.n_tok, out.width, xq};
+        return xq;
     }
 
     const void* quantized(Activations x, int64_t cols) {
-        void* xq = xq_.get(static_cast<size_t>(q8_1_row_bytes(cols) * x.n_tok));
         if (quantized_.src != x.data || quantized_.n_tok != x.n_tok || quantized_.cols != cols) {
+            void* xq = xq_.get(static_cast<size_t>(q8_1_row_bytes(cols) * x.n_tok));
             quantize_q8_1(x.data, x.width, x.n_tok, cols, xq, stream_);
-            quantized_ = {x.data, x.n_tok, cols};
+            quantized_ = {x.data, x.n_tok, cols, xq};
         }
-        return xq;
+        return quantized_.q8_1;
     }
 
     static void check_bound(const WeightRef& w) {
@@ -334,10 +477,10 @@ private:
     // parts: matrices of w's type and width. On `stream` (the main one unless said), which must
     // follow the quantization when that has already been made on the main one.
     void matvec_small_batch(const WeightRef& w, Activations x, std::span<const MatvecPart> parts, bool accumulate,
-                            cudaStream_t stream = nullptr) {
+                            cudaStream_t stream = nullptr, const MatvecNorm& norm = {}) {
         const void* xq = matvec_reads_q8_1(w.type) ? quantized(x, w.cols) : nullptr;
         matvec(w.type, parts, w.cols, x.data, x.width, xq, static_cast<int>(x.n_tok), accumulate,
-               stream ? stream : stream_);
+               stream ? stream : stream_, norm);
     }
 
     // Each weight is read once per batch: F32 in fp32, F16 as stored, the others dequantized to fp16
@@ -415,12 +558,14 @@ private:
     cudaEvent_t window_copied_ = nullptr;
     cudaEvent_t fork_ = nullptr, join_ = nullptr;
     std::vector<std::unique_ptr<DeviceMemory>> weights_;
-    GrowingScratch window_host_, window_device_, xq_, x_f16_, w_f16_, attention_workspace_, rope_angles_,
+    GrowingScratch window_host_, window_device_, xq_, fold_q8_1_, norm_sums_, x_f16_, w_f16_, attention_workspace_, rope_angles_,
         top_k_workspace_, top_k_device_, top_k_host_;
     const int32_t* tokens_ = nullptr;
     const int32_t* positions_ = nullptr;
     int32_t window_pos0_ = 0;
     Quantized quantized_;
+    HeldResidual held_;
+    FoldedNorm folded_;
     RopeAngles rope_angles_for_;
 };
 

@@ -94,6 +94,7 @@ __global__ void __launch_bounds__(kThreads) matvec_q8_1_kernel(MatvecParts parts
     issue_weights(0);  // the weights are no kernel's output: on their way before the wait
     pdl_wait();
     pdl_launch_dependents();
+    load_norm_inputs<false>(parts, r, lane);
     issue_activations(0);
     for (int chunk = 0; chunk < n_chunks; ++chunk) {
         copy_async_wait_all();
@@ -115,7 +116,7 @@ __global__ void __launch_bounds__(kThreads) matvec_q8_1_kernel(MatvecParts parts
         }
     }
 
-    store_row(r, lane, acc, accumulate);
+    store_row<false>(parts, r, lane, acc, accumulate);
 }
 
 template <sl_type T, int NTOK>
@@ -144,13 +145,32 @@ bool matvec_reads_q8_1(sl_type type) {
     return type != SL_TYPE_F32 && type != SL_TYPE_F16 && type != SL_TYPE_BF16;
 }
 
+// The kernels with a one-row-a-warp form in blocks of kFoldWarps (the staged kernel above has not).
+bool matvec_folds_norm(sl_type type, int64_t cols) {
+    switch (type) {
+        case SL_TYPE_F32:
+        case SL_TYPE_F16:
+        case SL_TYPE_BF16: return true;
+        case SL_TYPE_Q4_K: return cols % 256 == 0;
+        case SL_TYPE_Q4_0:
+        case SL_TYPE_Q8_0: return cols % kMatvecLegacyGroupCols == 0;
+        case SL_TYPE_Q6_K: return cols % kMatvecQ6KGroupCols == 0;
+        default: return false;
+    }
+}
+
 void matvec(sl_type type, std::span<const MatvecPart> parts, int64_t cols, const float* x, int64_t ldx,
-            const void* xq, int n_tok, bool accumulate, cudaStream_t stream) {
+            const void* xq, int n_tok, bool accumulate, cudaStream_t stream, const MatvecNorm& norm) {
     if (n_tok < 1 || n_tok > kMaxMatvecTokens) raise(SL_ERR_INVALID_ARGUMENT, "matvec: n_tok %d out of 1..%d", n_tok, kMaxMatvecTokens);
+    if ((norm.scale.sum_sq || norm.fold.weight) && n_tok != 1)
+        raise(SL_ERR_INVALID_ARGUMENT, "matvec: a norm beside the product needs one token, not %d", n_tok);
+    if (norm.fold.weight && !matvec_folds_norm(type, cols))
+        raise(SL_ERR_INVALID_ARGUMENT, "matvec: %s weights %lld wide cannot fold a norm", type_traits(type)->name,
+              static_cast<long long>(cols));
     int64_t rows = 0;
     for (const MatvecPart& p : parts) rows += p.rows;
     if (rows <= 0) return;
-    if (!matvec_reads_q8_1(type)) return matvec_float(type, parts, cols, x, ldx, n_tok, accumulate, stream);
+    if (!matvec_reads_q8_1(type)) return matvec_float(type, parts, cols, x, ldx, n_tok, accumulate, stream, norm);
     const TypeTraits* traits = type_traits(type);
     if (!traits || !traits->is_weight_type) {
         raise(SL_ERR_UNSUPPORTED, "matvec: tensor type %s is not supported", traits ? traits->name : "(unknown)");
@@ -163,24 +183,25 @@ void matvec(sl_type type, std::span<const MatvecPart> parts, int64_t cols, const
     }
     if (reinterpret_cast<uintptr_t>(xq) % 4) raise(SL_ERR_INVALID_ARGUMENT, "matvec: Q8_1 activations must be 4-byte aligned");
     const auto run = [&](auto type_tag) {
-        dispatch_tokens<decltype(type_tag)::value>(n_tok, matvec_parts(parts, kWarps), cols, xq, accumulate, stream);
+        dispatch_tokens<decltype(type_tag)::value>(n_tok, matvec_parts(parts, kWarps, norm), cols, xq, accumulate,
+                                                   stream);
     };
     switch (type) {
         case SL_TYPE_Q4_0:
-            if (cols % kMatvecLegacyGroupCols == 0) return matvec_q4_0(parts, cols, xq, n_tok, accumulate, stream);
+            if (cols % kMatvecLegacyGroupCols == 0) return matvec_q4_0(parts, cols, xq, n_tok, accumulate, stream, norm);
             return run(std::integral_constant<sl_type, SL_TYPE_Q4_0>{});
         case SL_TYPE_Q4_1: return run(std::integral_constant<sl_type, SL_TYPE_Q4_1>{});
         case SL_TYPE_Q5_0: return run(std::integral_constant<sl_type, SL_TYPE_Q5_0>{});
         case SL_TYPE_Q5_1: return run(std::integral_constant<sl_type, SL_TYPE_Q5_1>{});
         case SL_TYPE_Q8_0:
-            if (cols % kMatvecLegacyGroupCols == 0) return matvec_q8_0(parts, cols, xq, n_tok, accumulate, stream);
+            if (cols % kMatvecLegacyGroupCols == 0) return matvec_q8_0(parts, cols, xq, n_tok, accumulate, stream, norm);
             return run(std::integral_constant<sl_type, SL_TYPE_Q8_0>{});
         case SL_TYPE_Q2_K: return run(std::integral_constant<sl_type, SL_TYPE_Q2_K>{});
         case SL_TYPE_Q3_K: return run(std::integral_constant<sl_type, SL_TYPE_Q3_K>{});
-        case SL_TYPE_Q4_K: return matvec_q4_k(parts, cols, xq, n_tok, accumulate, stream);
+        case SL_TYPE_Q4_K: return matvec_q4_k(parts, cols, xq, n_tok, accumulate, stream, norm);
         case SL_TYPE_Q5_K: return run(std::integral_constant<sl_type, SL_TYPE_Q5_K>{});
         case SL_TYPE_Q6_K:
-            if (cols % kMatvecQ6KGroupCols == 0) return matvec_q6_k(parts, cols, xq, n_tok, accumulate, stream);
+            if (cols % kMatvecQ6KGroupCols == 0) return matvec_q6_k(parts, cols, xq, n_tok, accumulate, stream, norm);
             return run(std::integral_constant<sl_type, SL_TYPE_Q6_K>{});
         default: raise(SL_ERR_UNSUPPORTED, "matvec: tensor type %s is not supported", traits->name);
     }

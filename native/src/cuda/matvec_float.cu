@@ -61,14 +61,14 @@ struct FloatWeight<SL_TYPE_BF16> {
     __device__ static float at(const Elem* w, int64_t i) { return __uint_as_float(uint32_t(w[i]) << 16); }
 };
 
-template <sl_type T, int NTOK, bool kVector>
-__global__ void __launch_bounds__(32 * kWarps) matvec_float_kernel(MatvecParts parts, int64_t cols,
-                                                                   const float* __restrict__ x, int64_t ldx,
-                                                                   bool accumulate) {
+template <sl_type T, int NTOK, bool kVector, int WARPS>
+__global__ void __launch_bounds__(32 * WARPS) matvec_float_kernel(MatvecParts parts, int64_t cols,
+                                                                  const float* __restrict__ x, int64_t ldx,
+                                                                  bool accumulate) {
     using F = FloatWeight<T>;
     const int lane = threadIdx.x % 32;
-    const MatvecRow r = matvec_row(parts, kWarps, threadIdx.x / 32);
-    if (!r.valid) return;
+    const MatvecRow r = matvec_row(parts, WARPS, threadIdx.x / 32);
+    if (!r.valid) return;  // never with a folded norm, whose blocks are whole groups of rows
     const auto* w_row = reinterpret_cast<const typename F::Elem*>(r.w) + r.row * cols;
 
     float acc[NTOK];
@@ -90,6 +90,7 @@ __global__ void __launch_bounds__(32 * kWarps) matvec_float_kernel(MatvecParts p
         load(0);  // the weights are no kernel's output: on their way before the wait
         pdl_wait();
         pdl_launch_dependents();
+        load_norm_inputs<WARPS == kFoldWarps>(parts, r, lane);
         for (int64_t v0 = 0; v0 < n_vecs; v0 += 32 * kUnroll) {
 #pragma unroll
             for (int u = 0; u < kUnroll; ++u) {
@@ -112,6 +113,7 @@ __global__ void __launch_bounds__(32 * kWarps) matvec_float_kernel(MatvecParts p
     } else {
         pdl_wait();
         pdl_launch_dependents();
+        load_norm_inputs<WARPS == kFoldWarps>(parts, r, lane);
         for (int64_t i = lane; i < cols; i += 32) {
             const float f = F::at(w_row, i);
 #pragma unroll
@@ -119,7 +121,7 @@ __global__ void __launch_bounds__(32 * kWarps) matvec_float_kernel(MatvecParts p
         }
     }
 
-    store_row(r, lane, acc, accumulate);
+    store_row<WARPS == kFoldWarps>(parts, r, lane, acc, accumulate);
 }
 
 template <sl_type T, int NTOK = 1>
@@ -128,19 +130,26 @@ void launch(int n_tok, bool vector, const MatvecParts& parts, int64_t cols, cons
     if constexpr (NTOK < kMaxMatvecTokens) {
         if (n_tok > NTOK) return launch<T, NTOK + 1>(n_tok, vector, parts, cols, x, ldx, accumulate, stream);
     }
-    const auto kernel = vector ? matvec_float_kernel<T, NTOK, true> : matvec_float_kernel<T, NTOK, false>;
-    launch_overlapped("matvec_float", kernel, parts.blocks, 32 * kWarps, 0, stream, parts, cols, x, ldx, accumulate);
+    auto kernel = vector ? matvec_float_kernel<T, NTOK, true, kWarps> : matvec_float_kernel<T, NTOK, false, kWarps>;
+    int warps = kWarps;
+    if constexpr (NTOK == 1) {
+        if (parts.fold.weight) {
+            kernel = vector ? matvec_float_kernel<T, 1, true, kFoldWarps> : matvec_float_kernel<T, 1, false, kFoldWarps>;
+            warps = kFoldWarps;
+        }
+    }
+    launch_overlapped("matvec_float", kernel, parts.blocks, 32 * warps, 0, stream, parts, cols, x, ldx, accumulate);
 }
 
 }  // namespace
 
 void matvec_float(sl_type type, std::span<const MatvecPart> parts, int64_t cols, const float* x, int64_t ldx,
-                  int n_tok, bool accumulate, cudaStream_t stream) {
+                  int n_tok, bool accumulate, cudaStream_t stream, const MatvecNorm& norm) {
     const int per_vec = type == SL_TYPE_F32 ? 4 : 8;
     // 16-byte vectors need every row and every activation row to start 16-byte aligned.
     bool vector = cols % per_vec == 0 && reinterpret_cast<uintptr_t>(x) % 16 == 0 && ldx % 4 == 0;
     for (const MatvecPart& p : parts) vector = vector && reinterpret_cast<uintptr_t>(p.w) % 16 == 0;
-    const MatvecParts list = matvec_parts(parts, kWarps);
+    const MatvecParts list = matvec_parts(parts, norm.fold.weight ? kFoldWarps : kWarps, norm);
     switch (type) {
         case SL_TYPE_F32: return launch<SL_TYPE_F32>(n_tok, vector, list, cols, x, ldx, accumulate, stream);
         case SL_TYPE_F16: return launch<SL_TYPE_F16>(n_tok, vector, list, cols, x, ldx, accumulate, stream);

@@ -13,6 +13,6 @@ namespace sl::cuda {
 
 // matvec's contract for float weights: x holds n_tok float rows ldx apart; any cols.
 void matvec_float(sl_type type, std::span<const MatvecPart> parts, int64_t cols, const float* x, int64_t ldx,
-                  int n_tok, bool accumulate, cudaStream_t stream);
+                  int n_tok, bool accumulate, cudaStream_t stream, const MatvecNorm& norm = {});
 
 }  // namespace sl::cuda

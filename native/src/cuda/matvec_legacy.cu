@@ -125,14 +125,14 @@ __device__ __forceinline__ void dot_unit(const Granules& held, int j, int base_l
 }
 
 // At one token, five blocks an SM (48 registers at most). More tokens: ptxas's choice (0).
-template <class T, int NTOK, bool STAGED>
-__global__ void __launch_bounds__(32 * kWarps, NTOK == 1 ? 5 : 0)
+template <class T, int NTOK, bool STAGED, int WARPS>
+__global__ void __launch_bounds__(32 * WARPS, NTOK == 1 && WARPS == kWarps ? 5 : 0)
     matvec_legacy_kernel(MatvecParts parts, int64_t cols, const uint8_t* __restrict__ xq, bool accumulate) {
     constexpr int W = T::kLanes, kGroups = 32 / W;  // lanes a group, groups a chunk
     constexpr int kGroupGranules = kGroupBlocks * T::kBlockBytes / 16;
     static_assert(kGroupBlocks * T::kBlockBytes % 16 == 0 && kGroupGranules == kSteps * W + 1);
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-    const MatvecRow r = matvec_row(parts, kWarps, warp);
+    const MatvecRow r = matvec_row(parts, WARPS, warp);
     const int64_t n_groups = cols / kMatvecLegacyGroupCols;
     const int64_t n_chunks = (n_groups + kGroups - 1) / kGroups;
     const auto* w_row = reinterpret_cast<const uint4*>(r.w) + r.row * n_groups * kGroupGranules;
@@ -153,7 +153,8 @@ __global__ void __launch_bounds__(32 * kWarps, NTOK == 1 ? 5 : 0)
     pdl_wait();
     pdl_launch_dependents();
 
-    const auto x = q8_1_activations<NTOK, STAGED, 32 * kWarps>(xq, cols);
+    const auto x = q8_1_activations<NTOK, STAGED, 32 * WARPS>(xq, cols);
+    load_norm_inputs<WARPS == kFoldWarps>(parts, r, lane);
     if (!r.valid) return;
 
     float acc[NTOK];
@@ -169,28 +170,29 @@ __global__ void __launch_bounds__(32 * kWarps, NTOK == 1 ? 5 : 0)
         }
     }
 
-    store_row(r, lane, acc, accumulate);
+    store_row<WARPS == kFoldWarps>(parts, r, lane, acc, accumulate);
 }
 
 template <class T>
 void launch_legacy(const char* name, std::span<const MatvecPart> parts, int64_t cols, const void* xq, int n_tok,
-                   bool accumulate, cudaStream_t stream) {
-    const auto forms = [](auto ntok) -> RegisterMatvecForms {
-        return {matvec_legacy_kernel<T, decltype(ntok)::value, true>, matvec_legacy_kernel<T, decltype(ntok)::value, false>};
+                   bool accumulate, cudaStream_t stream, const MatvecNorm& norm) {
+    const auto forms = [](auto ntok, auto warps) -> RegisterMatvecForms {
+        constexpr int N = decltype(ntok)::value, W = decltype(warps)::value ? decltype(warps)::value : kWarps;
+        return {matvec_legacy_kernel<T, N, true, W>, matvec_legacy_kernel<T, N, false, W>};
     };
-    launch_register_matvec(name, forms, kWarps, parts, cols, xq, n_tok, accumulate, stream);
+    launch_register_matvec(name, forms, kWarps, parts, cols, xq, n_tok, accumulate, norm, stream);
 }
 
 }  // namespace
 
 void matvec_q4_0(std::span<const MatvecPart> parts, int64_t cols, const void* xq, int n_tok, bool accumulate,
-                 cudaStream_t stream) {
-    launch_legacy<Q4_0>("matvec_q4_0", parts, cols, xq, n_tok, accumulate, stream);
+                 cudaStream_t stream, const MatvecNorm& norm) {
+    launch_legacy<Q4_0>("matvec_q4_0", parts, cols, xq, n_tok, accumulate, stream, norm);
 }
 
 void matvec_q8_0(std::span<const MatvecPart> parts, int64_t cols, const void* xq, int n_tok, bool accumulate,
-                 cudaStream_t stream) {
-    launch_legacy<Q8_0>("matvec_q8_0", parts, cols, xq, n_tok, accumulate, stream);
+                 cudaStream_t stream, const MatvecNorm& norm) {
+    launch_legacy<Q8_0>("matvec_q8_0", parts, cols, xq, n_tok, accumulate, stream, norm);
 }
 
 }  // namespace sl::cuda

@@ -18,8 +18,8 @@ inline constexpr int64_t kMatvecLegacyGroupCols = 256;
 // matvec's contract for Q4_0 / Q8_0 weights (16-byte aligned, cols a multiple of
 // kMatvecLegacyGroupCols): xq holds n_tok Q8_1 rows.
 void matvec_q4_0(std::span<const MatvecPart> parts, int64_t cols, const void* xq, int n_tok, bool accumulate,
-                 cudaStream_t stream);
+                 cudaStream_t stream, const MatvecNorm& norm = {});
 void matvec_q8_0(std::span<const MatvecPart> parts, int64_t cols, const void* xq, int n_tok, bool accumulate,
-                 cudaStream_t stream);
+                 cudaStream_t stream, const MatvecNorm& norm = {});
 
 }  // namespace sl::cuda

@@ -8,6 +8,7 @@
 #include "core/status.h"
 #include "cuda/device_bits.cuh"
 #include "cuda/ops.h"
+#include "cuda/q8_1.cuh"
 
 namespace sl::cuda {
 
@@ -19,9 +20,14 @@ struct MatvecParts {
     unsigned first_block[kMaxMatvecParts];  // where each part's blocks begin in the grid
     int n;
     unsigned blocks;  // the grid
+    RmsScale scale;   // ops.h: the input's norm factor, when sum_sq is set
+    RmsFold fold;     // the norm folded into the output, when weight is set (one group a block)
 };
 
-inline MatvecParts matvec_parts(std::span<const MatvecPart> parts, int rows_per_block) {
+// A kernel launched with a fold has kFoldWarps warps a block, one row each: one Q8_1 group of rows.
+inline constexpr int kFoldWarps = kRmsFoldRows;
+
+inline MatvecParts matvec_parts(std::span<const MatvecPart> parts, int rows_per_block, const MatvecNorm& norm = {}) {
     if (parts.empty() || parts.size() > size_t(kMaxMatvecParts))
         raise(SL_ERR_INVALID_ARGUMENT, "matvec: %zu weight matrices in one launch, not 1..%d", parts.size(), kMaxMatvecParts);
     MatvecParts m{};
@@ -34,6 +40,11 @@ inline MatvecParts matvec_parts(std::span<const MatvecPart> parts, int rows_per_
         m.blocks += unsigned((parts[i].rows + rows_per_block - 1) / rows_per_block);
     }
     m.n = int(parts.size());
+    m.scale = norm.scale;
+    m.fold = norm.fold;
+    if (m.fold.weight && (m.n != 1 || rows_per_block != kFoldWarps || m.rows[0] % kRmsFoldRows != 0))
+        raise(SL_ERR_INTERNAL, "matvec: a folded norm needs one matrix of whole %d-row groups in blocks of as many rows",
+              kRmsFoldRows);
     return m;
 }
 
@@ -63,16 +74,60 @@ __device__ __forceinline__ MatvecRow matvec_row(const MatvecParts& m, int rows_p
     return {w, y, ldy, rows, row, row < rows};
 }
 
-// Sums each token's lane partials over the warp (every lane of it takes part); lane 0 writes them.
-template <int NTOK>
-__device__ __forceinline__ void store_row(const MatvecRow& r, int lane, const float (&acc)[NTOK], bool accumulate) {
+// What the epilogue needs of the norms beside the matvec, read after pdl_wait (sum_sq is the kernel
+// before's output) by each warp's lane 0 and kept in shared memory until the end, since a register
+// held across the main loop costs the Q4_K kernel a block an SM: [warp] the input's norm factor (1
+// without one), [kFoldWarps + warp] the folded norm's weight at the warp's row (FOLD kernels only).
+__device__ __forceinline__ float* norm_slots() {
+    __shared__ float slots[2 * kFoldWarps];
+    return slots;
+}
+template <bool FOLD>
+__device__ __forceinline__ void load_norm_inputs(const MatvecParts& m, const MatvecRow& r, int lane) {
+    float scale = 1.0f;
+    if (m.scale.sum_sq) {
+        float sum_sq = 0.0f;
+        for (int g = lane; g < m.scale.n_groups; g += 32) sum_sq += m.scale.sum_sq[g];
+        scale = rsqrtf(warp_sum(sum_sq) / float(m.scale.n_groups * kRmsFoldRows) + m.scale.eps);
+    }
+    if (lane != 0) return;
+    const int warp = threadIdx.x / 32;
+    norm_slots()[warp] = scale;
+    if constexpr (FOLD) norm_slots()[kFoldWarps + warp] = m.fold.weight[r.row];
+}
+
+// The folded norm's terms of the block's group of rows (ops.h: RmsFold), from y in each warp's lane 0.
+// Every thread of the block calls it.
+__device__ __forceinline__ void fold_rms_norm(const RmsFold& f, const MatvecRow& r, int lane, float y) {
+    __shared__ float group_y[kRmsFoldRows];
+    const int warp = threadIdx.x / 32;
+    if (lane == 0) group_y[warp] = y;
+    __syncthreads();
+    if (warp != 0) return;
+    const int64_t row = r.row + lane, group = r.row / kRmsFoldRows;  // warp 0 holds the group's first row
+    const float yl = group_y[lane], v = yl * norm_slots()[kFoldWarps + lane];
+    f.out[row] = v;
+    if (f.out_q8_1) warp_store_q8_1(v, lane, static_cast<uint8_t*>(f.out_q8_1) + group * kQ8_1BlockBytes);
+    const float sum_sq = warp_sum(yl * yl);
+    if (lane == 0) f.sum_sq[group] = sum_sq;
+}
+
+// Sums each token's lane partials over the warp (every lane of it takes part); lane 0 writes them,
+// times the input's norm factor (load_norm_inputs). Then, in a kernel that folds a norm, its terms.
+template <bool FOLD, int NTOK>
+__device__ __forceinline__ void store_row(const MatvecParts& m, const MatvecRow& r, int lane, const float (&acc)[NTOK],
+                                          bool accumulate) {
+    float y = 0.0f;
 #pragma unroll
     for (int t = 0; t < NTOK; ++t) {
         const float sum = warp_sum(acc[t]);
         if (!r.valid || lane != 0) continue;
         float* out = r.y + t * r.ldy + r.row;
-        *out = accumulate ? *out + sum : sum;
+        const float scaled = sum * norm_slots()[threadIdx.x / 32];
+        y = accumulate ? *out + scaled : scaled;
+        *out = y;
     }
+    if constexpr (FOLD) fold_rms_norm(m.fold, r, lane, y);
 }
 
 }  // namespace sl::cuda

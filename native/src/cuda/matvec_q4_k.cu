@@ -63,11 +63,11 @@ __device__ __forceinline__ void dot_granule(uint4 head, uint4 q, int j, int half
     }
 }
 
-template <int NTOK, bool STAGED>
-__global__ void __launch_bounds__(32 * kWarps) matvec_q4_k_kernel(MatvecParts parts, int64_t cols,
-                                                                  const uint8_t* __restrict__ xq, bool accumulate) {
+template <int NTOK, bool STAGED, int WARPS>
+__global__ void __launch_bounds__(32 * WARPS) matvec_q4_k_kernel(MatvecParts parts, int64_t cols,
+                                                                 const uint8_t* __restrict__ xq, bool accumulate) {
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-    const MatvecRow r = matvec_row(parts, kWarps, warp);
+    const MatvecRow r = matvec_row(parts, WARPS, warp);
     const int64_t n_blocks = cols / 256;
     const uint8_t* w_row = r.w + r.row * n_blocks * kBlockBytes;
     const int sub = lane / 8;                          // which super-block of a step
@@ -90,7 +90,8 @@ __global__ void __launch_bounds__(32 * kWarps) matvec_q4_k_kernel(MatvecParts pa
     pdl_wait();
     pdl_launch_dependents();
 
-    const auto x = q8_1_activations<NTOK, STAGED, 32 * kWarps>(xq, cols);
+    const auto x = q8_1_activations<NTOK, STAGED, 32 * WARPS>(xq, cols);
+    load_norm_inputs<WARPS == kFoldWarps>(parts, r, lane);
     if (!r.valid) return;
 
     float acc[NTOK];
@@ -107,17 +108,18 @@ __global__ void __launch_bounds__(32 * kWarps) matvec_q4_k_kernel(MatvecParts pa
         load_group(b0);
     }
 
-    store_row(r, lane, acc, accumulate);
+    store_row<WARPS == kFoldWarps>(parts, r, lane, acc, accumulate);
 }
 
 }  // namespace
 
 void matvec_q4_k(std::span<const MatvecPart> parts, int64_t cols, const void* xq, int n_tok, bool accumulate,
-                 cudaStream_t stream) {
-    const auto forms = [](auto ntok) -> RegisterMatvecForms {
-        return {matvec_q4_k_kernel<decltype(ntok)::value, true>, matvec_q4_k_kernel<decltype(ntok)::value, false>};
+                 cudaStream_t stream, const MatvecNorm& norm) {
+    const auto forms = [](auto ntok, auto warps) -> RegisterMatvecForms {
+        constexpr int N = decltype(ntok)::value, W = decltype(warps)::value ? decltype(warps)::value : kWarps;
+        return {matvec_q4_k_kernel<N, true, W>, matvec_q4_k_kernel<N, false, W>};
     };
-    launch_register_matvec("matvec_q4_k", forms, kWarps, parts, cols, xq, n_tok, accumulate, stream);
+    launch_register_matvec("matvec_q4_k", forms, kWarps, parts, cols, xq, n_tok, accumulate, norm, stream);
 }
 
 }  // namespace sl::cuda

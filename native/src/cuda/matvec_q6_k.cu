@@ -122,11 +122,11 @@ __device__ __forceinline__ void dot_block(const Granules& held, int g, int base_
 
 // At one token, five blocks an SM (48 registers, none spilled; left to itself ptxas takes 64: four
 // blocks). More tokens: ptxas's choice (0).
-template <int NTOK, bool STAGED>
-__global__ void __launch_bounds__(32 * kWarps, NTOK == 1 ? 5 : 0)
+template <int NTOK, bool STAGED, int WARPS>
+__global__ void __launch_bounds__(32 * WARPS, NTOK == 1 && WARPS == kWarps ? 5 : 0)
     matvec_q6_k_kernel(MatvecParts parts, int64_t cols, const uint8_t* __restrict__ xq, bool accumulate) {
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-    const MatvecRow r = matvec_row(parts, kWarps, warp);
+    const MatvecRow r = matvec_row(parts, WARPS, warp);
     const int64_t n_groups = cols / kMatvecQ6KGroupCols;
     const auto* w_row = reinterpret_cast<const uint4*>(r.w) + r.row * n_groups * kGroupGranules;
     const int sub = lane / 8, g = lane % 8, base_lane = lane & ~7;  // block sub of a step, granule g
@@ -144,7 +144,8 @@ __global__ void __launch_bounds__(32 * kWarps, NTOK == 1 ? 5 : 0)
     pdl_wait();
     pdl_launch_dependents();
 
-    const auto x = q8_1_activations<NTOK, STAGED, 32 * kWarps>(xq, cols);
+    const auto x = q8_1_activations<NTOK, STAGED, 32 * WARPS>(xq, cols);
+    load_norm_inputs<WARPS == kFoldWarps>(parts, r, lane);
     if (!r.valid) return;
 
     float acc[NTOK];
@@ -158,17 +159,18 @@ __global__ void __launch_bounds__(32 * kWarps, NTOK == 1 ? 5 : 0)
         }
     }
 
-    store_row(r, lane, acc, accumulate);
+    store_row<WARPS == kFoldWarps>(parts, r, lane, acc, accumulate);
 }
 
 }  // namespace
 
 void matvec_q6_k(std::span<const MatvecPart> parts, int64_t cols, const void* xq, int n_tok, bool accumulate,
-                 cudaStream_t stream) {
-    const auto forms = [](auto ntok) -> RegisterMatvecForms {
-        return {matvec_q6_k_kernel<decltype(ntok)::value, true>, matvec_q6_k_kernel<decltype(ntok)::value, false>};
+                 cudaStream_t stream, const MatvecNorm& norm) {
+    const auto forms = [](auto ntok, auto warps) -> RegisterMatvecForms {
+        constexpr int N = decltype(ntok)::value, W = decltype(warps)::value ? decltype(warps)::value : kWarps;
+        return {matvec_q6_k_kernel<N, true, W>, matvec_q6_k_kernel<N, false, W>};
     };
-    launch_register_matvec("matvec_q6_k", forms, kWarps, parts, cols, xq, n_tok, accumulate, stream);
+    launch_register_matvec("matvec_q6_k", forms, kWarps, parts, cols, xq, n_tok, accumulate, norm, stream);
 }
 
 }  // namespace sl::cuda

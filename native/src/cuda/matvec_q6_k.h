@@ -17,6 +17,6 @@ inline constexpr int64_t kMatvecQ6KGroupCols = 2048;
 // matvec's contract for Q6_K weights (16-byte aligned, cols a multiple of kMatvecQ6KGroupCols): xq
 // holds n_tok Q8_1 rows.
 void matvec_q6_k(std::span<const MatvecPart> parts, int64_t cols, const void* xq, int n_tok, bool accumulate,
-                 cudaStream_t stream);
+                 cudaStream_t stream, const MatvecNorm& norm = {});
 
 }  // namespace sl::cuda

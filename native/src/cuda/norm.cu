@@ -76,7 +76,32 @@ __global__ void __launch_bounds__(kThreads) rms_norm_kernel(const float* __restr
     }
 }
 
+// One block: the factor from the folded norm's group sums, then the row scaled in place.
+__global__ void __launch_bounds__(kThreads) rms_apply_scale_kernel(float* __restrict__ out, int64_t width,
+                                                                   const float* __restrict__ sum_sq, float eps,
+                                                                   uint8_t* __restrict__ out_q8_1) {
+    pdl_wait();
+    pdl_launch_dependents();
+    float sum = 0.0f;
+    for (int64_t g = threadIdx.x; g < width / kQ8_1BlockElems; g += kThreads) sum += sum_sq[g];
+    const float inv_rms = rsqrtf(block_sum(sum) / static_cast<float>(width) + eps);
+    for (int64_t i0 = 0; i0 < width; i0 += kThreads) {
+        const int64_t i = i0 + threadIdx.x;
+        if (i >= width) break;  // whole warps leave together: width % 32 == 0
+        const float v = out[i] * inv_rms;
+        out[i] = v;
+        if (out_q8_1) warp_store_q8_1(v, threadIdx.x % 32, out_q8_1 + i / kQ8_1BlockElems * kQ8_1BlockBytes);
+    }
+}
+
 }  // namespace
+
+void rms_apply_scale(float* out, int64_t width, const float* sum_sq, float eps, void* out_q8_1, cudaStream_t stream) {
+    if (width % kQ8_1BlockElems != 0)
+        raise(SL_ERR_INVALID_ARGUMENT, "rms_apply_scale: the width %lld is not a multiple of 32", static_cast<long long>(width));
+    launch_overlapped("rms_apply_scale", rms_apply_scale_kernel, 1, kThreads, 0, stream, out, width, sum_sq, eps,
+                      static_cast<uint8_t*>(out_q8_1));
+}
 
 void rms_norm(const float* x, const float* weight, int64_t n_tok, int64_t width, float eps, float* out,
               void* out_q8_1, cudaStream_t stream) {

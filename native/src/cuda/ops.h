@@ -40,17 +40,43 @@ struct MatvecPart {
 };
 // Matrices one launch multiplies by the same activations (Q, K and V; gate and up).
 inline constexpr int kMaxMatvecParts = 3;
+// The RMSNorm between two one-token matvecs, folded into them (one kernel boundary less a norm).
+// The matvec that writes the residual y (accumulate) also writes, with fold.weight set, everything
+// of the norm but its factor 1/rms, which needs every row: fold.out = y * weight, its Q8_1 blocks
+// (fold.out_q8_1, when not null) and fold.sum_sq[g] = sum of y^2 over rows 32g .. 32g + 31. The
+// matvec that reads fold.out then takes scale = {sum_sq, rows / 32, eps} and multiplies its products
+// by rsqrt(sum of sum_sq / rows + eps): the norm exactly, since Q8_1 of c * v is Q8_1 of v with its
+// scale times c. A fold needs n_tok 1, one part whose rows are a multiple of kRmsFoldRows, and a
+// type and width for which matvec_folds_norm holds; any matvec takes a scale at n_tok 1.
+inline constexpr int kRmsFoldRows = 32;
+struct RmsFold {
+    const float* weight = nullptr;
+    float* out = nullptr;
+    void* out_q8_1 = nullptr;
+    float* sum_sq = nullptr;
+};
+struct RmsScale {
+    const float* sum_sq = nullptr;
+    int32_t n_groups = 0;
+    float eps = 0.0f;
+};
+struct MatvecNorm {
+    RmsScale scale;  // of the input
+    RmsFold fold;    // of the output
+};
+bool matvec_folds_norm(sl_type type, int64_t cols);
 // For every part: y[t*ldy + r] = (accumulate ? y[t*ldy + r] : 0) + dot(W row r, x row t) for
 // r < rows, t < n_tok, all parts of one type and `cols` wide, in one launch. For quantized types
 // xq holds n_tok Q8_1 rows made by quantize_q8_1 and x is unused; for F32/F16/BF16 x holds n_tok
 // float rows ldx apart and xq is unused. The launch may overlap the kernel before it (launch.cuh).
 void matvec(sl_type type, std::span<const MatvecPart> parts, int64_t cols, const float* x, int64_t ldx,
-            const void* xq, int n_tok, bool accumulate, cudaStream_t stream);
+            const void* xq, int n_tok, bool accumulate, cudaStream_t stream, const MatvecNorm& norm = {});
 // The same for one matrix.
 inline void matvec(sl_type type, const void* w, int64_t rows, int64_t cols, const float* x, int64_t ldx,
-                   const void* xq, int n_tok, float* y, int64_t ldy, bool accumulate, cudaStream_t stream) {
+                   const void* xq, int n_tok, float* y, int64_t ldy, bool accumulate, cudaStream_t stream,
+                   const MatvecNorm& norm = {}) {
     const MatvecPart part{w, rows, y, ldy};
-    matvec(type, {&part, 1}, cols, x, ldx, xq, n_tok, accumulate, stream);
+    matvec(type, {&part, 1}, cols, x, ldx, xq, n_tok, accumulate, stream, norm);
 }
 
 // ---- Dequantization (dequantize.cu) ------------------------------------------------------------
@@ -137,6 +163,10 @@ void attention_prefill(const AttentionArgs& a, const float* q, int64_t ldq, int6
 // out_q8_1 is not null, also the Q8_1 rows of out, as quantize_q8_1 makes them (width % 32 == 0).
 void rms_norm(const float* x, const float* weight, int64_t n_tok, int64_t width, float eps, float* out,
               void* out_q8_1, cudaStream_t stream);
+// Completes a norm folded into a matvec (RmsFold) for readers other than matvecs: the one row out
+// (width floats, y * weight) times rsqrt(sum of sum_sq / width + eps), and its Q8_1 blocks again
+// when out_q8_1 is not null (width % 32 == 0).
+void rms_apply_scale(float* out, int64_t width, const float* sum_sq, float eps, void* out_q8_1, cudaStream_t stream);
 // Rotates adjacent pairs of the first n_rot dims of every head of q row t and of k row t, at
 // position pos[t] (device ints), in one launch. factors: n_rot / 2 frequency divisors (Llama 3.1)
 // or null.

@@ -90,20 +90,29 @@ struct RegisterMatvecForms {
     RegisterMatvecKernel staged, global;
 };
 
-// Launches a register matvec over `parts` for n_tok tokens: forms(std::integral_constant<int, NTOK>)
-// gives the kernel's two forms for NTOK tokens, of which the one that fits is launched.
+// Launches a register matvec over `parts` for n_tok tokens: forms(std::integral_constant<int, NTOK>,
+// std::integral_constant<int, WARPS>) gives the kernel's two forms for NTOK tokens in blocks of WARPS
+// warps (0: its own `warps`; kFoldWarps with a folded norm, at one token), of which the one that
+// fits is launched.
 template <class Forms>
 void launch_register_matvec(const char* name, Forms forms, int warps, std::span<const MatvecPart> parts,
-                            int64_t cols, const void* xq, int n_tok, bool accumulate, cudaStream_t stream) {
-    const MatvecParts m = matvec_parts(parts, warps);
+                            int64_t cols, const void* xq, int n_tok, bool accumulate, const MatvecNorm& norm,
+                            cudaStream_t stream) {
+    const bool fold = norm.fold.weight != nullptr;
+    const int block_warps = fold ? kFoldWarps : warps;
+    const MatvecParts m = matvec_parts(parts, block_warps, norm);
     const auto* acts = static_cast<const uint8_t*>(xq);
     with_n_tok(n_tok, [&](auto ntok) {
-        const RegisterMatvecForms kernel = forms(ntok);
+        RegisterMatvecForms kernel = forms(ntok, std::integral_constant<int, 0>{});
+        if constexpr (decltype(ntok)::value == 1) {
+            if (fold) kernel = forms(ntok, std::integral_constant<int, kFoldWarps>{});
+        }
         const int64_t bytes = staged_q8_1_bytes(decltype(ntok)::value, cols);
         if (bytes <= kStagedQ8_1Bytes) {
-            launch_overlapped(name, kernel.staged, m.blocks, 32 * warps, size_t(bytes), stream, m, cols, acts, accumulate);
+            launch_overlapped(name, kernel.staged, m.blocks, 32 * block_warps, size_t(bytes), stream, m, cols, acts,
+                              accumulate);
         } else {
-            launch_overlapped(name, kernel.global, m.blocks, 32 * warps, 0, stream, m, cols, acts, accumulate);
+            launch_overlapped(name, kernel.global, m.blocks, 32 * block_warps, 0, stream, m, cols, acts, accumulate);
         }
     });
 }
