@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -253,7 +254,9 @@ void cycles_leak_nothing(sl_backend backend, const std::string& path, const slte
         sl_session* session = nullptr;
         CHECK_EQ(sl_session_create(model, 8, &session), SL_OK);
         int32_t token = 3;
-        CHECK_EQ(sl_session_decode(session, &token, 1, nullptr, 0), SL_OK);
+        const sl_status decoded = sl_session_decode(session, &token, 1, nullptr, 0);
+        CHECK_EQ(decoded, SL_OK);
+        if (decoded != SL_OK) std::printf("  cycle %d: %s\n", i, sl_last_error());
         sl_session_free(session);
         sl_model_free(model);
     };
@@ -274,6 +277,10 @@ int main() {
     // One malloc arena: with one per new thread (every cycle starts thread pools) RSS wanders by
     // megabytes of arena slack, which would hide a leak or fake one.
     mallopt(M_ARENA_MAX, 1);
+    // A resident CUDA step folds each RMSNorm into the matvec before it; a streamed layer, which ends
+    // with a fence, does not, and the two round differently. The bit-identical comparisons of the
+    // streaming machinery run without the fold (test_backend_ops and test_llama_forward check it).
+    setenv("SLUICE_CUDA_FOLD", "0", 1);
     const std::string demo = SLUICE_DEMO_MODEL;
     const std::optional<sltest::golden::LlamaFile> file = sltest::golden::GgufReader(demo).read_llama();
     CHECK(file.has_value());

@@ -305,8 +305,10 @@ public:
     // the host waited ~0.8 ms a layer for the CPU's rows to land).
     void copy_in(void* dst, const void* pinned, size_t bytes, Queue queue) override {
         SL_CUDA(cudaSetDevice(device_));
-        flush_held();
-        if (dst == folded_.out) folded_ = {};
+        if (queue == Queue::kCompute) {
+            flush_held();
+            if (dst == folded_.out) folded_ = {};
+        }
         if (queue == Queue::kCompute) copy_from_pinned(dst, pinned, bytes, stream_);
         else SL_CUDA(cudaMemcpyAsync(dst, pinned, bytes, cudaMemcpyHostToDevice, stream_of(queue)));
     }
@@ -318,18 +320,15 @@ public:
     }
     void signal(Fence& fence, Queue queue) override {
         SL_CUDA(cudaSetDevice(device_));
-        flush_held();
+        if (queue == Queue::kCompute) flush_held();
         SL_CUDA(cudaEventRecord(event_of(fence), stream_of(queue)));
     }
     void wait(Fence& fence, Queue queue) override {
         SL_CUDA(cudaSetDevice(device_));
-        flush_held();
+        if (queue == Queue::kCompute) flush_held();
         SL_CUDA(cudaStreamWaitEvent(stream_of(queue), event_of(fence), 0));
     }
-    void wait_host(Fence& fence) override {
-        flush_held();
-        SL_CUDA(cudaEventSynchronize(event_of(fence)));
-    }
+    void wait_host(Fence& fence) override { SL_CUDA(cudaEventSynchronize(event_of(fence))); }
 
 private:
     // Where rope_angles last wrote and for what (all null: nothing valid).
@@ -352,8 +351,10 @@ private:
     };
 
     // RMSNorm folded into the residual matvec before it (ops.h: RmsFold), one kernel boundary less
-    // a norm: a one-token matmul that accumulates into the residual is held back until the next op;
-    // when that is the norm of its output, both go as one launch. Off with SLUICE_CUDA_FOLD=0.
+    // a norm: a one-token matmul that accumulates into the residual is held back until the next op
+    // of the compute queue; when that is the norm of its output, both go as one launch. Only the
+    // compute thread touches held_ and folded_ (the transfer queue's calls come from another thread).
+    // Off with SLUICE_CUDA_FOLD=0.
     struct HeldResidual {
         WeightRef w;
         Activations x{}, y{};

@@ -138,7 +138,8 @@ void launch(int n_tok, bool vector, const MatvecParts& parts, int64_t cols, cons
             warps = kFoldWarps;
         }
     }
-    launch_overlapped("matvec_float", kernel, parts.blocks, 32 * warps, 0, stream, parts, cols, x, ldx, accumulate);
+    launch_overlapped("matvec_float", kernel, parts.blocks, 32 * warps, spread_smem(kernel, parts.blocks, 32 * warps, 0),
+                      stream, parts, cols, x, ldx, accumulate);
 }
 
 }  // namespace

@@ -109,10 +109,13 @@ void launch_register_matvec(const char* name, Forms forms, int warps, std::span<
         }
         const int64_t bytes = staged_q8_1_bytes(decltype(ntok)::value, cols);
         if (bytes <= kStagedQ8_1Bytes) {
-            launch_overlapped(name, kernel.staged, m.blocks, 32 * block_warps, size_t(bytes), stream, m, cols, acts,
-                              accumulate);
+            launch_overlapped(name, kernel.staged, m.blocks, 32 * block_warps,
+                              spread_smem(kernel.staged, m.blocks, 32 * block_warps, size_t(bytes)), stream, m, cols,
+                              acts, accumulate);
         } else {
-            launch_overlapped(name, kernel.global, m.blocks, 32 * block_warps, 0, stream, m, cols, acts, accumulate);
+            launch_overlapped(name, kernel.global, m.blocks, 32 * block_warps,
+                              spread_smem(kernel.global, m.blocks, 32 * block_warps, 0), stream, m, cols, acts,
+                              accumulate);
         }
     });
 }
