@@ -11,7 +11,6 @@
 
 #include <cuda_runtime.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -46,42 +45,6 @@ inline bool overlap_launches() {
     SL_CUDA(cudaGetDevice(&device));
     SL_CUDA(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
     return enabled && major >= 9;
-}
-
-// Experiment (SLUICE_CUDA_SPREAD=1): a grid that fits one wave capped at ceil(blocks / SMs) blocks
-// an SM by padding its shared memory, in the smallest shared-memory carveout that holds that many,
-// so that a launch behind another (programmatic) spreads over every SM instead of filling those the
-// kernel before leaves first (tmp probe: 512 blocks at 6 an SM landed on 108 SMs, at 4 on all).
-inline bool spread_grids() {
-    static const bool enabled = [] {
-        const char* env = std::getenv("SLUICE_CUDA_SPREAD");
-        return env && std::strcmp(env, "1") == 0;
-    }();
-    return enabled;
-}
-template <class... Params>
-size_t spread_smem(void (*kernel)(Params...), unsigned blocks, int threads, size_t smem) {
-    if (!spread_grids()) return smem;
-    int device = 0, sms = 0, occupancy = 0;
-    SL_CUDA(cudaGetDevice(&device));
-    SL_CUDA(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
-    SL_CUDA(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&occupancy, kernel, threads, smem));
-    const unsigned cap = (blocks + unsigned(sms) - 1) / unsigned(sms);
-    if (cap >= unsigned(occupancy)) return smem;
-    cudaFuncAttributes attr{};
-    SL_CUDA(cudaFuncGetAttributes(&attr, kernel));
-    constexpr size_t kReserved = 1024;  // the system's shared memory a block
-    for (int carveout_kb : {8, 16, 32, 64, 100, 132, 164, 196, 228}) {
-        const size_t carveout = size_t(carveout_kb) * 1024;
-        const size_t per_block = carveout / cap;  // cap blocks fit, cap + 1 do not
-        if (per_block < kReserved + attr.sharedSizeBytes + smem) continue;
-        const size_t want = per_block - kReserved - attr.sharedSizeBytes;
-        SL_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(want)));
-        SL_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributePreferredSharedMemoryCarveout,
-                                     int((carveout * 100 + 228 * 1024 - 1) / (228 * 1024))));
-        return want;
-    }
-    return smem;
 }
 
 template <class... Params, class... Args>

@@ -40,8 +40,8 @@ struct StageLayout {
     __host__ __device__ static constexpr int bytes(int n_tok) { return kWeightBytes + n_tok * kChunkQ8Bytes; }
 };
 
-template <sl_type T, int NTOK>
-__global__ void __launch_bounds__(kThreads) matvec_q8_1_kernel(MatvecParts parts, int64_t cols,
+template <sl_type T, int NTOK, int NORM>
+__global__ void __launch_bounds__(kThreads) matvec_q8_1_kernel(MatvecParts parts, MatvecNorm norm, int64_t cols,
                                                                const uint8_t* __restrict__ xq, bool accumulate) {
     using Q = QuantDot<T>;
     using L = StageLayout<T>;
@@ -94,7 +94,7 @@ __global__ void __launch_bounds__(kThreads) matvec_q8_1_kernel(MatvecParts parts
     issue_weights(0);  // the weights are no kernel's output: on their way before the wait
     pdl_wait();
     pdl_launch_dependents();
-    load_norm_inputs<false>(parts, r, lane);
+    load_norm_inputs<NORM>(norm, r, lane);
     issue_activations(0);
     for (int chunk = 0; chunk < n_chunks; ++chunk) {
         copy_async_wait_all();
@@ -116,27 +116,32 @@ __global__ void __launch_bounds__(kThreads) matvec_q8_1_kernel(MatvecParts parts
         }
     }
 
-    store_row<false>(parts, r, lane, acc, accumulate);
+    store_row<NORM>(norm, r, lane, acc, accumulate);
 }
 
 template <sl_type T, int NTOK>
-void launch(const MatvecParts& parts, int64_t cols, const void* xq, bool accumulate, cudaStream_t stream) {
-    const auto kernel = matvec_q8_1_kernel<T, NTOK>;
+void launch(const MatvecParts& parts, const MatvecNorm& norm, int64_t cols, const void* xq, bool accumulate,
+            cudaStream_t stream) {
+    // This kernel folds no norm (matvec_folds_norm); at one token it may apply an input's factor.
+    auto kernel = matvec_q8_1_kernel<T, NTOK, kNormNone>;
+    if constexpr (NTOK == 1) {
+        if (norm.scale.sum_sq) kernel = matvec_q8_1_kernel<T, 1, kNormScale>;
+    }
     const int smem = 2 * StageLayout<T>::bytes(NTOK);
     if (smem > 48 * 1024) {
         SL_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
     }
-    launch_overlapped("matvec_q8_1", kernel, parts.blocks, kThreads, size_t(smem), stream, parts, cols,
+    launch_overlapped("matvec_q8_1", kernel, parts.blocks, kThreads, size_t(smem), stream, parts, norm, cols,
                       static_cast<const uint8_t*>(xq), accumulate);
 }
 
 template <sl_type T, int NTOK = 1>
-void dispatch_tokens(int n_tok, const MatvecParts& parts, int64_t cols, const void* xq, bool accumulate,
-                     cudaStream_t stream) {
+void dispatch_tokens(int n_tok, const MatvecParts& parts, const MatvecNorm& norm, int64_t cols, const void* xq,
+                     bool accumulate, cudaStream_t stream) {
     if constexpr (NTOK < kMaxMatvecTokens) {
-        if (n_tok > NTOK) return dispatch_tokens<T, NTOK + 1>(n_tok, parts, cols, xq, accumulate, stream);
+        if (n_tok > NTOK) return dispatch_tokens<T, NTOK + 1>(n_tok, parts, norm, cols, xq, accumulate, stream);
     }
-    launch<T, NTOK>(parts, cols, xq, accumulate, stream);
+    launch<T, NTOK>(parts, norm, cols, xq, accumulate, stream);
 }
 
 }  // namespace
@@ -183,7 +188,7 @@ void matvec(sl_type type, std::span<const MatvecPart> parts, int64_t cols, const
     }
     if (reinterpret_cast<uintptr_t>(xq) % 4) raise(SL_ERR_INVALID_ARGUMENT, "matvec: Q8_1 activations must be 4-byte aligned");
     const auto run = [&](auto type_tag) {
-        dispatch_tokens<decltype(type_tag)::value>(n_tok, matvec_parts(parts, kWarps, norm), cols, xq, accumulate,
+        dispatch_tokens<decltype(type_tag)::value>(n_tok, matvec_parts(parts, kWarps, norm), norm, cols, xq, accumulate,
                                                    stream);
     };
     switch (type) {

@@ -61,8 +61,8 @@ struct FloatWeight<SL_TYPE_BF16> {
     __device__ static float at(const Elem* w, int64_t i) { return __uint_as_float(uint32_t(w[i]) << 16); }
 };
 
-template <sl_type T, int NTOK, bool kVector, int WARPS>
-__global__ void __launch_bounds__(32 * WARPS) matvec_float_kernel(MatvecParts parts, int64_t cols,
+template <sl_type T, int NTOK, bool kVector, int NORM, int WARPS = NORM == kNormFold ? kFoldWarps : kWarps>
+__global__ void __launch_bounds__(32 * WARPS) matvec_float_kernel(MatvecParts parts, MatvecNorm norm, int64_t cols,
                                                                   const float* __restrict__ x, int64_t ldx,
                                                                   bool accumulate) {
     using F = FloatWeight<T>;
@@ -90,7 +90,7 @@ __global__ void __launch_bounds__(32 * WARPS) matvec_float_kernel(MatvecParts pa
         load(0);  // the weights are no kernel's output: on their way before the wait
         pdl_wait();
         pdl_launch_dependents();
-        load_norm_inputs<WARPS == kFoldWarps>(parts, r, lane);
+        load_norm_inputs<NORM>(norm, r, lane);
         for (int64_t v0 = 0; v0 < n_vecs; v0 += 32 * kUnroll) {
 #pragma unroll
             for (int u = 0; u < kUnroll; ++u) {
@@ -113,7 +113,7 @@ __global__ void __launch_bounds__(32 * WARPS) matvec_float_kernel(MatvecParts pa
     } else {
         pdl_wait();
         pdl_launch_dependents();
-        load_norm_inputs<WARPS == kFoldWarps>(parts, r, lane);
+        load_norm_inputs<NORM>(norm, r, lane);
         for (int64_t i = lane; i < cols; i += 32) {
             const float f = F::at(w_row, i);
 #pragma unroll
@@ -121,25 +121,26 @@ __global__ void __launch_bounds__(32 * WARPS) matvec_float_kernel(MatvecParts pa
         }
     }
 
-    store_row<WARPS == kFoldWarps>(parts, r, lane, acc, accumulate);
+    store_row<NORM>(norm, r, lane, acc, accumulate);
 }
 
 template <sl_type T, int NTOK = 1>
-void launch(int n_tok, bool vector, const MatvecParts& parts, int64_t cols, const float* x, int64_t ldx,
-            bool accumulate, cudaStream_t stream) {
+void launch(int n_tok, bool vector, const MatvecParts& parts, const MatvecNorm& norm, int64_t cols, const float* x,
+            int64_t ldx, bool accumulate, cudaStream_t stream) {
     if constexpr (NTOK < kMaxMatvecTokens) {
-        if (n_tok > NTOK) return launch<T, NTOK + 1>(n_tok, vector, parts, cols, x, ldx, accumulate, stream);
+        if (n_tok > NTOK) return launch<T, NTOK + 1>(n_tok, vector, parts, norm, cols, x, ldx, accumulate, stream);
     }
-    auto kernel = vector ? matvec_float_kernel<T, NTOK, true, kWarps> : matvec_float_kernel<T, NTOK, false, kWarps>;
+    auto kernel = vector ? matvec_float_kernel<T, NTOK, true, kNormNone> : matvec_float_kernel<T, NTOK, false, kNormNone>;
     int warps = kWarps;
     if constexpr (NTOK == 1) {
-        if (parts.fold.weight) {
-            kernel = vector ? matvec_float_kernel<T, 1, true, kFoldWarps> : matvec_float_kernel<T, 1, false, kFoldWarps>;
+        if (norm.scale.sum_sq)
+            kernel = vector ? matvec_float_kernel<T, 1, true, kNormScale> : matvec_float_kernel<T, 1, false, kNormScale>;
+        if (norm.fold.weight) {
+            kernel = vector ? matvec_float_kernel<T, 1, true, kNormFold> : matvec_float_kernel<T, 1, false, kNormFold>;
             warps = kFoldWarps;
         }
     }
-    launch_overlapped("matvec_float", kernel, parts.blocks, 32 * warps, spread_smem(kernel, parts.blocks, 32 * warps, 0),
-                      stream, parts, cols, x, ldx, accumulate);
+    launch_overlapped("matvec_float", kernel, parts.blocks, 32 * warps, 0, stream, parts, norm, cols, x, ldx, accumulate);
 }
 
 }  // namespace
@@ -152,9 +153,9 @@ void matvec_float(sl_type type, std::span<const MatvecPart> parts, int64_t cols,
     for (const MatvecPart& p : parts) vector = vector && reinterpret_cast<uintptr_t>(p.w) % 16 == 0;
     const MatvecParts list = matvec_parts(parts, norm.fold.weight ? kFoldWarps : kWarps, norm);
     switch (type) {
-        case SL_TYPE_F32: return launch<SL_TYPE_F32>(n_tok, vector, list, cols, x, ldx, accumulate, stream);
-        case SL_TYPE_F16: return launch<SL_TYPE_F16>(n_tok, vector, list, cols, x, ldx, accumulate, stream);
-        case SL_TYPE_BF16: return launch<SL_TYPE_BF16>(n_tok, vector, list, cols, x, ldx, accumulate, stream);
+        case SL_TYPE_F32: return launch<SL_TYPE_F32>(n_tok, vector, list, norm, cols, x, ldx, accumulate, stream);
+        case SL_TYPE_F16: return launch<SL_TYPE_F16>(n_tok, vector, list, norm, cols, x, ldx, accumulate, stream);
+        case SL_TYPE_BF16: return launch<SL_TYPE_BF16>(n_tok, vector, list, norm, cols, x, ldx, accumulate, stream);
         default: raise(SL_ERR_INTERNAL, "matvec_float: type %d is not a float type", int(type));
     }
 }

@@ -125,12 +125,13 @@ __device__ __forceinline__ void dot_unit(const Granules& held, int j, int base_l
 }
 
 // At one token, five blocks an SM (48 registers at most). More tokens: ptxas's choice (0).
-template <class T, int NTOK, bool STAGED, int WARPS>
-__global__ void __launch_bounds__(32 * WARPS, NTOK == 1 && WARPS == kWarps ? 5 : 0)
-    matvec_legacy_kernel(MatvecParts parts, int64_t cols, const uint8_t* __restrict__ xq, bool accumulate) {
+template <class T, int NTOK, bool STAGED, int NORM>
+__global__ void __launch_bounds__(32 * (NORM == kNormFold ? kFoldWarps : kWarps), NTOK == 1 && NORM != kNormFold ? 5 : 0)
+    matvec_legacy_kernel(MatvecParts parts, MatvecNorm norm, int64_t cols, const uint8_t* __restrict__ xq, bool accumulate) {
     constexpr int W = T::kLanes, kGroups = 32 / W;  // lanes a group, groups a chunk
     constexpr int kGroupGranules = kGroupBlocks * T::kBlockBytes / 16;
     static_assert(kGroupBlocks * T::kBlockBytes % 16 == 0 && kGroupGranules == kSteps * W + 1);
+    constexpr int WARPS = NORM == kNormFold ? kFoldWarps : kWarps;
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const MatvecRow r = matvec_row(parts, WARPS, warp);
     const int64_t n_groups = cols / kMatvecLegacyGroupCols;
@@ -154,7 +155,7 @@ __global__ void __launch_bounds__(32 * WARPS, NTOK == 1 && WARPS == kWarps ? 5 :
     pdl_launch_dependents();
 
     const auto x = q8_1_activations<NTOK, STAGED, 32 * WARPS>(xq, cols);
-    load_norm_inputs<WARPS == kFoldWarps>(parts, r, lane);
+    load_norm_inputs<NORM>(norm, r, lane);
     if (!r.valid) return;
 
     float acc[NTOK];
@@ -170,14 +171,14 @@ __global__ void __launch_bounds__(32 * WARPS, NTOK == 1 && WARPS == kWarps ? 5 :
         }
     }
 
-    store_row<WARPS == kFoldWarps>(parts, r, lane, acc, accumulate);
+    store_row<NORM>(norm, r, lane, acc, accumulate);
 }
 
 template <class T>
 void launch_legacy(const char* name, std::span<const MatvecPart> parts, int64_t cols, const void* xq, int n_tok,
                    bool accumulate, cudaStream_t stream, const MatvecNorm& norm) {
-    const auto forms = [](auto ntok, auto warps) -> RegisterMatvecForms {
-        constexpr int N = decltype(ntok)::value, W = decltype(warps)::value ? decltype(warps)::value : kWarps;
+    const auto forms = [](auto ntok, auto norm) -> RegisterMatvecForms {
+        constexpr int N = decltype(ntok)::value, W = decltype(norm)::value;
         return {matvec_legacy_kernel<T, N, true, W>, matvec_legacy_kernel<T, N, false, W>};
     };
     launch_register_matvec(name, forms, kWarps, parts, cols, xq, n_tok, accumulate, norm, stream);

@@ -20,13 +20,13 @@ struct MatvecParts {
     unsigned first_block[kMaxMatvecParts];  // where each part's blocks begin in the grid
     int n;
     unsigned blocks;  // the grid
-    RmsScale scale;   // ops.h: the input's norm factor, when sum_sq is set
-    RmsFold fold;     // the norm folded into the output, when weight is set (one group a block)
 };
 
 // A kernel launched with a fold has kFoldWarps warps a block, one row each: one Q8_1 group of rows.
 inline constexpr int kFoldWarps = kRmsFoldRows;
 
+// The norm work beside the products travels as a kernel argument of its own: inside MatvecParts it
+// cost the plain kernels registers (Q4_K 40 -> 48 at one token: a block an SM).
 inline MatvecParts matvec_parts(std::span<const MatvecPart> parts, int rows_per_block, const MatvecNorm& norm = {}) {
     if (parts.empty() || parts.size() > size_t(kMaxMatvecParts))
         raise(SL_ERR_INVALID_ARGUMENT, "matvec: %zu weight matrices in one launch, not 1..%d", parts.size(), kMaxMatvecParts);
@@ -40,9 +40,7 @@ inline MatvecParts matvec_parts(std::span<const MatvecPart> parts, int rows_per_
         m.blocks += unsigned((parts[i].rows + rows_per_block - 1) / rows_per_block);
     }
     m.n = int(parts.size());
-    m.scale = norm.scale;
-    m.fold = norm.fold;
-    if (m.fold.weight && (m.n != 1 || rows_per_block != kFoldWarps || m.rows[0] % kRmsFoldRows != 0))
+    if (norm.fold.weight && (m.n != 1 || rows_per_block != kFoldWarps || m.rows[0] % kRmsFoldRows != 0))
         raise(SL_ERR_INTERNAL, "matvec: a folded norm needs one matrix of whole %d-row groups in blocks of as many rows",
               kRmsFoldRows);
     return m;
@@ -74,26 +72,33 @@ __device__ __forceinline__ MatvecRow matvec_row(const MatvecParts& m, int rows_p
     return {w, y, ldy, rows, row, row < rows};
 }
 
-// What the epilogue needs of the norms beside the matvec, read after pdl_wait (sum_sq is the kernel
-// before's output) by each warp's lane 0 and kept in shared memory until the end, since a register
-// held across the main loop costs the Q4_K kernel a block an SM: [warp] the input's norm factor (1
-// without one), [kFoldWarps + warp] the folded norm's weight at the warp's row (FOLD kernels only).
+// The norm work a matvec kernel does beside its products (ops.h: MatvecNorm), a template argument so
+// that a kernel without any is the plain one, registers and all: none, the input's factor (scale),
+// or a norm folded into the output (fold: blocks of kFoldWarps warps, one Q8_1 group of rows).
+inline constexpr int kNormNone = 0, kNormScale = 1, kNormFold = 2;
+inline int norm_kind(const MatvecNorm& norm) {
+    return norm.fold.weight ? kNormFold : norm.scale.sum_sq ? kNormScale : kNormNone;
+}
+
+// What the epilogue needs of the norms, read after pdl_wait (sum_sq is the kernel before's output)
+// by each warp's lane 0 and kept in shared memory until the end (a register held across the main
+// loop would cost the Q4_K kernel a block an SM): [warp] the input's norm factor (scale), or
+// [kFoldWarps + warp] the folded norm's weight at the warp's row (fold).
 __device__ __forceinline__ float* norm_slots() {
     __shared__ float slots[2 * kFoldWarps];
     return slots;
 }
-template <bool FOLD>
-__device__ __forceinline__ void load_norm_inputs(const MatvecParts& m, const MatvecRow& r, int lane) {
-    float scale = 1.0f;
-    if (m.scale.sum_sq) {
+template <int NORM>
+__device__ __forceinline__ void load_norm_inputs(const MatvecNorm& m, const MatvecRow& r, int lane) {
+    const int warp = threadIdx.x / 32;
+    if constexpr (NORM == kNormScale) {
         float sum_sq = 0.0f;
         for (int g = lane; g < m.scale.n_groups; g += 32) sum_sq += m.scale.sum_sq[g];
-        scale = rsqrtf(warp_sum(sum_sq) / float(m.scale.n_groups * kRmsFoldRows) + m.scale.eps);
+        const float scale = rsqrtf(warp_sum(sum_sq) / float(m.scale.n_groups * kRmsFoldRows) + m.scale.eps);
+        if (lane == 0) norm_slots()[warp] = scale;
+    } else if constexpr (NORM == kNormFold) {
+        if (lane == 0) norm_slots()[kFoldWarps + warp] = m.fold.weight[r.row];
     }
-    if (lane != 0) return;
-    const int warp = threadIdx.x / 32;
-    norm_slots()[warp] = scale;
-    if constexpr (FOLD) norm_slots()[kFoldWarps + warp] = m.fold.weight[r.row];
 }
 
 // The folded norm's terms of the block's group of rows (ops.h: RmsFold), from y in each warp's lane 0.
@@ -113,21 +118,25 @@ __device__ __forceinline__ void fold_rms_norm(const RmsFold& f, const MatvecRow&
 }
 
 // Sums each token's lane partials over the warp (every lane of it takes part); lane 0 writes them,
-// times the input's norm factor (load_norm_inputs). Then, in a kernel that folds a norm, its terms.
-template <bool FOLD, int NTOK>
-__device__ __forceinline__ void store_row(const MatvecParts& m, const MatvecRow& r, int lane, const float (&acc)[NTOK],
+// times the input's norm factor (scale). Then the folded norm's terms (fold).
+template <int NORM, int NTOK>
+__device__ __forceinline__ void store_row(const MatvecNorm& m, const MatvecRow& r, int lane, const float (&acc)[NTOK],
                                           bool accumulate) {
-    float y = 0.0f;
+    [[maybe_unused]] float y = 0.0f;
 #pragma unroll
     for (int t = 0; t < NTOK; ++t) {
-        const float sum = warp_sum(acc[t]);
+        float sum = warp_sum(acc[t]);
         if (!r.valid || lane != 0) continue;
+        if constexpr (NORM == kNormScale) sum *= norm_slots()[threadIdx.x / 32];
         float* out = r.y + t * r.ldy + r.row;
-        const float scaled = sum * norm_slots()[threadIdx.x / 32];
-        y = accumulate ? *out + scaled : scaled;
-        *out = y;
+        if constexpr (NORM == kNormFold) {
+            y = accumulate ? *out + sum : sum;
+            *out = y;
+        } else {
+            *out = accumulate ? *out + sum : sum;
+        }
     }
-    if constexpr (FOLD) fold_rms_norm(m.fold, r, lane, y);
+    if constexpr (NORM == kNormFold) fold_rms_norm(m.fold, r, lane, y);
 }
 
 }  // namespace sl::cuda

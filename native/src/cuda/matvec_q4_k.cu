@@ -63,9 +63,10 @@ __device__ __forceinline__ void dot_granule(uint4 head, uint4 q, int j, int half
     }
 }
 
-template <int NTOK, bool STAGED, int WARPS>
-__global__ void __launch_bounds__(32 * WARPS) matvec_q4_k_kernel(MatvecParts parts, int64_t cols,
+template <int NTOK, bool STAGED, int NORM>
+__global__ void __launch_bounds__(32 * (NORM == kNormFold ? kFoldWarps : kWarps)) matvec_q4_k_kernel(MatvecParts parts, MatvecNorm norm, int64_t cols,
                                                                  const uint8_t* __restrict__ xq, bool accumulate) {
+    constexpr int WARPS = NORM == kNormFold ? kFoldWarps : kWarps;
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const MatvecRow r = matvec_row(parts, WARPS, warp);
     const int64_t n_blocks = cols / 256;
@@ -91,7 +92,7 @@ __global__ void __launch_bounds__(32 * WARPS) matvec_q4_k_kernel(MatvecParts par
     pdl_launch_dependents();
 
     const auto x = q8_1_activations<NTOK, STAGED, 32 * WARPS>(xq, cols);
-    load_norm_inputs<WARPS == kFoldWarps>(parts, r, lane);
+    load_norm_inputs<NORM>(norm, r, lane);
     if (!r.valid) return;
 
     float acc[NTOK];
@@ -108,15 +109,15 @@ __global__ void __launch_bounds__(32 * WARPS) matvec_q4_k_kernel(MatvecParts par
         load_group(b0);
     }
 
-    store_row<WARPS == kFoldWarps>(parts, r, lane, acc, accumulate);
+    store_row<NORM>(norm, r, lane, acc, accumulate);
 }
 
 }  // namespace
 
 void matvec_q4_k(std::span<const MatvecPart> parts, int64_t cols, const void* xq, int n_tok, bool accumulate,
                  cudaStream_t stream, const MatvecNorm& norm) {
-    const auto forms = [](auto ntok, auto warps) -> RegisterMatvecForms {
-        constexpr int N = decltype(ntok)::value, W = decltype(warps)::value ? decltype(warps)::value : kWarps;
+    const auto forms = [](auto ntok, auto norm) -> RegisterMatvecForms {
+        constexpr int N = decltype(ntok)::value, W = decltype(norm)::value;
         return {matvec_q4_k_kernel<N, true, W>, matvec_q4_k_kernel<N, false, W>};
     };
     launch_register_matvec("matvec_q4_k", forms, kWarps, parts, cols, xq, n_tok, accumulate, norm, stream);

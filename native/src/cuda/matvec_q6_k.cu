@@ -122,9 +122,10 @@ __device__ __forceinline__ void dot_block(const Granules& held, int g, int base_
 
 // At one token, five blocks an SM (48 registers, none spilled; left to itself ptxas takes 64: four
 // blocks). More tokens: ptxas's choice (0).
-template <int NTOK, bool STAGED, int WARPS>
-__global__ void __launch_bounds__(32 * WARPS, NTOK == 1 && WARPS == kWarps ? 5 : 0)
-    matvec_q6_k_kernel(MatvecParts parts, int64_t cols, const uint8_t* __restrict__ xq, bool accumulate) {
+template <int NTOK, bool STAGED, int NORM>
+__global__ void __launch_bounds__(32 * (NORM == kNormFold ? kFoldWarps : kWarps), NTOK == 1 && NORM != kNormFold ? 5 : 0)
+    matvec_q6_k_kernel(MatvecParts parts, MatvecNorm norm, int64_t cols, const uint8_t* __restrict__ xq, bool accumulate) {
+    constexpr int WARPS = NORM == kNormFold ? kFoldWarps : kWarps;
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const MatvecRow r = matvec_row(parts, WARPS, warp);
     const int64_t n_groups = cols / kMatvecQ6KGroupCols;
@@ -145,7 +146,7 @@ __global__ void __launch_bounds__(32 * WARPS, NTOK == 1 && WARPS == kWarps ? 5 :
     pdl_launch_dependents();
 
     const auto x = q8_1_activations<NTOK, STAGED, 32 * WARPS>(xq, cols);
-    load_norm_inputs<WARPS == kFoldWarps>(parts, r, lane);
+    load_norm_inputs<NORM>(norm, r, lane);
     if (!r.valid) return;
 
     float acc[NTOK];
@@ -159,15 +160,15 @@ __global__ void __launch_bounds__(32 * WARPS, NTOK == 1 && WARPS == kWarps ? 5 :
         }
     }
 
-    store_row<WARPS == kFoldWarps>(parts, r, lane, acc, accumulate);
+    store_row<NORM>(norm, r, lane, acc, accumulate);
 }
 
 }  // namespace
 
 void matvec_q6_k(std::span<const MatvecPart> parts, int64_t cols, const void* xq, int n_tok, bool accumulate,
                  cudaStream_t stream, const MatvecNorm& norm) {
-    const auto forms = [](auto ntok, auto warps) -> RegisterMatvecForms {
-        constexpr int N = decltype(ntok)::value, W = decltype(warps)::value ? decltype(warps)::value : kWarps;
+    const auto forms = [](auto ntok, auto norm) -> RegisterMatvecForms {
+        constexpr int N = decltype(ntok)::value, W = decltype(norm)::value;
         return {matvec_q6_k_kernel<N, true, W>, matvec_q6_k_kernel<N, false, W>};
     };
     launch_register_matvec("matvec_q6_k", forms, kWarps, parts, cols, xq, n_tok, accumulate, norm, stream);

@@ -85,37 +85,35 @@ void with_n_tok(int n_tok, F&& f) {
 
 // A register matvec kernel for NTOK tokens in its two forms: `staged` reads the activations from
 // shared memory, `global` where they do not fit.
-using RegisterMatvecKernel = void (*)(MatvecParts, int64_t, const uint8_t*, bool);
+using RegisterMatvecKernel = void (*)(MatvecParts, MatvecNorm, int64_t, const uint8_t*, bool);
 struct RegisterMatvecForms {
     RegisterMatvecKernel staged, global;
 };
 
 // Launches a register matvec over `parts` for n_tok tokens: forms(std::integral_constant<int, NTOK>,
-// std::integral_constant<int, WARPS>) gives the kernel's two forms for NTOK tokens in blocks of WARPS
-// warps (0: its own `warps`; kFoldWarps with a folded norm, at one token), of which the one that
-// fits is launched.
+// std::integral_constant<int, NORM>) gives the kernel's two forms for NTOK tokens and that norm work
+// (matvec_parts.cuh; other than none at one token only), of which the one that fits is launched, in
+// blocks of `warps` warps (kFoldWarps with a folded norm).
 template <class Forms>
 void launch_register_matvec(const char* name, Forms forms, int warps, std::span<const MatvecPart> parts,
                             int64_t cols, const void* xq, int n_tok, bool accumulate, const MatvecNorm& norm,
                             cudaStream_t stream) {
-    const bool fold = norm.fold.weight != nullptr;
-    const int block_warps = fold ? kFoldWarps : warps;
+    const int kind = norm_kind(norm);
+    const int block_warps = kind == kNormFold ? kFoldWarps : warps;
     const MatvecParts m = matvec_parts(parts, block_warps, norm);
     const auto* acts = static_cast<const uint8_t*>(xq);
     with_n_tok(n_tok, [&](auto ntok) {
-        RegisterMatvecForms kernel = forms(ntok, std::integral_constant<int, 0>{});
+        RegisterMatvecForms kernel = forms(ntok, std::integral_constant<int, kNormNone>{});
         if constexpr (decltype(ntok)::value == 1) {
-            if (fold) kernel = forms(ntok, std::integral_constant<int, kFoldWarps>{});
+            if (kind == kNormScale) kernel = forms(ntok, std::integral_constant<int, kNormScale>{});
+            if (kind == kNormFold) kernel = forms(ntok, std::integral_constant<int, kNormFold>{});
         }
         const int64_t bytes = staged_q8_1_bytes(decltype(ntok)::value, cols);
         if (bytes <= kStagedQ8_1Bytes) {
-            launch_overlapped(name, kernel.staged, m.blocks, 32 * block_warps,
-                              spread_smem(kernel.staged, m.blocks, 32 * block_warps, size_t(bytes)), stream, m, cols,
-                              acts, accumulate);
-        } else {
-            launch_overlapped(name, kernel.global, m.blocks, 32 * block_warps,
-                              spread_smem(kernel.global, m.blocks, 32 * block_warps, 0), stream, m, cols, acts,
+            launch_overlapped(name, kernel.staged, m.blocks, 32 * block_warps, size_t(bytes), stream, m, norm, cols, acts,
                               accumulate);
+        } else {
+            launch_overlapped(name, kernel.global, m.blocks, 32 * block_warps, 0, stream, m, norm, cols, acts, accumulate);
         }
     });
 }

@@ -142,16 +142,8 @@ struct cudaLaunchConfig_t {
     cudaLaunchAttribute* attrs;
     unsigned numAttrs;
 };
-enum cudaDeviceAttr { cudaDevAttrMultiProcessorCount = 16, cudaDevAttrComputeCapabilityMajor = 75 };
-enum cudaFuncAttribute { cudaFuncAttributeMaxDynamicSharedMemorySize = 8, cudaFuncAttributePreferredSharedMemoryCarveout = 9 };
-struct cudaFuncAttributes {
-    size_t sharedSizeBytes;
-};
-// Occupancy questions (launch.cuh's spread_smem, off unless asked for): one block an SM.
-template <class F>
-cudaError_t cudaFuncGetAttributes(cudaFuncAttributes* a, F*) { *a = {}; return cudaSuccess; }
-template <class F>
-cudaError_t cudaOccupancyMaxActiveBlocksPerMultiprocessor(int* n, F*, int, size_t) { *n = 1; return cudaSuccess; }
+enum cudaDeviceAttr { cudaDevAttrComputeCapabilityMajor = 75 };
+enum cudaFuncAttribute { cudaFuncAttributeMaxDynamicSharedMemorySize = 8 };
 inline cudaError_t cudaGetDevice(int* d) { *d = 0; return cudaSuccess; }
 inline cudaError_t cudaDeviceGetAttribute(int* v, cudaDeviceAttr, int) { *v = 9; return cudaSuccess; }
 inline const char* cudaGetErrorString(cudaError_t) { return "emulated cuda error"; }
