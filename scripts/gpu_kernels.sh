@@ -87,7 +87,7 @@ done
 echo
 grep -hE "checks, [0-9]+ failed|^[A-Z0-9_]{2,5} +[0-9]+ +[0-9.e+-]+ +[0-9.e+-]+ +[0-9]+$" "$OUT/tests.log" 2>/dev/null
 for f in matvec matvec_base; do
-  [ -f "$OUT/$f.log" ] && { echo "# $f"; grep -E "^### |copy|attn_k,v|attn_qkv|ffn_gate|ffn_down|8B token" "$OUT/$f.log"; }
+  [ -f "$OUT/$f.log" ] && { echo "# $f"; grep -E "^### |copy|attn_k,v|attn_o|attn_qkv|ffn_gate|ffn_down|8B token" "$OUT/$f.log"; }
 done
 [ -f "$OUT/kernels.log" ] && { echo "# kernels"; grep -E "copy|ctx|pos0|q/o|gate/up|depth" "$OUT/kernels.log"; }
 [ -f "$OUT/e2e.log" ] && grep -E "^### |tok/s|error" "$OUT/e2e.log"
