@@ -140,7 +140,7 @@ public:
                 held_ = {w, x, y};
                 return;
             }
-            const MatvecNorm norm{input_scale(x)};
+            const MatvecNorm norm{input_scale(x), {}};
             const MatvecPart part{w.data, w.rows, y.data, y.width};
             matvec_small_batch(w, x, {&part, 1}, accumulate, nullptr, norm);
         } else {
@@ -162,7 +162,7 @@ public:
             settle(x);
             return gemm_products(x, products);
         }
-        const MatvecNorm norm{input_scale(x)};
+        const MatvecNorm norm{input_scale(x), {}};
         struct Group {
             const WeightRef* w;
             MatvecPart parts[kMaxMatvecParts];
@@ -308,9 +308,10 @@ public:
         if (queue == Queue::kCompute) {
             flush_held();
             if (dst == folded_.out) folded_ = {};
+            copy_from_pinned(dst, pinned, bytes, stream_);
+        } else {
+            SL_CUDA(cudaMemcpyAsync(dst, pinned, bytes, cudaMemcpyHostToDevice, stream_of(queue)));
         }
-        if (queue == Queue::kCompute) copy_from_pinned(dst, pinned, bytes, stream_);
-        else SL_CUDA(cudaMemcpyAsync(dst, pinned, bytes, cudaMemcpyHostToDevice, stream_of(queue)));
     }
     void copy_out(void* pinned, const void* src, size_t bytes) override {
         SL_CUDA(cudaSetDevice(device_));
@@ -347,7 +348,7 @@ private:
         const float* src = nullptr;
         int64_t n_tok = 0;
         int64_t cols = 0;
-        const void* q8_1 = nullptr;  // xq_, or fold_q8_1_ after a folded norm
+        void* q8_1 = nullptr;  // xq_, or fold_q8_1_ after a folded norm
     };
 
     // RMSNorm folded into the residual matvec before it (ops.h: RmsFold), one kernel boundary less
@@ -396,13 +397,11 @@ private:
         const HeldResidual h = held_;
         held_ = {};
         const int64_t width = out.width;
-        const void* xq = matvec_reads_q8_1(h.w.type) ? quantized(h.x, h.w.cols) : nullptr;
         auto* q8_1 = fold_q8_1_.get(static_cast<size_t>(q8_1_row_bytes(width)));
         auto* sums = static_cast<float*>(norm_sums_.get(static_cast<size_t>(width / kRmsFoldRows) * sizeof(float)));
         wrote(out);
         const MatvecPart part{h.w.data, h.w.rows, h.y.data, h.y.width};
-        matvec(h.w.type, {&part, 1}, h.w.cols, h.x.data, h.x.width, xq, 1, /*accumulate=*/true, stream_,
-               {{}, {weight, out.data, q8_1, sums}});
+        matvec_small_batch(h.w, h.x, {&part, 1}, /*accumulate=*/true, nullptr, {{}, {weight, out.data, q8_1, sums}});
         folded_ = {out.data, width, eps, sums};
         quantized_ = {out.data, 1, width, q8_1};
     }
@@ -422,7 +421,7 @@ private:
     void complete_folded_norm() {
         const bool has_q8_1 = quantized_.src == folded_.out;
         rms_apply_scale(folded_.out, folded_.width, folded_.sums, folded_.eps,
-                        has_q8_1 ? const_cast<void*>(quantized_.q8_1) : nullptr, stream_);
+                        has_q8_1 ? quantized_.q8_1 : nullptr, stream_);
         folded_ = {};
     }
     // After an op writes dst: a folded norm there is gone.

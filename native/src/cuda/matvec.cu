@@ -125,7 +125,7 @@ void launch(const MatvecParts& parts, const MatvecNorm& norm, int64_t cols, cons
     // This kernel folds no norm (matvec_folds_norm); at one token it may apply an input's factor.
     auto kernel = matvec_q8_1_kernel<T, NTOK, kNormNone>;
     if constexpr (NTOK == 1) {
-        if (norm.scale.sum_sq) kernel = matvec_q8_1_kernel<T, 1, kNormScale>;
+        if (norm_kind(norm) == kNormScale) kernel = matvec_q8_1_kernel<T, 1, kNormScale>;
     }
     const int smem = 2 * StageLayout<T>::bytes(NTOK);
     if (smem > 48 * 1024) {

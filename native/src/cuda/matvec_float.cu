@@ -133,9 +133,10 @@ void launch(int n_tok, bool vector, const MatvecParts& parts, const MatvecNorm& 
     auto kernel = vector ? matvec_float_kernel<T, NTOK, true, kNormNone> : matvec_float_kernel<T, NTOK, false, kNormNone>;
     int warps = kWarps;
     if constexpr (NTOK == 1) {
-        if (norm.scale.sum_sq)
+        const int kind = norm_kind(norm);
+        if (kind == kNormScale)
             kernel = vector ? matvec_float_kernel<T, 1, true, kNormScale> : matvec_float_kernel<T, 1, false, kNormScale>;
-        if (norm.fold.weight) {
+        if (kind == kNormFold) {
             kernel = vector ? matvec_float_kernel<T, 1, true, kNormFold> : matvec_float_kernel<T, 1, false, kNormFold>;
             warps = kFoldWarps;
         }
