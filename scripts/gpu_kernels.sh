@@ -68,17 +68,22 @@ for t in $TYPES; do
   [[ " ${LONG-q4_k_m} " == *" $t "* ]] && step "e2e-$t-8k" e2e.log "$BENCH/sluice_bench_decode" --cuda "$t" 128 2 8192
   [ "${PLAIN:-1}" != 0 ] && step "e2e-$t-plain" e2e.log env SLUICE_CUDA_OVERLAP=0 "$BENCH/sluice_bench_decode" --cuda "$t"
   for v in ${VARIANTS:-}; do step "e2e-$t-${v##*_}" e2e.log env "$v" "$BENCH/sluice_bench_decode" --cuda "$t"; done
-  [ -x .device/base/sluice_bench_decode ] && step "e2e-$t-base" e2e.log .device/base/sluice_bench_decode --cuda "$t"
+  if [ -x .device/base/sluice_bench_decode ]; then
+    step "e2e-$t-base" e2e.log .device/base/sluice_bench_decode --cuda "$t"
+    [[ " ${LONG-q4_k_m} " == *" $t "* ]] && step "e2e-$t-8k-base" e2e.log .device/base/sluice_bench_decode --cuda "$t" 128 2 8192
+  fi
   if [[ " ${PROFILE:-} " == *" $t "* ]]; then
     step "ncu-$t" "ncu_$t.log" bash -c "timeout 300 \$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu | head -n 1) \
       --graph-profiling node --clock-control none --cache-control none --print-kernel-base function \
       --csv --log-file /tmp/ncu_$t.csv \
       --metrics gpu__time_duration.sum,dram__bytes_read.sum $BENCH/sluice_bench_decode --cuda $t 2 1 \
       && cp /tmp/ncu_$t.csv $OUT/ && python3 scripts/ncu_step.py /tmp/ncu_$t.csv"
-    # The first layer's matvecs in detail: speed of light, occupancy, warp stalls.
+    # One-token matvecs in detail (NCU_SKIP launches skipped, NCU_COUNT profiled; the default 15/10 takes the
+    # 8B Q4_K_M's fourth and fifth layers, a Q6_K and a Q4_K ffn_down): speed of light, occupancy, memory, warp stalls.
     step "ncu-$t-matvec" "ncu_$t.log" bash -c "timeout 200 \$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu | head -n 1) \
-      --clock-control none --cache-control none --print-kernel-base function -k regex:matvec --launch-count 5 \
-      --section SpeedOfLight --section Occupancy --section WarpStateStats --section LaunchStats --csv --page details \
+      --clock-control none --cache-control none --print-kernel-base function -k regex:matvec \
+      --launch-skip ${NCU_SKIP:-15} --launch-count ${NCU_COUNT:-10} --section SpeedOfLight --section Occupancy \
+      --section WarpStateStats --section MemoryWorkloadAnalysis --section LaunchStats --csv --page details \
       $BENCH/sluice_bench_decode --cuda $t 2 1 | grep '^\"' > $OUT/ncu_${t}_matvec.csv"
   fi
   rm -f "/tmp/sluice_bench_8b_$t.bin"

@@ -252,7 +252,7 @@ int main(int argc, char** argv) {
                         const std::string name = "D" + std::to_string(D) + (rope ? " rope" : " norope") + (knew ? " knew" : " cache");
                         cases.push_back({name, D, nkv, g, np, max_ctx, pad, rope, knew, knew || sel % 2, sel % 5 == 0 ? 4.0f : 1.0f});
                     }
-    // Extras: several pass-2 slices, long contexts, odd groups (G 5, 7; 12 -> G 6 twice), many KV heads.
+    // Extras: several pass-2 slices, long contexts (past the walk pass 2 holds), odd groups (G 5, 7; 12 -> G 6 twice), many KV heads.
     for (int D : {64, 128})
         for (bool rope : {false, true}) {
             const std::string x = "extra D" + std::to_string(D) + (rope ? " rope" : " norope");
@@ -264,6 +264,8 @@ int main(int argc, char** argv) {
             cases.push_back({x, D, 2, 12, 129, 3000, 16, rope, true, true, 1.0f});
             cases.push_back({x, D, 8, 4, 700, 1024, 0, rope, true, true, 1.0f});
             cases.push_back({x, D, 4, 1, 2048, 2048, 8, rope, false, false, 8.0f});
+            // Past 8192 positions a pass-2 thread walks more chunks than it holds in registers.
+            cases.push_back({x, D, 1, 4, 10000, 10240, 0, rope, true, true, 2.0f});
             // Peaky softmax: scores spread over hundreds of log2 units (exp2 of an unsubtracted max overflows).
             cases.push_back({"peaky" + x.substr(5), D, 2, 4, 641, 1024, 0, rope, true, true, 40.0f});
             cases.push_back({"peaky" + x.substr(5), D, 1, 8, 1000, 8192, 8, rope, false, true, 100.0f});

@@ -265,17 +265,31 @@ __global__ void __launch_bounds__(kThreads)
     }
 }
 
-// The block's threads (whole warps, at most 32 of them) reduce v with op; every thread gets the result.
-template <class Op>
-__device__ __forceinline__ float block_reduce(float v, float* scratch, Op op) {
+// A softmax's running (max, sum) in the log2 domain; merge() combines two parts' pairs.
+struct MaxSum {
+    float m, l;
+};
+__device__ __forceinline__ MaxSum merge(MaxSum a, MaxSum b) {
+    const float m = fmaxf(a.m, b.m);
+    if (m == -INFINITY) return {m, 0.0f};  // both empty: no -inf - -inf
+    return {m, fmaf(a.l, exp2f(a.m - m), b.l * exp2f(b.m - m))};
+}
+
+// The block's threads (whole warps, at most 32 of them) merge their pairs; every thread gets the result,
+// whose max is finite when any pair's is. Across warps the max first, then the sum: no chain of
+// dependent exp2 over 32 warps.
+__device__ __forceinline__ MaxSum block_merge(MaxSum v, MaxSum* scratch) {
     const int tid = threadIdx.y * blockDim.x + threadIdx.x, warps = int(blockDim.x * blockDim.y / 32);
 #pragma unroll
-    for (int o = 16; o > 0; o >>= 1) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
+    for (int o = 16; o > 0; o >>= 1)
+        v = merge(v, {__shfl_xor_sync(0xffffffffu, v.m, o), __shfl_xor_sync(0xffffffffu, v.l, o)});
     if (tid % 32 == 0) scratch[tid / 32] = v;
     __syncthreads();
-    v = scratch[0];
-    for (int w = 1; w < warps; ++w) v = op(v, scratch[w]);
-    return v;
+    float m = scratch[0].m;
+    for (int w = 1; w < warps; ++w) m = fmaxf(m, scratch[w].m);
+    float l = 0.0f;
+    for (int w = 0; w < warps; ++w) l = fmaf(scratch[w].l, exp2f(scratch[w].m - m), l);
+    return {m, l};
 }
 
 // Pass 2's block: head_dim x slices threads, slice y summing chunks y, y + slices, ...: enough slices
@@ -285,45 +299,64 @@ constexpr int kCombineSlices = 8;  // at most
 constexpr int kCombineWalk = 16;
 int combine_slices(int32_t max_ctx) { return std::clamp((n_chunks(max_ctx) + kCombineWalk - 1) / kCombineWalk, 1, kCombineSlices); }
 constexpr int kMaxHeadDim = 128;
-constexpr size_t kCombineStaticBytes = (2 * 32 + (kCombineSlices - 1) * kMaxHeadDim) * sizeof(float);
 
 // One block per query head, thread x of each slice on dim x: the first slice's warps each hold 32
-// dims, one Q8_1 block. The chunks' (max, sum) pairs are reduced by the whole block and their weights
-// kept in shared memory; then each slice sums its chunks and the first adds the others' sums.
+// dims, one Q8_1 block. Every load of a thread's first kCombineWalk chunks goes out at once, with its
+// share of the chunks' (max, sum) pairs, which the whole block merges; so at a context of up to
+// kCombineWalk * slices chunks the kernel waits for one round trip and one barrier (before: three
+// and two). A single slice weighs its chunks itself; several (long contexts) take the weights from
+// shared memory, one exp2 a chunk rather than one a chunk and thread. Then each slice sums its
+// chunks and the first adds the others' sums.
 __global__ void decode_combine_kernel(const int32_t* __restrict__ pos, int32_t max_ctx, int n_head, int head_dim,
                                       const float* __restrict__ part_o, const float* __restrict__ part_ml,
                                       float* __restrict__ out, uint8_t* __restrict__ out_q8_1) {
-    pdl_wait();
-    pdl_launch_dependents();
-    extern __shared__ float weight_s[];  // one per chunk: exp2(max_c - max)
-    __shared__ float max_scratch[32], sum_scratch[32];
-    __shared__ float slice_o[kCombineSlices - 1][kMaxHeadDim];
-    const int n_pos = min(*pos + 1, max_ctx);
+    const int n_pos = min(*pos + 1, max_ctx);  // no output of pass 1: read before the wait
     const int chunks = (n_pos + kChunk - 1) / kChunk;
     const int h = blockIdx.x, d = threadIdx.x, slice = threadIdx.y, slices = int(blockDim.y);
     const int tid = slice * head_dim + d, threads = head_dim * slices;
-    float m = -INFINITY;
-    for (int c = tid; c < chunks; c += threads) m = fmaxf(m, part_ml[(int64_t{c} * n_head + h) * 2]);
-    m = block_reduce(m, max_scratch, [](float a, float b) { return fmaxf(a, b); });
-    float l = 0.0f;
-    for (int c = tid; c < chunks; c += threads) {
-        const int64_t part = int64_t{c} * n_head + h;
-        const float w = exp2f(part_ml[part * 2] - m);
-        weight_s[c] = w;
-        l = fmaf(w, part_ml[part * 2 + 1], l);
+    constexpr int kHeld = kCombineWalk * kCombineSlices;  // chunks whose outputs the threads hold
+    __shared__ MaxSum scratch[32];
+    __shared__ float weight_s[kHeld];
+    __shared__ float slice_o[kCombineSlices - 1][kMaxHeadDim];
+    pdl_wait();
+    pdl_launch_dependents();
+    const auto part = [&](int c) { return int64_t{c} * n_head + h; };
+    float o_c[kCombineWalk], m_c[kCombineWalk];
+#pragma unroll
+    for (int i = 0; i < kCombineWalk; ++i) {
+        const int c = slice + i * slices;
+        o_c[i] = c < chunks ? part_o[part(c) * head_dim + d] : 0.0f;
+        m_c[i] = c < chunks && slices == 1 ? part_ml[part(c) * 2] : -INFINITY;
     }
-    l = block_reduce(l, sum_scratch, [](float a, float b) { return a + b; });  // its barrier publishes weight_s
+    MaxSum own{-INFINITY, 0.0f};
+    float m_first = -INFINITY;  // chunk tid's max
+    for (int c = tid; c < chunks; c += threads) {
+        const MaxSum p{part_ml[part(c) * 2], part_ml[part(c) * 2 + 1]};
+        if (c == tid) m_first = p.m;
+        own = merge(own, p);
+    }
+    const MaxSum all = block_merge(own, scratch);  // all.m is finite: chunk 0 always holds position 0
     float o = 0.0f;
-#pragma unroll 4
-    for (int c = slice; c < chunks; c += slices)
-        o = fmaf(weight_s[c], part_o[(int64_t{c} * n_head + h) * head_dim + d], o);
-    if (slice > 0) slice_o[slice - 1][d] = o;
-    __syncthreads();
-    if (slice > 0) return;
-    for (int i = 0; i < slices - 1; ++i) o += slice_o[i][d];
+    if (slices == 1) {
+#pragma unroll
+        for (int i = 0; i < kCombineWalk; ++i) o = fmaf(exp2f(m_c[i] - all.m), o_c[i], o);
+    } else {
+        if (tid < kHeld) weight_s[tid] = exp2f(m_first - all.m);  // 0 past the last chunk
+        __syncthreads();
+#pragma unroll
+        for (int i = 0; i < kCombineWalk; ++i) o = fmaf(weight_s[slice + i * slices], o_c[i], o);
+    }
+    for (int c = slice + kCombineWalk * slices; c < chunks; c += slices)  // contexts past max_ctx's walk
+        o = fmaf(exp2f(part_ml[part(c) * 2] - all.m), part_o[part(c) * head_dim + d], o);
+    if (slices > 1) {
+        if (slice > 0) slice_o[slice - 1][d] = o;
+        __syncthreads();
+        if (slice > 0) return;
+        for (int i = 0; i < slices - 1; ++i) o += slice_o[i][d];
+    }
     const int64_t at = int64_t{h} * head_dim + d;
-    out[at] = o / l;
-    if (out_q8_1) warp_store_q8_1(o / l, d % 32, out_q8_1 + at / kQ8_1BlockElems * kQ8_1BlockBytes);
+    out[at] = o / all.l;
+    if (out_q8_1) warp_store_q8_1(o / all.l, d % 32, out_q8_1 + at / kQ8_1BlockElems * kQ8_1BlockBytes);
 }
 
 template <int D, int G>
@@ -381,10 +414,6 @@ void attention_decode(const AttentionArgs& a, const RopeArgs& rope, const float*
         raise(SL_ERR_INVALID_ARGUMENT, "attention_decode: the new K and V rows must both be given, 16-byte aligned");
     if (rope.n_rot < 0 || rope.n_rot > a.head_dim || rope.n_rot % 2 != 0 || (rope.n_rot > 0 && rope.head_dim != a.head_dim))
         raise(SL_ERR_INVALID_ARGUMENT, "attention_decode: RoPE of %d dims does not fit heads of %d", rope.n_rot, a.head_dim);
-    constexpr size_t kMaxCombineChunks = (48 * 1024 - kCombineStaticBytes) / sizeof(float);  // pass 2's weights
-    if (static_cast<size_t>(n_chunks(max_ctx)) > kMaxCombineChunks)
-        raise(SL_ERR_UNSUPPORTED, "CUDA decode attention supports contexts up to %d positions, not %d",
-              static_cast<int>(kMaxCombineChunks) * kChunk, max_ctx);
     if (rope.n_rot > 0 && (!rope_cs || reinterpret_cast<uintptr_t>(rope_cs) % 8 != 0))
         raise(SL_ERR_INVALID_ARGUMENT, "attention_decode: RoPE needs its angle table (rope_angles), 8-byte aligned");
     if (out_q8_1 && a.head_dim % kQ8_1BlockElems != 0)
@@ -398,7 +427,7 @@ void attention_decode(const AttentionArgs& a, const RopeArgs& rope, const float*
     else
         launch_chunks_for_group<128>(a, q, pos, max_ctx, group, k_new, v_new, rope.n_rot, cs, part_o, part_ml, stream);
     launch_overlapped("attention_decode_combine", decode_combine_kernel, a.n_head, dim3(a.head_dim, combine_slices(max_ctx)),
-                      static_cast<size_t>(n_chunks(max_ctx)) * sizeof(float), stream, pos, max_ctx,
+                      0, stream, pos, max_ctx,
                       a.n_head, a.head_dim, part_o, part_ml, out, static_cast<uint8_t*>(out_q8_1));
 }
 

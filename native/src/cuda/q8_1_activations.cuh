@@ -33,6 +33,7 @@ struct GlobalQ8_1 {
     __device__ __half2 ds(int t, int64_t k) const {
         return *reinterpret_cast<const __half2*>(xq + t * row_bytes + k * kQ8_1BlockBytes);
     }
+    __device__ int4 unit16(int t, int64_t u) const { return quants16(t, u / 2, int(u % 2)); }  // 16 values from 16u
 };
 
 struct StagedQ8_1 {
@@ -43,7 +44,16 @@ struct StagedQ8_1 {
         return *reinterpret_cast<const int4*>(qs + t * cols + k * kQ8_1BlockElems + 16 * half);
     }
     __device__ __half2 ds(int t, int64_t k) const { return pairs[t * (cols / kQ8_1BlockElems) + k]; }
+    __device__ int4 unit16(int t, int64_t u) const {  // the 16 values kept at unit u of row t
+        return *reinterpret_cast<const int4*>(qs + t * cols + 16 * u);
+    }
 };
+
+// A staged row may keep its 16-byte units permuted within each 128-byte line, unit u at
+// swizzled_q8_1_unit(u), for a kernel whose quarter warps would otherwise read several units of one
+// bank group at once (matvec_q4_k.cu, which says which pattern this serves); each row on its own
+// (rows of a multiple of 128 activations: whole lines).
+__host__ __device__ constexpr int64_t swizzled_q8_1_unit(int64_t u) { return u ^ ((u >> 1 & 4) ^ (u >> 4 & 7)); }
 
 // Shared memory that NTOK staged rows of `cols` activations take: int8 rows, then (d, s) pairs.
 inline int64_t staged_q8_1_bytes(int ntok, int64_t cols) {
@@ -51,8 +61,8 @@ inline int64_t staged_q8_1_bytes(int ntok, int64_t cols) {
 }
 
 // The block's view of the NTOK rows at xq. Staged: every one of the block's THREADS must call it (it
-// copies one Q8_1 block a thread, then waits at a barrier).
-template <int NTOK, bool STAGED, int THREADS>
+// copies one Q8_1 block a thread, then waits at a barrier); SWIZZLE: units at swizzled_q8_1_unit.
+template <int NTOK, bool STAGED, int THREADS, bool SWIZZLE = false>
 __device__ __forceinline__ std::conditional_t<STAGED, StagedQ8_1, GlobalQ8_1> q8_1_activations(const uint8_t* xq,
                                                                                              int64_t cols) {
     if constexpr (STAGED) {
@@ -63,9 +73,15 @@ __device__ __forceinline__ std::conditional_t<STAGED, StagedQ8_1, GlobalQ8_1> q8
         for (int64_t k = threadIdx.x; k < n_q8; k += THREADS) {
             const auto* src = reinterpret_cast<const int*>(xq + k * kQ8_1BlockBytes);
             pairs[k] = *reinterpret_cast<const __half2*>(src);
-            int4* dst = reinterpret_cast<int4*>(qs + k * kQ8_1BlockElems);
-            dst[0] = make_int4(src[1], src[2], src[3], src[4]);
-            dst[1] = make_int4(src[5], src[6], src[7], src[8]);
+            // Units 2k, 2k + 1 of the staged rows; swizzled within their own row.
+            int4* units = reinterpret_cast<int4*>(qs);
+            const auto at = [&](int64_t u) {
+                if constexpr (!SWIZZLE) return u;
+                const int64_t row_units = cols / 16, row = NTOK == 1 ? 0 : int(u) / int(row_units);
+                return row * row_units + swizzled_q8_1_unit(u - row * row_units);
+            };
+            units[at(2 * k)] = make_int4(src[1], src[2], src[3], src[4]);
+            units[at(2 * k + 1)] = make_int4(src[5], src[6], src[7], src[8]);
         }
         __syncthreads();
         return {qs, pairs, cols};
