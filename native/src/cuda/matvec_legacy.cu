@@ -41,9 +41,8 @@ constexpr int kSteps = 2;                                   // steps of a chunk,
 // Q4_0: a unit is a whole block, 32 weights.
 struct Q4_0 {
     static constexpr int kBlockBytes = 18, kLanes = 4;
-    static constexpr bool kSwizzle = true;  // staged activations at swizzled_q8_1_unit (dot_unit says why)
     template <int NTOK, class X>
-    __device__ static void dot(uint4 q, float d, int, int64_t k, int flip, const X& x, float (&acc)[NTOK]) {
+    __device__ static void dot(uint4 q, float d, int, int64_t k, const X& x, float (&acc)[NTOK]) {
         const uint32_t words[4] = {q.x, q.y, q.z, q.w};
         int lo[4], hi[4];  // elements 4i.. and 16 + 4i.., minus 8
 #pragma unroll
@@ -53,7 +52,7 @@ struct Q4_0 {
         }
 #pragma unroll
         for (int t = 0; t < NTOK; ++t) {
-            const int4 xl = x.unit16(t, (2 * k) ^ flip), xh = x.unit16(t, (2 * k + 1) ^ flip);
+            const int4 xl = x.quants16(t, k, 0), xh = x.quants16(t, k, 1);
             const int xl_words[4] = {xl.x, xl.y, xl.z, xl.w}, xh_words[4] = {xh.x, xh.y, xh.z, xh.w};
             int sum = 0;
 #pragma unroll
@@ -66,9 +65,8 @@ struct Q4_0 {
 // Q8_0: a unit is half a block (lane j's: elements 16 * (j % 2) ..), 16 weights.
 struct Q8_0 {
     static constexpr int kBlockBytes = 34, kLanes = 8;
-    static constexpr bool kSwizzle = false;  // a quarter warp's eight units already meet every bank once
     template <int NTOK, class X>
-    __device__ static void dot(uint4 q, float d, int j, int64_t k, int, const X& x, float (&acc)[NTOK]) {
+    __device__ static void dot(uint4 q, float d, int j, int64_t k, const X& x, float (&acc)[NTOK]) {
         const int words[4] = {int(q.x), int(q.y), int(q.z), int(q.w)};
 #pragma unroll
         for (int t = 0; t < NTOK; ++t) {
@@ -95,10 +93,9 @@ __device__ __forceinline__ uint32_t word(uint4 v, int i) {
 // This lane's unit of step s (lane j of the W from base_lane, block b = j / (W / 4) of the step's
 // four) against every token: k is its Q8_1 block, `valid` whether its group is in the row (every
 // lane takes part in the shuffles).
-// flip: what the staged rows' swizzle does to the low bits of the lane's activation units.
 template <class T, int NTOK, class X>
 __device__ __forceinline__ void dot_unit(const Granules& held, int j, int base_lane, int s, bool valid, int64_t k,
-                                         int flip, const X& x, float (&acc)[NTOK]) {
+                                         const X& x, float (&acc)[NTOK]) {
     constexpr int W = T::kLanes, kUnits = W / 4;  // units a block
     const int b = j / kUnits;
     const uint4 sent = j == 0 ? held.extra : held.own;  // what lane j - 1 takes after its granule
@@ -124,7 +121,7 @@ __device__ __forceinline__ void dot_unit(const Granules& held, int j, int base_l
     // first unit.
     uint32_t d_bits = v[0] >> (16 * (b & 1));
     if constexpr (kUnits > 1) d_bits = __shfl_sync(0xffffffffu, d_bits, base_lane + j - j % kUnits);
-    if (valid) T::template dot<NTOK>(q, half_bits(d_bits), j, k, flip, x, acc);
+    if (valid) T::template dot<NTOK>(q, half_bits(d_bits), j, k, x, acc);
 }
 
 // At one token, five blocks an SM (48 registers at most). More tokens: ptxas's choice (0).
@@ -157,7 +154,7 @@ __global__ void __launch_bounds__(32 * (NORM == kNormFold ? kFoldWarps : kWarps)
     pdl_wait();
     pdl_launch_dependents();
 
-    const auto x = q8_1_activations<NTOK, STAGED, 32 * WARPS, T::kSwizzle>(xq, cols);
+    const auto x = q8_1_activations<NTOK, STAGED, 32 * WARPS>(xq, cols);
     load_norm_inputs<NORM>(norm, r, lane);
     if (!r.valid) return;
 
@@ -169,10 +166,7 @@ __global__ void __launch_bounds__(32 * (NORM == kNormFold ? kFoldWarps : kWarps)
 #pragma unroll
         for (int s = 0; s < kSteps; ++s) {
             const int64_t k = group * kGroupBlocks + 4 * s + j / (W / 4);
-            // Q4_0's units 2k, 2k + 1 = 16 group + 8s + 2j (+ 1): swizzled_q8_1_unit flips their low
-            // bits by 4s ^ (group % 8) = 4s ^ grp, so the two groups of a quarter warp meet apart.
-            const int flip = STAGED && T::kSwizzle ? 4 * s ^ grp : 0;
-            dot_unit<T, NTOK>(held[s], j, base_lane, s, group < n_groups, k, flip, x, acc);
+            dot_unit<T, NTOK>(held[s], j, base_lane, s, group < n_groups, k, x, acc);
             if (chunk + 1 < n_chunks) load(chunk + 1, s);
         }
     }

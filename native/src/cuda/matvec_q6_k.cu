@@ -16,7 +16,7 @@
 // next group's step, so about one group (1.6 KB a warp) is in flight, the first before the kernel
 // waits for the one before it (launch.cuh). One warp per row, eight rows a block. The dot products
 // are int8 dp4a against the Q8_1 activations, staged in shared memory when they fit
-// (q8_1_activations.cuh), their units swizzled so that a quarter warp's lanes meet every bank once.
+// (q8_1_activations.cuh).
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
@@ -81,7 +81,7 @@ __device__ __forceinline__ Granules block_bytes(const Granules& held, int g, int
 }
 
 // This lane's 32 weights of super-block `blk` (block 4s + sub of its group) against every token.
-template <int NTOK, bool STAGED, class X>
+template <int NTOK, class X>
 __device__ __forceinline__ void dot_block(const Granules& held, int g, int base_lane, int s, int sub, int64_t blk,
                                           const X& x, float (&acc)[NTOK]) {
     const int h = g >> 2, p = g >> 1 & 1, u = g & 1;
@@ -105,12 +105,9 @@ __device__ __forceinline__ void dot_block(const Granules& held, int g, int base_
     // Scales 8h + (g & 3) and 4 further: byte g & 3 of scale words 2h and 2h + 1.
     const int scale_lo = int8_t(s_lo >> (8 * (g & 3))), scale_hi = int8_t(s_hi >> (8 * (g & 3)));
     const int64_t k_lo = blk * 8 + 4 * h + p;  // Q8_1 block of the low nibbles; the high ones' is 2 further
-    // Their 16-byte units 2 k_lo + u and 4 further; staged, at swizzled_q8_1_unit, which for this
-    // lane flips their low bits by 4h ^ (blk % 8) = 4h ^ (4s + sub).
-    const int64_t unit = (2 * k_lo + u) ^ (STAGED ? 4 * h ^ (4 * s + sub) : 0);
 #pragma unroll
     for (int t = 0; t < NTOK; ++t) {
-        const int4 xl = x.unit16(t, unit), xh = x.unit16(t, unit ^ 4);  // bit 2 of 2 k_lo + u is clear
+        const int4 xl = x.quants16(t, k_lo, u), xh = x.quants16(t, k_lo + 2, u);
         const int xl_words[4] = {xl.x, xl.y, xl.z, xl.w}, xh_words[4] = {xh.x, xh.y, xh.z, xh.w};
         int dot_lo = 0, dot_hi = 0;
 #pragma unroll
@@ -148,7 +145,7 @@ __global__ void __launch_bounds__(32 * (NORM == kNormFold ? kFoldWarps : kWarps)
     pdl_wait();
     pdl_launch_dependents();
 
-    const auto x = q8_1_activations<NTOK, STAGED, 32 * WARPS, true>(xq, cols);
+    const auto x = q8_1_activations<NTOK, STAGED, 32 * WARPS>(xq, cols);
     load_norm_inputs<NORM>(norm, r, lane);
     if (!r.valid) return;
 
@@ -158,7 +155,7 @@ __global__ void __launch_bounds__(32 * (NORM == kNormFold ? kFoldWarps : kWarps)
     for (int64_t group = 0; group < n_groups; ++group) {
 #pragma unroll
         for (int s = 0; s < kSteps; ++s) {
-            dot_block<NTOK, STAGED>(held[s], g, base_lane, s, sub, group * kGroupBlocks + kStepBlocks * s + sub, x, acc);
+            dot_block<NTOK>(held[s], g, base_lane, s, sub, group * kGroupBlocks + kStepBlocks * s + sub, x, acc);
             if (group + 1 < n_groups) load(group + 1, s);
         }
     }
