@@ -6,11 +6,12 @@
 # (sluice_bench_decode --cuda TYPE) for each of $TYPES, with plain launches and overlapped ones
 # (the default; SLUICE_CUDA_OVERLAP=0 for plain ones, the tests run both ways too), and the same benchmarks of a baseline build when .device/base/ holds one
 # (the earlier commit's sluice_bench_cuda_matvec and sluice_bench_decode, built here, carried with
-# .device): before and after in the same run. Prints a short table last; logs in $OUT (at most 8 files).
+# .device): before and after in the same run. Prints a short table last; logs in $OUT (the device tool returns at most 8 files: tar them).
 # Usage: TYPES="q4_k_m q8_0" bash scripts/gpu_kernels.sh   (BUDGET: seconds after which steps are skipped;
 #   PARITY=0: the benchmarks only; PLAIN=0: overlapped launches only; LONG="q4_k_m" (the default): also decode
 #   after an 8192-token prompt for those types; PROFILE="q4_k_m": Nsight Compute times each kernel of one decode step
-#   of those types in isolation, scripts/ncu_step.py groups them; VARIANTS="SLUICE_CUDA_Q4K=roll ...": the matvec
+#   of those types in isolation, scripts/ncu_step.py groups them, and two layers' matvecs and attention with their
+#   warp stalls (scripts/ncu_stalls.py; NCU_SKIP, NCU_COUNT choose the launches); VARIANTS="SLUICE_CUDA_Q4K=roll ...": the matvec
 #   benchmark and decode again under each of those settings, for A/B in one call; TESTS: the parity tests to run, when not all;
 #   STREAM=1: also sluice_bench_cuda_stream, plain reads of the decode matrices' bytes by bytes in flight)
 # The device tool sends the checkout the session started in: from another worktree, copy this tree
@@ -78,13 +79,16 @@ for t in $TYPES; do
       --csv --log-file /tmp/ncu_$t.csv \
       --metrics gpu__time_duration.sum,dram__bytes_read.sum $BENCH/sluice_bench_decode --cuda $t 2 1 \
       && cp /tmp/ncu_$t.csv $OUT/ && python3 scripts/ncu_step.py /tmp/ncu_$t.csv"
-    # One-token matvecs in detail (NCU_SKIP launches skipped, NCU_COUNT profiled; the default 15/10 takes the
-    # 8B Q4_K_M's fourth and fifth layers, a Q6_K and a Q4_K ffn_down): speed of light, occupancy, memory, warp stalls.
-    step "ncu-$t-matvec" "ncu_$t.log" bash -c "timeout 200 \$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu | head -n 1) \
-      --clock-control none --cache-control none --print-kernel-base function -k regex:matvec \
-      --launch-skip ${NCU_SKIP:-15} --launch-count ${NCU_COUNT:-10} --section SpeedOfLight --section Occupancy \
-      --section WarpStateStats --section MemoryWorkloadAnalysis --section LaunchStats --csv --page details \
-      $BENCH/sluice_bench_decode --cuda $t 2 1 | grep '^\"' > $OUT/ncu_${t}_matvec.csv"
+    # One-token matvecs and attention in detail (NCU_SKIP launches skipped, NCU_COUNT profiled; the default 21/14
+    # takes the 8B Q4_K_M's fourth and fifth layers, a Q6_K and a Q4_K ffn_down): speed of light, occupancy, memory,
+    # and what the warps wait on (scripts/ncu_stalls.py prints it).
+    step "ncu-$t-stalls" "ncu_$t.log" bash -c "timeout 200 \$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu | head -n 1) \
+      --clock-control none --cache-control none --print-kernel-base function -k 'regex:matvec|decode_chunk|decode_combine' \
+      --launch-skip ${NCU_SKIP:-21} --launch-count ${NCU_COUNT:-14} --section SpeedOfLight --section Occupancy \
+      --section WarpStateStats --section MemoryWorkloadAnalysis --section LaunchStats \
+      --metrics 'regex:smsp__average_warps_issue_stalled_.*_per_issue_active,sm__inst_issued.avg.pct_of_peak_sustained_active' \
+      --csv --page details $BENCH/sluice_bench_decode --cuda $t 2 1 | grep '^\"' > $OUT/ncu_${t}_stalls.csv \
+      && python3 scripts/ncu_stalls.py $OUT/ncu_${t}_stalls.csv"
   fi
   rm -f "/tmp/sluice_bench_8b_$t.bin"
 done
@@ -96,6 +100,8 @@ for f in matvec matvec_base; do
 done
 [ -f "$OUT/kernels.log" ] && { echo "# kernels"; grep -E "copy|ctx|pos0|q/o|gate/up|depth" "$OUT/kernels.log"; }
 [ -f "$OUT/e2e.log" ] && grep -E "^### |tok/s|error" "$OUT/e2e.log"
-for f in "$OUT"/ncu_*.log; do [ -f "$f" ] && { echo "# $(basename "$f")"; grep -A 14 '^kernel ' "$f"; tail -n 1 "$f"; }; done
+for f in "$OUT"/ncu_*.log; do
+  [ -f "$f" ] && { echo "# $(basename "$f")"; grep -A 14 '^kernel ' "$f"; grep -E '^(matvec|decode)_[a-z0-9_]+ +\(' "$f"; }
+done
 printf '\n%-22s %-24s %s\n' step result time
 for r in "${rows[@]}"; do IFS='|' read -r a b c <<<"$r"; printf '%-22s %-24s %s\n' "$a" "$b" "$c"; done
