@@ -59,6 +59,12 @@ if [ "${PARITY:-1}" != 0 ]; then
 fi
 
 BENCH=build-gpu/native/bench
+# What a warp waits on, as warps per issued instruction (PROFILE; scripts/ncu_stalls.py), and issue slots busy.
+STALL_METRICS=sm__inst_issued.avg.pct_of_peak_sustained_active
+for r in barrier branch_resolving dispatch_stall drain imc_miss lg_throttle long_scoreboard math_pipe_throttle membar \
+  mio_throttle misc no_instruction not_selected selected short_scoreboard sleeping tex_throttle wait; do
+  STALL_METRICS+=,smsp__average_warps_issue_stalled_${r}_per_issue_active
+done
 step matvec matvec.log "$BENCH/sluice_bench_cuda_matvec" 1 50
 for v in ${VARIANTS:-}; do step "matvec-${v##*_}" matvec.log env "$v" "$BENCH/sluice_bench_cuda_matvec" 1 50; done
 [ -x .device/base/sluice_bench_cuda_matvec ] && step matvec-base matvec_base.log .device/base/sluice_bench_cuda_matvec 1 50
@@ -86,7 +92,7 @@ for t in $TYPES; do
       --clock-control none --cache-control none --print-kernel-base function -k 'regex:matvec|decode_chunk|decode_combine' \
       --launch-skip ${NCU_SKIP:-21} --launch-count ${NCU_COUNT:-14} --section SpeedOfLight --section Occupancy \
       --section WarpStateStats --section MemoryWorkloadAnalysis --section LaunchStats \
-      --metrics 'regex:smsp__average_warps_issue_stalled_.*_per_issue_active,sm__inst_issued.avg.pct_of_peak_sustained_active' \
+      --metrics $STALL_METRICS \
       --csv --page details $BENCH/sluice_bench_decode --cuda $t 2 1 | grep '^\"' > $OUT/ncu_${t}_stalls.csv \
       && python3 scripts/ncu_stalls.py $OUT/ncu_${t}_stalls.csv"
   fi
