@@ -198,8 +198,9 @@ int main(int argc, char** argv) {
                 const double gbs = bytes / seconds / 1e9;
                 std::printf("%-5s %-12s %6lldx%-7lld %10.1f %9.0f %6.1f%%\n", name, s.role, (long long)rows, (long long)s.cols,
                             seconds * 1e6, gbs, 100 * gbs / copy);
-                token_bytes += per_token(s, type, n_tok) * bytes;
-                token_seconds += per_token(s, type, n_tok) * seconds;
+                const int count = per_token(s, type, n_tok);
+                token_bytes += count * bytes;
+                token_seconds += count * seconds;
             }
             const double gbs = token_bytes / token_seconds / 1e9;
             std::printf("%-5s %-12s %14s %10.1f %9.0f %6.1f%%\n", name, "8B token", "(weighted)", token_seconds * 1e6, gbs,
