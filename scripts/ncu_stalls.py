@@ -28,6 +28,10 @@ def launches(path):
             v = float(value)
         except ValueError:
             continue
+        if name.endswith(".ratio"):  # ncu also reports .pct and .max_rate of each stall metric
+            name = name[:-len(".ratio")]
+        elif "." in name and name.split(".")[0].startswith(PREFIX):
+            continue
         if name.startswith(PREFIX) and name.endswith(SUFFIX):
             k["stalls"][name[len(PREFIX):-len(SUFFIX)]] = v
         else:

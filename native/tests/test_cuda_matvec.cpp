@@ -5,7 +5,7 @@
 //   host Q8_1 quantizer.
 // - matvec, block types: tight against a float64 dot of the CPU-dequantized weights with the
 //   dequantized Q8_1 activations (taking each Q8_1 block's sum from its fp16 s where the kernel
-//   does: types whose min spans the whole block); loose against the float activations (within
+//   does: types whose min spans the whole block, and Q4_0's -8); loose against the float activations (within
 //   the 8-bit rounding bound). Float types: against the float64 dot of the float activations.
 // Outputs are poisoned (NaN) first; padding between token rows must stay poisoned.
 // Prints a per-type table of the largest errors relative to sum |w x|. Skipped (77) without a GPU.
@@ -59,9 +59,11 @@ Q8Row read_q8_1(const uint8_t* row, int64_t cols) {
     return r;
 }
 
-// The kernels take a Q8_1 block's sum from s for these types (ggml does the same).
+// The kernels take a Q8_1 block's sum from s for these types (ggml does the same): the mins, and
+// Q4_0's -8 (w = d * q' - 8d with q' the stored nibble).
 bool uses_q8_1_sum(sl_type type) {
-    return type == SL_TYPE_Q4_1 || type == SL_TYPE_Q5_1 || type == SL_TYPE_Q4_K || type == SL_TYPE_Q5_K;
+    return type == SL_TYPE_Q4_0 || type == SL_TYPE_Q4_1 || type == SL_TYPE_Q5_1 || type == SL_TYPE_Q4_K ||
+           type == SL_TYPE_Q5_K;
 }
 
 // got against the host Q8_1 of x (n_tok rows of cols, ldx apart), byte for byte.
@@ -213,7 +215,11 @@ void run_case(std::mt19937& rng, sl_type type, const Case& c, Stats& stats) {
         int bad = 0, unwritten = 0, pad = 0;
         for (int64_t r = 0; r < P.rows; ++r) {
             cpu::dequantize_row(type, P.W.data() + r * stride, w.data(), c.cols);
-            if (q8 && uses_q8_1_sum(type)) cpu::unpack_row(*format, P.W.data() + r * stride, c.cols, {q.data(), scale.data(), min.data()});
+            if (q8 && uses_q8_1_sum(type)) {
+                cpu::unpack_row(*format, P.W.data() + r * stride, c.cols, {q.data(), scale.data(), min.data()});
+                if (type == SL_TYPE_Q4_0)  // its -8 as a min of 8d
+                    for (size_t b = 0; b < min.size(); ++b) min[b] = 8.0f * scale[b];
+            }
             for (int64_t t = 0; t < c.n_tok; ++t) {
                 const float* x = X.data() + t * ldx;
                 const float got = Y[size_t(t * P.ldy + r)];

@@ -159,6 +159,14 @@ Result run_case(const Case& c, uint64_t seed) {
                         sum -= term, abs_sum += std::fabs(term);
                     }
                 }
+                if (kTypes[c.type].type == SL_TYPE_Q4_0) {  // its -8 meets the block sums as stored, not as summed
+                    for (int s = 0; s < subs; ++s) {
+                        double block_sum = 0;
+                        for (int i = 0; i < 32; ++i) block_sum += xd[t * cols + 32 * s + i];
+                        const double stored = 8.0 * double(scale[s]) * xs[t * (cols / 32) + s];
+                        sum -= stored - 8.0 * double(scale[s]) * block_sum, abs_sum += std::fabs(stored);
+                    }
+                }
                 dot[t * ldy + offset + row] = sum, mag[t * ldy + offset + row] = abs_sum;
             }
         }

@@ -19,8 +19,8 @@
 // registers load the next chunk's, the first before the kernel waits for the one before it
 // (launch.cuh). Rows whose groups do not fill the last chunk leave its other lanes idle. One warp
 // per row, eight rows a block. The dot products are int8 dp4a against the Q8_1 activations, staged
-// in shared memory when they fit (q8_1_activations.cuh); Q4_0's -8 is taken from each byte before
-// dp4a, exactly, as quant_dot.cuh's staged kernel does.
+// in shared memory when they fit (q8_1_activations.cuh); Q4_0's -8 from the Q8_1 block sums, as in
+// quant_dot.cuh's staged kernel.
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
@@ -38,17 +38,19 @@ constexpr int kWarps = 8;
 constexpr int kGroupBlocks = kMatvecLegacyGroupCols / 32;  // blocks of a granule-aligned group
 constexpr int kSteps = 2;                                   // steps of a chunk, four blocks of a group each
 
-// Q4_0: a unit is a whole block, 32 weights.
+// Q4_0: a unit is a whole block, 32 weights. The -8 of each weight is taken once a block from the
+// Q8_1 block sum (d * (q - 8) . x = d * (q . x) - 8d * sum(x), sum(x) as the stored s), as ggml does,
+// instead of from each byte before dp4a.
 struct Q4_0 {
     static constexpr int kBlockBytes = 18, kLanes = 4;
     template <int NTOK, class X>
     __device__ static void dot(uint4 q, float d, int, int64_t k, const X& x, float (&acc)[NTOK]) {
         const uint32_t words[4] = {q.x, q.y, q.z, q.w};
-        int lo[4], hi[4];  // elements 4i.. and 16 + 4i.., minus 8
+        int lo[4], hi[4];  // elements 4i.. and 16 + 4i..
 #pragma unroll
         for (int i = 0; i < 4; ++i) {
-            lo[i] = sub_bytes(words[i] & 0x0F0F0F0Fu, 0x08080808u);
-            hi[i] = sub_bytes(words[i] >> 4 & 0x0F0F0F0Fu, 0x08080808u);
+            lo[i] = int(words[i] & 0x0F0F0F0Fu);
+            hi[i] = int(words[i] >> 4 & 0x0F0F0F0Fu);
         }
 #pragma unroll
         for (int t = 0; t < NTOK; ++t) {
@@ -57,7 +59,8 @@ struct Q4_0 {
             int sum = 0;
 #pragma unroll
             for (int i = 0; i < 4; ++i) sum = __dp4a(hi[i], xh_words[i], __dp4a(lo[i], xl_words[i], sum));
-            acc[t] += d * __low2float(x.ds(t, k)) * float(sum);
+            const float2 ds = __half22float2(x.ds(t, k));
+            acc[t] += d * fmaf(ds.x, float(sum), -8.0f * ds.y);
         }
     }
 };
@@ -124,9 +127,10 @@ __device__ __forceinline__ void dot_unit(const Granules& held, int j, int base_l
     if (valid) T::template dot<NTOK>(q, half_bits(d_bits), j, k, x, acc);
 }
 
-// At one token, five blocks an SM (48 registers at most). More tokens: ptxas's choice (0).
+// At one token, six blocks an SM (40 registers at most: none spilled for Q8_0, 8 bytes for Q4_0's staged
+// form). More tokens: ptxas's choice (0).
 template <class T, int NTOK, bool STAGED, int NORM>
-__global__ void __launch_bounds__(32 * (NORM == kNormFold ? kFoldWarps : kWarps), NTOK == 1 && NORM != kNormFold ? 5 : 0)
+__global__ void __launch_bounds__(32 * (NORM == kNormFold ? kFoldWarps : kWarps), NTOK == 1 && NORM != kNormFold ? 6 : 0)
     matvec_legacy_kernel(MatvecParts parts, MatvecNorm norm, int64_t cols, const uint8_t* __restrict__ xq, bool accumulate) {
     constexpr int W = T::kLanes, kGroups = 32 / W;  // lanes a group, groups a chunk
     constexpr int kGroupGranules = kGroupBlocks * T::kBlockBytes / 16;

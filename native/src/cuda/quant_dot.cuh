@@ -41,18 +41,18 @@ struct QuantDot<SL_TYPE_Q4_0> {
     __device__ static void dot(const uint8_t* w, int, const uint8_t* x, float (&acc)[NTOK]) {
         uint32_t q[4];
         load_words<4, false>(w + 2, q);
-        int lo[4], hi[4];  // elements 4i.. and 16 + 4i.., minus 8
+        int lo[4], hi[4];  // elements 4i.. and 16 + 4i..; their -8 from the block sum s, as ggml does
 #pragma unroll
         for (int i = 0; i < 4; ++i) {
-            lo[i] = sub_bytes(q[i] & 0x0F0F0F0Fu, 0x08080808u);
-            hi[i] = sub_bytes(q[i] >> 4 & 0x0F0F0F0Fu, 0x08080808u);
+            lo[i] = int(q[i] & 0x0F0F0F0Fu);
+            hi[i] = int(q[i] >> 4 & 0x0F0F0F0Fu);
         }
         const float d = half_at(w);
 #pragma unroll
         for (int t = 0; t < NTOK; ++t) {
             const uint8_t* xt = x + t * kChunkQ8Bytes;
             const int sum = dot_q8_1_block(lo, hi, xt);
-            acc[t] += d * half_at(xt) * float(sum);
+            acc[t] += d * fmaf(half_at(xt), float(sum), -8.0f * half_at(xt + 2));
         }
     }
 };
