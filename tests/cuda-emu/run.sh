@@ -49,8 +49,12 @@ g++ "${common[@]}" "$out/unpack.o" "$out/test_matvec.o" "$out/matvec_q4_k.o" "$o
 
 # Both tests run whatever the first gives; any failure fails the script.
 rc=0
-echo "== attention_decode"
+echo "== attention_decode (16-position chunks up to 1024 positions of max_ctx for head_dim 128, 32 up to 2048, 64 beyond)"
 "$out/test_attention_decode" "$@" || rc=1
+echo "== attention_decode, 64-position chunks at every max_ctx (SLUICE_CUDA_ATTN_CHUNK=64)"
+SLUICE_CUDA_ATTN_CHUNK=64 "$out/test_attention_decode" --quick || rc=1
+echo "== attention_decode, 32-position chunks at every max_ctx (SLUICE_CUDA_ATTN_CHUNK=32)"
+SLUICE_CUDA_ATTN_CHUNK=32 "$out/test_attention_decode" --quick || rc=1
 echo "== matvec (Q4_K, Q6_K, Q4_0, Q8_0)"
 "$out/test_matvec" "$@" || rc=1
 exit $rc

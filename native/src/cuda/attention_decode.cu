@@ -1,8 +1,9 @@
 // Decode attention (flash-decoding): one query token over positions [0, *pos] of the F16 cache.
 //
-// Pass 1, grid (chunk of 64 positions, KV head, group of query heads): a block copies its chunk's K
-// and V rows into shared memory with cp.async (all 32 KB in flight at once for head_dim 128, issued
-// before the kernel waits for the one before it, launch.cuh), then four threads score each position
+// Pass 1, grid (chunk of 32 or 64 positions, KV head, group of query heads): a block copies its chunk's
+// K and V rows into shared memory with cp.async (all 32 KB in flight at once for head_dim 128 and 64
+// positions, issued before the kernel waits for the one before it, launch.cuh), then 4, 8 or 16
+// threads score each position
 // against every query head of the group (so the heads of one KV head share each K/V load), the block
 // takes the chunk's softmax max and sum, and each thread accumulates P.V for a pair of dims of some
 // heads over the chunk. It writes the unnormalised output and (max, sum) per head to the
@@ -16,6 +17,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 
 #include "core/status.h"
 #include "cuda/cp_async.cuh"
@@ -28,29 +30,47 @@
 namespace sl::cuda {
 namespace {
 
-// Positions per block. Run 7: 128-position chunks gave an 8B step at 513 positions 40 blocks for 132
-// SMs (6.7 us a layer).
-constexpr int kChunk = 64;
-// Four threads a position while scoring, each a quarter of head_dim; in P.V each thread owns a pair of
+// Positions per block, by max_ctx (the grid's size): 64 beyond 2048 positions; 32 up to that, and 16
+// up to 1024 where head_dim is 128 (a thread's one 16-byte piece of each K row). At short contexts 64
+// leave most SMs idle (run 18: 72 blocks for 132 SMs, each working alone through its chain of
+// shared-memory reads at a third of the issue slots): 8B Q4_K_M at 641 positions 472.7 tok/s with 64,
+// 477.6 with 32, 480.5 with 16; after 8192 tokens 375.1 with 64, 342.4 with 32. Run 7: 128-position
+// chunks gave 40 blocks at 513 positions. SLUICE_CUDA_ATTN_CHUNK=16|32|64 fixes it, for A/B runs.
+constexpr int kShortContext = 2048, kShorterContext = 1024;
+// kThreads / CHUNK threads score a position, each a slice of head_dim; in P.V each thread owns a pair of
 // dims of some of the heads and walks every position. Run 11: with one thread a position (two warps a
 // block, ~2700 dependent instructions a thread) pass 1 took 8 us alone at 641 positions.
 constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
-constexpr int kQuad = kThreads / kChunk;  // threads a position while scoring
 constexpr int kMaxGroup = 8;              // query heads per block (register arrays are sized by it)
 constexpr float kLog2e = 1.4426950408889634f;
 
-int n_chunks(int32_t max_ctx) { return (max_ctx + kChunk - 1) / kChunk; }
+int chunk_positions(int32_t max_ctx, int head_dim) {
+    static const int forced = [] {
+        const char* v = std::getenv("SLUICE_CUDA_ATTN_CHUNK");
+        return v ? std::atoi(v) : 0;
+    }();
+    if (forced == 32 || forced == 64 || (forced == 16 && head_dim == 128)) return forced;  // 16: a piece a thread
+    if (max_ctx <= kShorterContext && head_dim == 128) return 16;
+    return max_ctx <= kShortContext ? 32 : 64;
+}
+int n_chunks(int32_t max_ctx, int head_dim) {
+    const int chunk = chunk_positions(max_ctx, head_dim);
+    return (max_ctx + chunk - 1) / chunk;
+}
 
-template <int D, int G>
+template <int D, int G, int CHUNK>
 struct Smem {
     // Halves per K row: rows 16 banks apart, so the 16-byte reads of two positions' quads (eight threads,
-    // four 16-byte pieces of each row) meet every bank once.
+    // four 16-byte pieces of each row, at 64-position chunks) meet every bank once.
     static constexpr int kStride = D + 32;
-    static constexpr int kOffV = kChunk * kStride * 2;
-    static constexpr int kOffQ = kOffV + kChunk * D * 2;
+    // Halves per V row: the P.V readers of one warp (D / 2 / kPvGroups dim pairs of each of kPvGroups
+    // rows) meet every bank once: rows 32 / kPvGroups banks apart.
+    static constexpr int kVStride = D + D / 8;
+    static constexpr int kOffV = CHUNK * kStride * 2;
+    static constexpr int kOffQ = kOffV + CHUNK * kVStride * 2;
     static constexpr int kOffP = kOffQ + G * D * 4;
-    static constexpr int kOffRed = kOffP + G * kChunk * 4;
+    static constexpr int kOffRed = kOffP + G * CHUNK * 4;
     static constexpr int kBytes = kOffRed + 2 * kWarps * G * 4;
 };
 
@@ -89,20 +109,22 @@ __device__ __forceinline__ void store_new_row(float4 a, float4 b, __half* smem, 
 }
 
 // part_o: [chunk][head][D] unnormalised outputs; part_ml: [chunk][head][2] (max, sum), log2 domain.
-template <int D, int G>
+template <int D, int G, int CHUNK>
 __global__ void __launch_bounds__(kThreads)
     decode_chunk_kernel(AttentionArgs a, const float* __restrict__ q, const int32_t* __restrict__ pos, int32_t max_ctx,
                         int group, const float* __restrict__ k_new, const float* __restrict__ v_new, int n_rot,
                         const float2* __restrict__ rope_cs, float* __restrict__ part_o, float* __restrict__ part_ml) {
-    using S = Smem<D, G>;
+    using S = Smem<D, G, CHUNK>;
+    constexpr int kQuad = kThreads / CHUNK;  // threads a position while scoring
+    static_assert(D / 8 % kQuad == 0, "each scoring thread takes whole 16-byte pieces of a K row");
     // *pos and, when this launch stores the new row itself, the cache rows before it are no output of
     // the kernels just before this one (the position is copied in before the step; earlier rows were
     // stored by earlier steps), so their copies go out before the wait below: their DRAM latency
     // overlaps the tail of the Q/K/V matvec.
     const int n_pos = min(*pos + 1, max_ctx);
-    const int p0 = blockIdx.x * kChunk;
+    const int p0 = blockIdx.x * CHUNK;
     if (p0 >= n_pos) return;
-    const int n = min(kChunk, n_pos - p0);
+    const int n = min(CHUNK, n_pos - p0);
     const int kvh = blockIdx.y;
     const int h0 = kvh * group + blockIdx.z * G;
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
@@ -122,20 +144,25 @@ __global__ void __launch_bounds__(kThreads)
     __half* k_g = reinterpret_cast<__half*>(a.k_cache) + int64_t{p0} * a.kv_width + kvh * D;
     __half* v_g = reinterpret_cast<__half*>(a.v_cache) + int64_t{p0} * a.kv_width + kvh * D;
     const int new_row = k_new ? n_pos - 1 - p0 : -1;
+    // Each thread copies the same 16-byte piece c of rows tid / kRowChunks + i * kRowsAStep: a trip count
+    // known at compile time, so no per-copy division or loop control.
+    constexpr int kCopies = CHUNK * kRowChunks, kRowsAStep = kThreads / kRowChunks;
+    static_assert(kThreads % kRowChunks == 0);
+    const int copy_row = tid / kRowChunks, copy_c = tid % kRowChunks;
     const auto issue_copies = [&] {
-        for (int e = tid; e < kChunk * kRowChunks; e += kThreads) {
-            const int row = e / kRowChunks, c = e % kRowChunks;
-            const bool ok = row < n;  // rows past *pos become zeros: a stale NaN must not meet p = 0
-            if (row != new_row)
-                cp_async16(k_s + row * S::kStride + c * 8, ok ? k_g + row * a.kv_width + c * 8 : k_g, ok ? 16 : 0);
-        }
-        cp_async_commit();
-        for (int e = tid; e < kChunk * kRowChunks; e += kThreads) {
-            const int row = e / kRowChunks, c = e % kRowChunks;
-            const bool ok = row < n;
-            if (row != new_row) cp_async16(v_s + row * D + c * 8, ok ? v_g + row * a.kv_width + c * 8 : v_g, ok ? 16 : 0);
-        }
-        cp_async_commit();
+        const auto copy_rows = [&](__half* dst, int stride, const __half* src) {
+#pragma unroll
+            for (int i = 0; i < (kCopies + kThreads - 1) / kThreads; ++i) {
+                if (kCopies % kThreads != 0 && tid + i * kThreads >= kCopies) break;
+                const int row = copy_row + i * kRowsAStep;
+                const bool ok = row < n;  // rows past *pos become zeros: a stale NaN must not meet p = 0
+                if (row != new_row)
+                    cp_async16(dst + row * stride + copy_c * 8, ok ? src + row * a.kv_width + copy_c * 8 : src, ok ? 16 : 0);
+            }
+            cp_async_commit();
+        };
+        copy_rows(k_s, S::kStride, k_g);
+        copy_rows(v_s, S::kVStride, v_g);
     };
     if (k_new) issue_copies();  // otherwise the row at *pos may be the kernel before's output
 
@@ -156,7 +183,7 @@ __global__ void __launch_bounds__(kThreads)
         const int e = tid + j * kThreads;  // pair e % (D / 2) of head h0 + e / (D / 2)
         if (e < G * D / 2) qv[j] = *reinterpret_cast<const float2*>(q + int64_t{h0} * D + 2 * e);
     }
-    const bool has_new = new_row >= 0 && new_row < kChunk && tid < kRowChunks;
+    const bool has_new = new_row >= 0 && new_row < CHUNK && tid < kRowChunks;
     float4 kn[2], vn[2];
     if (has_new) {
         const auto* k4 = reinterpret_cast<const float4*>(k_new + kvh * D + tid * 8);
@@ -169,7 +196,7 @@ __global__ void __launch_bounds__(kThreads)
         const int c = tid;
         store_new_row(kn[0], kn[1], k_s + new_row * S::kStride + c * 8, k_g + new_row * a.kv_width + c * 8, to_cache,
                       cs_s, 4 * c, n_pairs);
-        store_new_row(vn[0], vn[1], v_s + new_row * D + c * 8, v_g + new_row * a.kv_width + c * 8, to_cache, nullptr, 0, 0);
+        store_new_row(vn[0], vn[1], v_s + new_row * S::kVStride + c * 8, v_g + new_row * a.kv_width + c * 8, to_cache, nullptr, 0, 0);
     }
     const float q_scale = a.scale * kLog2e;
 #pragma unroll
@@ -183,8 +210,8 @@ __global__ void __launch_bounds__(kThreads)
     cp_async_wait<1>();
     __syncthreads();
 
-    // Scores: the quad of threads 4i..4i+3 <-> position p0 + i, thread `part` of it taking the 16-byte
-    // pieces part, part + 4, ... of the K row against each of the G query heads; the quad then sums.
+    // Scores: the kQuad threads kQuad * i.. <-> position p0 + i, thread `part` of them taking the 16-byte
+    // pieces part, part + kQuad, ... of the K row against each of the G query heads; they then sum.
     const int row = tid / kQuad, part = tid % kQuad;
     float s[G];
 #pragma unroll
@@ -205,8 +232,8 @@ __global__ void __launch_bounds__(kThreads)
     }
 #pragma unroll
     for (int g = 0; g < G; ++g) {
-        s[g] += __shfl_xor_sync(0xffffffffu, s[g], 1);
-        s[g] += __shfl_xor_sync(0xffffffffu, s[g], 2);
+#pragma unroll
+        for (int o = 1; o < kQuad; o <<= 1) s[g] += __shfl_xor_sync(0xffffffffu, s[g], o);
     }
     const bool valid = row < n;
 #pragma unroll
@@ -221,37 +248,53 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
         for (int w = 1; w < kWarps; ++w) m = fmaxf(m, red_m[w * G + g]);
         const float p = valid ? exp2f(s[g] - m) : 0.0f;  // m is finite: position p0 is always valid
-        if (part == 0) p_s[g * kChunk + row] = p;
+        if (part == 0) p_s[row * G + g] = p;
         const float l = warp_sum(part == 0 ? p : 0.0f);
         if (lane == 0) red_l[warp * G + g] = l;
     }
     cp_async_wait<0>();
     __syncthreads();
 
-    // P.V: thread tid owns dims 2d, 2d + 1 (d = tid % (D / 2)) of heads slot, slot + kSlots, ... and
-    // walks the chunk's positions; V rows are read 4 bytes a lane, a warp's lanes side by side.
-    constexpr int kPairs = D / 2, kSlots = kThreads / kPairs, kHeadsPer = (G + kSlots - 1) / kSlots;
-    const int d = tid % kPairs, slot = tid / kPairs;
-    float2 o[kHeadsPer];
+    // P.V: the kPvGroups adjacent threads of dim pair d (dims 2d, 2d + 1) take every kPvGroups-th
+    // position, each for all G heads (one V read serves them all), and then sum with shuffles; thread
+    // tid writes the heads g = tid % kPvGroups (mod kPvGroups).
+    constexpr int kPairs = D / 2, kPvGroups = kThreads / kPairs;
+    const int d = tid / kPvGroups, pg = tid % kPvGroups;
+    float2 o[G];
 #pragma unroll
-    for (int i = 0; i < kHeadsPer; ++i) o[i] = make_float2(0.0f, 0.0f);
-#pragma unroll 8
-    for (int r = 0; r < n; ++r) {
-        const float2 v = h2f(*reinterpret_cast<const uint32_t*>(v_s + r * D + 2 * d));
+    for (int g = 0; g < G; ++g) o[g] = make_float2(0.0f, 0.0f);
+#pragma unroll 4
+    for (int r = pg; r < n; r += kPvGroups) {
+        const float2 v = h2f(*reinterpret_cast<const uint32_t*>(v_s + r * S::kVStride + 2 * d));
+        float p[G];
+        if constexpr (G % 4 == 0) {
 #pragma unroll
-        for (int i = 0; i < kHeadsPer; ++i) {
-            const int g = slot + kSlots * i;
-            if (g >= G) break;
-            const float p = p_s[g * kChunk + r];
-            o[i].x = fmaf(p, v.x, o[i].x);
-            o[i].y = fmaf(p, v.y, o[i].y);
+            for (int g = 0; g < G; g += 4) {
+                const float4 p4 = *reinterpret_cast<const float4*>(p_s + r * G + g);
+                p[g] = p4.x, p[g + 1] = p4.y, p[g + 2] = p4.z, p[g + 3] = p4.w;
+            }
+        } else {
+#pragma unroll
+            for (int g = 0; g < G; ++g) p[g] = p_s[r * G + g];
+        }
+#pragma unroll
+        for (int g = 0; g < G; ++g) {
+            o[g].x = fmaf(p[g], v.x, o[g].x);
+            o[g].y = fmaf(p[g], v.y, o[g].y);
+        }
+    }
+#pragma unroll
+    for (int off = 1; off < kPvGroups; off <<= 1) {
+#pragma unroll
+        for (int g = 0; g < G; ++g) {
+            o[g].x += __shfl_xor_sync(0xffffffffu, o[g].x, off);
+            o[g].y += __shfl_xor_sync(0xffffffffu, o[g].y, off);
         }
     }
     const int64_t part_row = int64_t{blockIdx.x} * a.n_head + h0;
 #pragma unroll
-    for (int i = 0; i < kHeadsPer; ++i) {
-        const int g = slot + kSlots * i;
-        if (g < G) *reinterpret_cast<float2*>(part_o + (part_row + g) * D + 2 * d) = o[i];
+    for (int g = 0; g < G; ++g) {
+        if (g % kPvGroups == pg) *reinterpret_cast<float2*>(part_o + (part_row + g) * D + 2 * d) = o[g];
     }
     if (tid < G) {
         float l = 0.0f;
@@ -297,7 +340,9 @@ __device__ __forceinline__ MaxSum block_merge(MaxSum v, MaxSum* scratch) {
 // chunks, 8 slices), one for short ones. Run 11: 8 slices at 8192 positions +6%, at 641 -2%.
 constexpr int kCombineSlices = 8;  // at most
 constexpr int kCombineWalk = 16;
-int combine_slices(int32_t max_ctx) { return std::clamp((n_chunks(max_ctx) + kCombineWalk - 1) / kCombineWalk, 1, kCombineSlices); }
+int combine_slices(int32_t max_ctx, int head_dim) {
+    return std::clamp((n_chunks(max_ctx, head_dim) + kCombineWalk - 1) / kCombineWalk, 1, kCombineSlices);
+}
 constexpr int kMaxHeadDim = 128;
 
 // One block per query head, thread x of each slice on dim x: the first slice's warps each hold 32
@@ -307,11 +352,11 @@ constexpr int kMaxHeadDim = 128;
 // and two). A single slice weighs its chunks itself; several (long contexts) take the weights from
 // shared memory, one exp2 a chunk rather than one a chunk and thread. Then each slice sums its
 // chunks and the first adds the others' sums.
-__global__ void decode_combine_kernel(const int32_t* __restrict__ pos, int32_t max_ctx, int n_head, int head_dim,
+__global__ void decode_combine_kernel(const int32_t* __restrict__ pos, int32_t max_ctx, int chunk, int n_head, int head_dim,
                                       const float* __restrict__ part_o, const float* __restrict__ part_ml,
                                       float* __restrict__ out, uint8_t* __restrict__ out_q8_1) {
     const int n_pos = min(*pos + 1, max_ctx);  // no output of pass 1: read before the wait
-    const int chunks = (n_pos + kChunk - 1) / kChunk;
+    const int chunks = (n_pos + chunk - 1) / chunk;
     const int h = blockIdx.x, d = threadIdx.x, slice = threadIdx.y, slices = int(blockDim.y);
     const int tid = slice * head_dim + d, threads = head_dim * slices;
     constexpr int kHeld = kCombineWalk * kCombineSlices;  // chunks whose outputs the threads hold
@@ -359,20 +404,35 @@ __global__ void decode_combine_kernel(const int32_t* __restrict__ pos, int32_t m
     if (out_q8_1) warp_store_q8_1(o / all.l, d % 32, out_q8_1 + at / kQ8_1BlockElems * kQ8_1BlockBytes);
 }
 
+template <int D, int G, int CHUNK>
+void launch_chunk_grid(const AttentionArgs& a, const float* q, const int32_t* pos, int32_t max_ctx, int group,
+                       const float* k_new, const float* v_new, int n_rot, const float2* rope_cs, float* part_o,
+                       float* part_ml, cudaStream_t stream) {
+    constexpr int kBytes = Smem<D, G, CHUNK>::kBytes;
+    static const bool configured = [] {
+        SL_CUDA(cudaFuncSetAttribute(decode_chunk_kernel<D, G, CHUNK>, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes));
+        return true;
+    }();
+    (void)configured;
+    const dim3 grid(static_cast<unsigned>(n_chunks(max_ctx, D)), static_cast<unsigned>(a.n_head_kv),
+                    static_cast<unsigned>(group / G));
+    launch_overlapped("attention_decode_chunk", decode_chunk_kernel<D, G, CHUNK>, grid, kThreads, kBytes, stream, a, q,
+                      pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml);
+}
+
 template <int D, int G>
 void launch_chunks(const AttentionArgs& a, const float* q, const int32_t* pos, int32_t max_ctx, int group,
                    const float* k_new, const float* v_new, int n_rot, const float2* rope_cs, float* part_o,
                    float* part_ml, cudaStream_t stream) {
-    constexpr int kBytes = Smem<D, G>::kBytes;
-    static const bool configured = [] {
-        SL_CUDA(cudaFuncSetAttribute(decode_chunk_kernel<D, G>, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes));
-        return true;
-    }();
-    (void)configured;
-    const dim3 grid(static_cast<unsigned>(n_chunks(max_ctx)), static_cast<unsigned>(a.n_head_kv),
-                    static_cast<unsigned>(group / G));
-    launch_overlapped("attention_decode_chunk", decode_chunk_kernel<D, G>, grid, kThreads, kBytes, stream, a, q, pos,
-                      max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml);
+    const int chunk = chunk_positions(max_ctx, D);
+    if constexpr (D == 128) {
+        if (chunk == 16)
+            return launch_chunk_grid<D, G, 16>(a, q, pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml, stream);
+    }
+    if (chunk == 32)
+        launch_chunk_grid<D, G, 32>(a, q, pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml, stream);
+    else
+        launch_chunk_grid<D, G, 64>(a, q, pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml, stream);
 }
 
 template <int D>
@@ -397,7 +457,7 @@ void launch_chunks_for_group(const AttentionArgs& a, const float* q, const int32
 }  // namespace
 
 size_t attention_decode_workspace_bytes(int32_t n_head, int32_t head_dim, int32_t max_ctx) {
-    return static_cast<size_t>(n_chunks(max_ctx)) * static_cast<size_t>(n_head) * (static_cast<size_t>(head_dim) + 2) *
+    return static_cast<size_t>(n_chunks(max_ctx, head_dim)) * static_cast<size_t>(n_head) * (static_cast<size_t>(head_dim) + 2) *
            sizeof(float);
 }
 
@@ -420,15 +480,15 @@ void attention_decode(const AttentionArgs& a, const RopeArgs& rope, const float*
         raise(SL_ERR_INVALID_ARGUMENT, "attention_decode: Q8_1 output needs head_dim a multiple of 32");
     const int group = a.n_head / a.n_head_kv;
     float* part_o = static_cast<float*>(workspace);
-    float* part_ml = part_o + static_cast<size_t>(n_chunks(max_ctx)) * a.n_head * a.head_dim;
+    float* part_ml = part_o + static_cast<size_t>(n_chunks(max_ctx, a.head_dim)) * a.n_head * a.head_dim;
     const auto* cs = reinterpret_cast<const float2*>(rope_cs);
     if (a.head_dim == 64)
         launch_chunks_for_group<64>(a, q, pos, max_ctx, group, k_new, v_new, rope.n_rot, cs, part_o, part_ml, stream);
     else
         launch_chunks_for_group<128>(a, q, pos, max_ctx, group, k_new, v_new, rope.n_rot, cs, part_o, part_ml, stream);
-    launch_overlapped("attention_decode_combine", decode_combine_kernel, a.n_head, dim3(a.head_dim, combine_slices(max_ctx)),
+    launch_overlapped("attention_decode_combine", decode_combine_kernel, a.n_head, dim3(a.head_dim, combine_slices(max_ctx, a.head_dim)),
                       0, stream, pos, max_ctx,
-                      a.n_head, a.head_dim, part_o, part_ml, out, static_cast<uint8_t*>(out_q8_1));
+                      chunk_positions(max_ctx, a.head_dim), a.n_head, a.head_dim, part_o, part_ml, out, static_cast<uint8_t*>(out_q8_1));
 }
 
 }  // namespace sl::cuda
