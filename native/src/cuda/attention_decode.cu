@@ -1,12 +1,11 @@
 // Decode attention (flash-decoding): one query token over positions [0, *pos] of the F16 cache.
 //
-// Pass 1, grid (chunk of 32 or 64 positions, KV head, group of query heads): a block copies its chunk's
-// K and V rows into shared memory with cp.async (all 32 KB in flight at once for head_dim 128 and 64
-// positions, issued before the kernel waits for the one before it, launch.cuh), then 4, 8 or 16
-// threads score each position
-// against every query head of the group (so the heads of one KV head share each K/V load), the block
-// takes the chunk's softmax max and sum, and each thread accumulates P.V for a pair of dims of some
-// heads over the chunk. It writes the unnormalised output and (max, sum) per head to the
+// Pass 1, grid (chunk of 16, 32 or 64 positions, KV head, group of query heads): a block copies its
+// chunk's K and V rows into shared memory with cp.async (all 32 KB in flight at once for head_dim 128
+// and 64 positions, issued before the kernel waits for the one before it, launch.cuh), then 16, 8 or 4
+// threads score each position against every query head of the group (so the heads of one KV head
+// share each K/V load), the block takes the chunk's softmax max and sum, and each thread accumulates
+// P.V for a pair of dims of every head over some of the chunk's positions. It writes the unnormalised output and (max, sum) per head to the
 // workspace. The block holding position *pos takes this token's K and V rows from the float
 // projections instead, and writes them to the cache (no store launch of its own). Pass 2 rescales
 // the chunks by exp2(max_c - max) and normalises, optionally also writing the output as Q8_1; its
