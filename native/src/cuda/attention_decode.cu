@@ -5,11 +5,11 @@
 // and 64 positions, issued before the kernel waits for the one before it, launch.cuh), then 16, 8 or 4
 // threads score each position against every query head of the group (so the heads of one KV head
 // share each K/V load), the block takes the chunk's softmax max and sum, and each thread accumulates
-// P.V for a pair of dims of every head over some of the chunk's positions. It writes the unnormalised output and (max, sum) per head to the
-// workspace. The block holding position *pos takes this token's K and V rows from the float
-// projections instead, and writes them to the cache (no store launch of its own). Pass 2 rescales
-// the chunks by exp2(max_c - max) and normalises, optionally also writing the output as Q8_1; its
-// slices of threads split the chunks between them.
+// P.V for a pair of dims of every head over some of the chunk's positions. It writes the unnormalised
+// output and (max, sum) per head to the workspace. The block holding position *pos takes this
+// token's K and V rows from the float projections instead, and writes them to the cache (no store
+// launch of its own). Pass 2 rescales the chunks by exp2(max_c - max) and normalises, optionally
+// also writing the output as Q8_1; its slices of threads split the chunks between them.
 // Both grids depend on max_ctx only; blocks past *pos exit at once, so the launch replays in a CUDA
 // graph as *pos advances. Scores are kept in the log2 domain (q is prescaled by scale * log2(e)).
 #include <cuda_fp16.h>
@@ -37,7 +37,7 @@ namespace {
 // chunks gave 40 blocks at 513 positions. SLUICE_CUDA_ATTN_CHUNK=16|32|64 fixes it, for A/B runs.
 constexpr int kShortContext = 2048, kShorterContext = 1024;
 // kThreads / CHUNK threads score a position, each a slice of head_dim; in P.V each thread owns a pair of
-// dims of some of the heads and walks every position. Run 11: with one thread a position (two warps a
+// dims of every head over some of the positions. Run 11: with one thread a position (two warps a
 // block, ~2700 dependent instructions a thread) pass 1 took 8 us alone at 641 positions.
 constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
@@ -485,9 +485,10 @@ void attention_decode(const AttentionArgs& a, const RopeArgs& rope, const float*
         launch_chunks_for_group<64>(a, q, pos, max_ctx, group, k_new, v_new, rope.n_rot, cs, part_o, part_ml, stream);
     else
         launch_chunks_for_group<128>(a, q, pos, max_ctx, group, k_new, v_new, rope.n_rot, cs, part_o, part_ml, stream);
-    launch_overlapped("attention_decode_combine", decode_combine_kernel, a.n_head, dim3(a.head_dim, combine_slices(max_ctx, a.head_dim)),
-                      0, stream, pos, max_ctx,
-                      chunk_positions(max_ctx, a.head_dim), a.n_head, a.head_dim, part_o, part_ml, out, static_cast<uint8_t*>(out_q8_1));
+    launch_overlapped("attention_decode_combine", decode_combine_kernel, a.n_head,
+                      dim3(a.head_dim, combine_slices(max_ctx, a.head_dim)), 0, stream, pos, max_ctx,
+                      chunk_positions(max_ctx, a.head_dim), a.n_head, a.head_dim, part_o, part_ml, out,
+                      static_cast<uint8_t*>(out_q8_1));
 }
 
 }  // namespace sl::cuda
