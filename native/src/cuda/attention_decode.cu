@@ -138,25 +138,31 @@ __global__ void __launch_bounds__(kThreads)
     float* red_l = red_m + kWarps * G;
 
     // K then V as two copy groups: scoring starts once K is in while V is still arriving. This
-    // token's row (when in this chunk) comes from the float projections below instead.
+    // token's row (when in this chunk) comes from the float projections below instead: its copy is a
+    // zero fill, which the thread that issued it overwrites once its group has landed.
     constexpr int kRowChunks = D / 8;
     __half* k_g = reinterpret_cast<__half*>(a.k_cache) + int64_t{p0} * a.kv_width + kvh * D;
     __half* v_g = reinterpret_cast<__half*>(a.v_cache) + int64_t{p0} * a.kv_width + kvh * D;
     const int new_row = k_new ? n_pos - 1 - p0 : -1;
-    // Each thread copies the same 16-byte piece c of rows tid / kRowChunks + i * kRowsAStep: a trip count
-    // known at compile time, so no per-copy division or loop control.
+    // Each thread copies the same 16-byte piece c of rows copy_row + i * kRowsAStep: a trip count known
+    // at compile time, and addresses that step by a stride fixed for the loop (no per-copy division,
+    // 64-bit product or branch).
     constexpr int kCopies = CHUNK * kRowChunks, kRowsAStep = kThreads / kRowChunks;
-    static_assert(kThreads % kRowChunks == 0);
+    static_assert(kThreads % kRowChunks == 0 && kCopies % kThreads == 0);
     const int copy_row = tid / kRowChunks, copy_c = tid % kRowChunks;
+    // Offsets in halves from the chunk's first row: 32 bits, as attention_decode checks kv_width.
+    const int kv_width = int(a.kv_width), copy_offset = copy_row * kv_width + copy_c * 8;
     const auto issue_copies = [&] {
         const auto copy_rows = [&](__half* dst, int stride, const __half* src) {
+            dst += copy_row * stride + copy_c * 8;
 #pragma unroll
-            for (int i = 0; i < (kCopies + kThreads - 1) / kThreads; ++i) {
-                if (kCopies % kThreads != 0 && tid + i * kThreads >= kCopies) break;
+            for (int i = 0; i < kCopies / kThreads; ++i) {
                 const int row = copy_row + i * kRowsAStep;
-                const bool ok = row < n;  // rows past *pos become zeros: a stale NaN must not meet p = 0
-                if (row != new_row)
-                    cp_async16(dst + row * stride + copy_c * 8, ok ? src + row * a.kv_width + copy_c * 8 : src, ok ? 16 : 0);
+                // Rows past *pos become zeros (a stale NaN must not meet p = 0), and so does the new row;
+                // their source is the chunk's first row, a valid address.
+                const bool ok = row < n && row != new_row;
+                cp_async16(dst + i * kRowsAStep * stride, src + (ok ? copy_offset + i * kRowsAStep * kv_width : 0),
+                           ok ? 16 : 0);
             }
             cp_async_commit();
         };
@@ -167,14 +173,15 @@ __global__ void __launch_bounds__(kThreads)
 
     // After the wait: the rotation of each pair at this token's position (rope_angles, computed once a
     // step: in the first layer by the kernel just before), q (and this token's K/V row, in the block
-    // that holds it) into registers, then q scaled and rotated and the new rows (K rotated) into
-    // shared memory.
+    // that holds it) into registers, then q scaled and rotated into shared memory; the new rows (K
+    // rotated) go in as each copy group lands.
     pdl_wait();
     pdl_launch_dependents();
     if (!k_new) issue_copies();
     __shared__ float2 cs_s[D / 2];
     const int n_pairs = n_rot / 2;
-    for (int i = tid; i < n_pairs; i += kThreads) cs_s[i] = rope_cs[i];
+    static_assert(D / 2 <= kThreads);
+    if (tid < n_pairs) cs_s[tid] = rope_cs[tid];
     constexpr int kQPairs = (G * D / 2 + kThreads - 1) / kThreads;
     float2 qv[kQPairs];
 #pragma unroll
@@ -182,21 +189,16 @@ __global__ void __launch_bounds__(kThreads)
         const int e = tid + j * kThreads;  // pair e % (D / 2) of head h0 + e / (D / 2)
         if (e < G * D / 2) qv[j] = *reinterpret_cast<const float2*>(q + int64_t{h0} * D + 2 * e);
     }
-    const bool has_new = new_row >= 0 && new_row < CHUNK && tid < kRowChunks;
+    // The new row's piece copy_c is written by the thread whose zero fill it replaces.
+    const bool has_new = new_row >= 0 && new_row < CHUNK && copy_row == new_row % kRowsAStep;
     float4 kn[2], vn[2];
     if (has_new) {
-        const auto* k4 = reinterpret_cast<const float4*>(k_new + kvh * D + tid * 8);
-        const auto* v4 = reinterpret_cast<const float4*>(v_new + kvh * D + tid * 8);
+        const auto* k4 = reinterpret_cast<const float4*>(k_new + kvh * D + copy_c * 8);
+        const auto* v4 = reinterpret_cast<const float4*>(v_new + kvh * D + copy_c * 8);
         kn[0] = k4[0], kn[1] = k4[1], vn[0] = v4[0], vn[1] = v4[1];
     }
+    const bool to_cache = blockIdx.z == 0;  // one block of each KV head stores the row
     __syncthreads();
-    if (has_new) {
-        const bool to_cache = blockIdx.z == 0;
-        const int c = tid;
-        store_new_row(kn[0], kn[1], k_s + new_row * S::kStride + c * 8, k_g + new_row * a.kv_width + c * 8, to_cache,
-                      cs_s, 4 * c, n_pairs);
-        store_new_row(vn[0], vn[1], v_s + new_row * S::kVStride + c * 8, v_g + new_row * a.kv_width + c * 8, to_cache, nullptr, 0, 0);
-    }
     const float q_scale = a.scale * kLog2e;
 #pragma unroll
     for (int j = 0; j < kQPairs; ++j) {
@@ -207,6 +209,9 @@ __global__ void __launch_bounds__(kThreads)
         q_s[2 * e + 1] = r.y * q_scale;
     }
     cp_async_wait<1>();
+    if (has_new)
+        store_new_row(kn[0], kn[1], k_s + new_row * S::kStride + copy_c * 8, k_g + new_row * a.kv_width + copy_c * 8,
+                      to_cache, cs_s, 4 * copy_c, n_pairs);
     __syncthreads();
 
     // Scores: the kQuad threads kQuad * i.. <-> position p0 + i, thread `part` of them taking the 16-byte
@@ -252,6 +257,9 @@ __global__ void __launch_bounds__(kThreads)
         if (lane == 0) red_l[warp * G + g] = l;
     }
     cp_async_wait<0>();
+    if (has_new)
+        store_new_row(vn[0], vn[1], v_s + new_row * S::kVStride + copy_c * 8, v_g + new_row * a.kv_width + copy_c * 8,
+                      to_cache, nullptr, 0, 0);
     __syncthreads();
 
     // P.V: the kPvGroups adjacent threads of dim pair d (dims 2d, 2d + 1) take every kPvGroups-th
@@ -262,8 +270,9 @@ __global__ void __launch_bounds__(kThreads)
     float2 o[G];
 #pragma unroll
     for (int g = 0; g < G; ++g) o[g] = make_float2(0.0f, 0.0f);
-#pragma unroll 4
-    for (int r = pg; r < n; r += kPvGroups) {
+    // Every row of the chunk, whatever n: rows past it hold zeros and p = 0.
+#pragma unroll
+    for (int r = pg; r < CHUNK; r += kPvGroups) {
         const float2 v = h2f(*reinterpret_cast<const uint32_t*>(v_s + r * S::kVStride + 2 * d));
         float p[G];
         if constexpr (G % 4 == 0) {
@@ -466,7 +475,7 @@ void attention_decode(const AttentionArgs& a, const RopeArgs& rope, const float*
     if (a.head_dim != 64 && a.head_dim != 128)
         raise(SL_ERR_UNSUPPORTED, "CUDA attention supports head_dim 64 and 128, not %d", a.head_dim);
     if (a.n_head_kv <= 0 || a.n_head % a.n_head_kv != 0 || a.kv_width < int64_t{a.n_head_kv} * a.head_dim ||
-        a.kv_width % 8 != 0 || max_ctx <= 0)
+        a.kv_width % 8 != 0 || a.kv_width > (1 << 24) || max_ctx <= 0)
         raise(SL_ERR_INVALID_ARGUMENT, "attention_decode: bad shape (heads %d/%d, kv_width %lld, max_ctx %d)", a.n_head,
               a.n_head_kv, static_cast<long long>(a.kv_width), max_ctx);
     if ((reinterpret_cast<uintptr_t>(k_new) | reinterpret_cast<uintptr_t>(v_new)) % 16 != 0 || !k_new != !v_new)
