@@ -27,6 +27,23 @@ __device__ __forceinline__ uint32_t spread4_to_bit4(uint32_t h) {
     return (h & 1u) << 4 | (h & 2u) << 11 | (h & 4u) << 18 | (h & 8u) << 25;
 }
 
+// Four unsigned bytes of a times four signed bytes of b, summed into c (dp4a.u32.s32): nibbles kept
+// in place in the high half of their byte (16 q, 0..240) meet the activations without a shift.
+__device__ __forceinline__ int dp4a_u8_s8(uint32_t a, int b, int c) {
+#if defined(__CUDA_ARCH__)
+    int d;
+    asm("dp4a.u32.s32 %0, %1, %2, %3;" : "=r"(d) : "r"(a), "r"(b), "r"(c));
+    return d;
+#else
+    for (int i = 0; i < 4; ++i) c += int(uint8_t(a >> (8 * i))) * int(int8_t(uint32_t(b) >> (8 * i)));
+    return c;
+#endif
+}
+
+// Byte (selector & 3) of w, zero-extended, in one PRMT: the selector is 0x4440 + the byte's index
+// (its other nibbles pick the zero word's byte 0).
+__device__ __forceinline__ int byte_at(uint32_t w, uint32_t selector) { return int(__byte_perm(w, 0u, selector)); }
+
 // N little-endian words starting at p. Unaligned p: N + 1 aligned loads joined by funnel shifts
 // (reads up to 3 bytes past the last word; the stages leave slack for that).
 template <int N, bool kAligned4>

@@ -40,27 +40,26 @@ constexpr int kSteps = 2;                                   // steps of a chunk,
 
 // Q4_0: a unit is a whole block, 32 weights. The -8 of each weight is taken once a block from the
 // Q8_1 block sum (d * (q - 8) . x = d * (q . x) - 8d * sum(x), sum(x) as the stored s), as ggml does,
-// instead of from each byte before dp4a.
+// instead of from each byte before dp4a. The high nibbles (elements 16..31) meet the activations in
+// place, as 16 q (no shift), so the block's sum comes out 16 times over, which d / 16 takes back
+// exactly (|sum| < 2^16: every step is exact in float, and a power of two moves only the exponent).
 struct Q4_0 {
     static constexpr int kBlockBytes = 18, kLanes = 4;
     template <int NTOK, class X>
     __device__ static void dot(uint4 q, float d, int, int64_t k, const X& x, float (&acc)[NTOK]) {
         const uint32_t words[4] = {q.x, q.y, q.z, q.w};
-        int lo[4], hi[4];  // elements 4i.. and 16 + 4i..
-#pragma unroll
-        for (int i = 0; i < 4; ++i) {
-            lo[i] = int(words[i] & 0x0F0F0F0Fu);
-            hi[i] = int(words[i] >> 4 & 0x0F0F0F0Fu);
-        }
 #pragma unroll
         for (int t = 0; t < NTOK; ++t) {
             const int4 xl = x.quants16(t, k, 0), xh = x.quants16(t, k, 1);
             const int xl_words[4] = {xl.x, xl.y, xl.z, xl.w}, xh_words[4] = {xh.x, xh.y, xh.z, xh.w};
-            int sum = 0;
+            int lo = 0, hi16 = 0;
 #pragma unroll
-            for (int i = 0; i < 4; ++i) sum = __dp4a(hi[i], xh_words[i], __dp4a(lo[i], xl_words[i], sum));
-            const float2 ds = __half22float2(x.ds(t, k));
-            acc[t] += d * fmaf(ds.x, float(sum), -8.0f * ds.y);
+            for (int i = 0; i < 4; ++i) {
+                lo = __dp4a(int(words[i] & 0x0F0F0F0Fu), xl_words[i], lo);
+                hi16 = dp4a_u8_s8(words[i] & 0xF0F0F0F0u, xh_words[i], hi16);
+            }
+            const float2 ds = x.ds(t, k);
+            acc[t] += 0.0625f * d * fmaf(ds.x, float(16 * lo + hi16), -128.0f * ds.y);
         }
     }
 };
@@ -78,7 +77,7 @@ struct Q8_0 {
             int sum = 0;
 #pragma unroll
             for (int i = 0; i < 4; ++i) sum = __dp4a(words[i], x_words[i], sum);
-            acc[t] += d * __low2float(x.ds(t, k)) * float(sum);
+            acc[t] += d * x.ds(t, k).x * float(sum);
         }
     }
 };
@@ -138,22 +137,22 @@ __global__ void __launch_bounds__(32 * (NORM == kNormFold ? kFoldWarps : kWarps)
     constexpr int WARPS = NORM == kNormFold ? kFoldWarps : kWarps;
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const MatvecRow r = matvec_row(parts, WARPS, warp);
-    const int64_t n_groups = cols / kMatvecLegacyGroupCols;
-    const int64_t n_chunks = (n_groups + kGroups - 1) / kGroups;
+    const int n_groups = int(cols / kMatvecLegacyGroupCols);
+    const int n_chunks = (n_groups + kGroups - 1) / kGroups, full_chunks = n_groups / kGroups;
     const auto* w_row = reinterpret_cast<const uint4*>(r.w) + r.row * n_groups * kGroupGranules;
     const int grp = lane / W, j = lane % W, base_lane = lane - j;
 
+    // The lane's group of each chunk: p walks the row a chunk (kGroups groups) at a time.
+    const uint4* p = w_row + grp * kGroupGranules;
     Granules held[kSteps] = {};
-    auto load = [&](int64_t chunk, int s) {
-        const int64_t group = chunk * kGroups + grp;
+    auto load = [&](const uint4* at, int group, int s) {
         if (group >= n_groups) return;
-        const uint4* p = w_row + group * kGroupGranules + W * s;
-        held[s].own = __ldg(p + j);
-        if (j == 0) held[s].extra = __ldg(p + W);
+        held[s].own = __ldg(at + W * s + j);
+        if (j == 0) held[s].extra = __ldg(at + W * s + W);
     };
     if (r.valid) {  // the weights are no kernel's output: on their way before the wait
 #pragma unroll
-        for (int s = 0; s < kSteps; ++s) load(0, s);
+        for (int s = 0; s < kSteps; ++s) load(p, grp, s);
     }
     pdl_wait();
     pdl_launch_dependents();
@@ -165,15 +164,21 @@ __global__ void __launch_bounds__(32 * (NORM == kNormFold ? kFoldWarps : kWarps)
     float acc[NTOK];
 #pragma unroll
     for (int t = 0; t < NTOK; ++t) acc[t] = 0.0f;
-    for (int64_t chunk = 0; chunk < n_chunks; ++chunk) {
-        const int64_t group = chunk * kGroups + grp;
+    // Whole chunks with no bounds check (no branch around the products), then a partial one.
+    const auto chunk_dots = [&](int chunk, bool check) {
+        const int group = chunk * kGroups + grp;
+        const uint4* next = p + kGroups * kGroupGranules;
 #pragma unroll
         for (int s = 0; s < kSteps; ++s) {
-            const int64_t k = group * kGroupBlocks + 4 * s + j / (W / 4);
-            dot_unit<T, NTOK>(held[s], j, base_lane, s, group < n_groups, k, x, acc);
-            if (chunk + 1 < n_chunks) load(chunk + 1, s);
+            const int64_t k = int64_t(group) * kGroupBlocks + 4 * s + j / (W / 4);
+            dot_unit<T, NTOK>(held[s], j, base_lane, s, !check || group < n_groups, k, x, acc);
+            if (chunk + 1 < n_chunks) load(next, group + kGroups, s);
         }
-    }
+        p = next;
+    };
+    int chunk = 0;
+    for (; chunk < full_chunks; ++chunk) chunk_dots(chunk, false);
+    if (chunk < n_chunks) chunk_dots(chunk, true);
 
     store_row<NORM>(norm, r, lane, acc, accumulate);
 }

@@ -42,37 +42,51 @@ struct Chunk {
 // first (16 units, two a Q8_1 block): blocks 2j, 2j + 1, two halves each. Staged rows keep unit u at
 // swizzled_q8_1_unit(u), which for a super-block starting on a multiple of eight (every step's
 // first) flips the low bits of the lane's units by 4 * (j / 2) ^ sub.
+// Piece p's is piece 0's ^ p (4j ^ p = 4j + p).
 template <bool STAGED>
-__device__ __forceinline__ int piece_unit(int j, int sub, int p) {
-    return STAGED ? (4 * j + p) ^ (4 * (j >> 1) ^ sub) : 4 * j + p;
+__device__ __forceinline__ int piece0_unit(int j, int sub) {
+    return STAGED ? 4 * j ^ (4 * (j >> 1) ^ sub) : 4 * j;
 }
 
-// The lane's chunk j of super-block `blk` (sub-blocks 2j, 2j + 1) against every token.
+// The lane's chunk j of super-block `blk` (sub-blocks 2j, 2j + 1) against every token; `sel` picks
+// sub-block 2j's byte of the scale and min words (byte_at), 2j + 1's is the next. The low nibbles
+// meet the activations masked, the high ones masked in place (16 q: no shift), so dot_hi16 is 16
+// times sub-block 2j + 1's sum, which the 1/16 beside its activation scale takes back exactly
+// (|sc1 * dot_hi| < 2^22, and a power of two changes only a float's exponent).
 template <int NTOK, bool STAGED, class X>
-__device__ __forceinline__ void dot_chunk(const Chunk& c, int j, int sub, int64_t blk, const X& x, float (&acc)[NTOK]) {
-    int sc0, m0, sc1, m1;
-    k4_scale_min_pair(c.head.y, c.head.z, c.head.w, j, &sc0, &m0, &sc1, &m1);
-    const float d = half_bits(c.head.x), dmin = half_bits(c.head.x >> 16);
+__device__ __forceinline__ void dot_chunk(const Chunk& c, int j, int sub, uint32_t sel, int64_t blk, const X& x,
+                                          float (&acc)[NTOK], bool valid = true) {
+    uint4 head;  // loaded by the super-block's lane of chunk 0
+    head.x = __shfl_sync(0xffffffffu, c.head.x, sub);
+    head.y = __shfl_sync(0xffffffffu, c.head.y, sub);
+    head.z = __shfl_sync(0xffffffffu, c.head.z, sub);
+    head.w = __shfl_sync(0xffffffffu, c.head.w, sub);
+    uint32_t sc, mn;
+    k4_scale_min_words(head.y, head.z, head.w, j, &sc, &mn);
+    const int sc0 = byte_at(sc, sel), sc1 = byte_at(sc, sel + 1), m0 = byte_at(mn, sel), m1 = byte_at(mn, sel + 1);
+    const float d = half_bits(head.x), dmin = half_bits(head.x >> 16);
     const uint32_t words[8] = {c.lo.x, c.lo.y, c.lo.z, c.lo.w, c.hi.x, c.hi.y, c.hi.z, c.hi.w};
     const int64_t k_lo = blk * 8 + 2 * j;  // Q8_1 blocks 2j and 2j + 1 of this super-block
+    const int64_t u0 = blk * 16 + piece0_unit<STAGED>(j, sub);  // piece p's is u0 ^ p (u0 % 16 ^ p < 16)
 #pragma unroll
     for (int t = 0; t < NTOK; ++t) {
-        int dot_lo = 0, dot_hi = 0;
+        int dot_lo = 0, dot_hi16 = 0;
 #pragma unroll
         for (int p = 0; p < 4; ++p) {  // pieces: block 2j's two halves, then block 2j + 1's
-            const int4 xv = x.unit16(t, blk * 16 + piece_unit<STAGED>(j, sub, p));
+            const int4 xv = x.unit16(t, u0 ^ p);
             const int xw[4] = {xv.x, xv.y, xv.z, xv.w};
 #pragma unroll
             for (int i = 0; i < 4; ++i) {
                 const uint32_t w = words[4 * (p & 1) + i];
                 if (p < 2) dot_lo = __dp4a(int(w & 0x0F0F0F0Fu), xw[i], dot_lo);
-                else dot_hi = __dp4a(int(w >> 4 & 0x0F0F0F0Fu), xw[i], dot_hi);
+                else dot_hi16 = dp4a_u8_s8(w & 0xF0F0F0F0u, xw[i], dot_hi16);
             }
         }
-        const __half2 ds_lo = x.ds(t, k_lo), ds_hi = x.ds(t, k_lo + 1);
-        float sum = d * (float(sc0 * dot_lo) * __low2float(ds_lo) + float(sc1 * dot_hi) * __low2float(ds_hi));
-        sum -= dmin * (float(m0) * __high2float(ds_lo) + float(m1) * __high2float(ds_hi));
-        acc[t] += sum;
+        float2 ds_lo, ds_hi;
+        x.ds2(t, k_lo, ds_lo, ds_hi);
+        float sum = d * (float(sc0 * dot_lo) * ds_lo.x + float(sc1 * dot_hi16) * (0.0625f * ds_hi.x));
+        sum -= dmin * (float(m0) * ds_lo.y + float(m1) * ds_hi.y);
+        if (valid) acc[t] += sum;
     }
 }
 
@@ -82,21 +96,23 @@ __global__ void __launch_bounds__(32 * (NORM == kNormFold ? kFoldWarps : kWarps)
     constexpr int WARPS = NORM == kNormFold ? kFoldWarps : kWarps;
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const MatvecRow r = matvec_row(parts, WARPS, warp);
-    const int64_t n_blocks = cols / 256;
+    const int n_blocks = int(cols / 256), full_steps = n_blocks / kBlocksPerStep;
     const uint8_t* w_row = r.w + r.row * n_blocks * kBlockBytes;
     const int j = lane / 8, sub = lane % 8;  // chunk j of super-block sub of a step
+    const uint32_t sel = 0x4440u + 2 * (j & 1);
 
     // One step's loads; as a step is computed, the registers take the next one's.
     Chunk held;
-    auto load = [&](int64_t b) {
+    auto load = [&](int step) {  // the lane's super-block of that step, if the row has it
+        const int b = step * kBlocksPerStep + sub;
         if (r.valid && b < n_blocks) {
-            const uint8_t* p = w_row + b * kBlockBytes;
-            held.head = __ldg(reinterpret_cast<const uint4*>(p));
-            held.lo = __ldg(reinterpret_cast<const uint4*>(p + 16 + 32 * j));
-            held.hi = __ldg(reinterpret_cast<const uint4*>(p + 32 + 32 * j));
+            const uint8_t* p = w_row + int64_t(b) * kBlockBytes + 16 + 32 * j;
+            if (j == 0) held.head = __ldg(reinterpret_cast<const uint4*>(p - 16));
+            held.lo = __ldg(reinterpret_cast<const uint4*>(p));
+            held.hi = __ldg(reinterpret_cast<const uint4*>(p + 16));
         }
     };
-    load(sub);  // the weights are no kernel's output: on their way before the wait
+    load(0);  // the weights are no kernel's output: on their way before the wait
     pdl_wait();
     pdl_launch_dependents();
 
@@ -107,11 +123,15 @@ __global__ void __launch_bounds__(32 * (NORM == kNormFold ? kFoldWarps : kWarps)
     float acc[NTOK];
 #pragma unroll
     for (int t = 0; t < NTOK; ++t) acc[t] = 0.0f;
-    for (int64_t b0 = 0;;) {
-        if (b0 + sub < n_blocks) dot_chunk<NTOK, STAGED>(held, j, sub, b0 + sub, x, acc);
-        b0 += kBlocksPerStep;
-        if (b0 >= n_blocks) break;
-        load(b0 + sub);
+    // Whole steps without a bounds check (no branch around the products), then a partial one.
+    int step = 0;
+    for (; step < full_steps; ++step) {
+        dot_chunk<NTOK, STAGED>(held, j, sub, sel, step * kBlocksPerStep + sub, x, acc);
+        load(step + 1);
+    }
+    if (full_steps * kBlocksPerStep < n_blocks) {  // every lane takes part in the shuffles; those past the row
+        const int b = step * kBlocksPerStep + sub;  // read the row's last super-block's activations, unused
+        dot_chunk<NTOK, STAGED>(held, j, sub, sel, b < n_blocks ? b : n_blocks - 1, x, acc, b < n_blocks);
     }
 
     store_row<NORM>(norm, r, lane, acc, accumulate);

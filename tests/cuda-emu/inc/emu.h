@@ -63,6 +63,13 @@ inline int __dp4a(int a, int b, int c) {
     for (int i = 0; i < 4; ++i) c += int(int8_t(uint32_t(a) >> (8 * i))) * int(int8_t(uint32_t(b) >> (8 * i)));
     return c;
 }
+// Byte i of the result is byte (s >> 4i) & 7 of (y:x) (the default mode, no sign replication).
+inline unsigned __byte_perm(unsigned x, unsigned y, unsigned s) {
+    const uint64_t v = uint64_t{y} << 32 | x;
+    unsigned r = 0;
+    for (int i = 0; i < 4; ++i) r |= unsigned(v >> (8 * (s >> (4 * i) & 7)) & 0xFFu) << (8 * i);
+    return r;
+}
 // The low 32 bits of (hi:lo) >> shift: the wrapping form takes shift mod 32, the clamping one caps it at 32.
 inline unsigned __funnelshift_r(unsigned lo, unsigned hi, unsigned shift) {
     return unsigned(((uint64_t{hi} << 32) | lo) >> (shift & 31));
