@@ -141,21 +141,19 @@ __global__ void __launch_bounds__(32 * (NORM == kNormFold ? kFoldWarps : kWarps)
     constexpr int WARPS = NORM == kNormFold ? kFoldWarps : kWarps;
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const MatvecRow r = matvec_row(parts, WARPS, warp);
-    const int n_groups = int(cols / kMatvecQ6KGroupCols);
+    const int64_t n_groups = cols / kMatvecQ6KGroupCols;
     const auto* w_row = reinterpret_cast<const uint4*>(r.w) + r.row * n_groups * kGroupGranules;
     const int sub = lane / 8, g = lane % 8, base_lane = lane & ~7;  // block sub of a step, granule g
 
-    // The lane's granules a and b of step 0 of a group: a_at walks the row a group at a time.
-    const uint4* a_at = w_row + kBlockGranules * sub + g;
-    const int b_offset = b_granule(g) - g;
     Granules held[kSteps];
-    auto load = [&](int s) {
-        held[s].a = __ldg(a_at + kBlockGranules * kStepBlocks * s);
-        held[s].b = __ldg(a_at + kBlockGranules * kStepBlocks * s + b_offset);
+    auto load = [&](int64_t group, int s) {
+        const uint4* p = w_row + group * kGroupGranules + kBlockGranules * (kStepBlocks * s + sub) + g;
+        held[s].a = __ldg(p);
+        held[s].b = __ldg(p - g + b_granule(g));
     };
     if (r.valid) {  // the weights are no kernel's output: on their way before the wait
 #pragma unroll
-        for (int s = 0; s < kSteps; ++s) load(s);
+        for (int s = 0; s < kSteps; ++s) load(0, s);
     }
     pdl_wait();
     pdl_launch_dependents();
@@ -167,13 +165,11 @@ __global__ void __launch_bounds__(32 * (NORM == kNormFold ? kFoldWarps : kWarps)
     float acc[NTOK];
 #pragma unroll
     for (int t = 0; t < NTOK; ++t) acc[t] = 0.0f;
-    for (int group = 0; group < n_groups; ++group) {
-        const bool more = group + 1 < n_groups;
-        if (more) a_at += kGroupGranules;
+    for (int64_t group = 0; group < n_groups; ++group) {
 #pragma unroll
         for (int s = 0; s < kSteps; ++s) {
-            dot_block<NTOK>(held[s], g, base_lane, s, sub, int64_t(group) * kGroupBlocks + kStepBlocks * s + sub, x, acc);
-            if (more) load(s);
+            dot_block<NTOK>(held[s], g, base_lane, s, sub, group * kGroupBlocks + kStepBlocks * s + sub, x, acc);
+            if (group + 1 < n_groups) load(group + 1, s);
         }
     }
 

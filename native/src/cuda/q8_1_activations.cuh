@@ -2,8 +2,7 @@
 // (matvec_q4_k.cu, matvec_q6_k.cu, matvec_legacy.cu), and their launch.
 //
 // When the n_tok rows fit in kStagedQ8_1Bytes, the block first copies them into shared memory as
-// plain int8 rows beside every block's (d, s) pair as floats (converted once here, not by every
-// lane that reads them): 16-byte aligned, so a lane reads 16 activations
+// plain int8 rows beside every block's (d, s) pair: 16-byte aligned, so a lane reads 16 activations
 // in one load instead of four scattered ones through L1 (36-byte Q8_1 blocks are only 4-byte
 // aligned). Longer rows are read from global memory as stored.
 #pragma once
@@ -23,7 +22,8 @@ namespace sl::cuda {
 inline constexpr int kStagedQ8_1Bytes = 48 * 1024;  // staged in shared memory up to this size
 
 // Where a lane finds the activations of Q8_1 block k of token t: in global memory as stored, or in
-// shared memory as int8 rows (cols bytes each) followed by every block's (d, s) pair as floats.
+// shared memory as int8 rows (cols bytes each) followed by every block's (d, s) pair; ds() gives a
+// pair as floats.
 struct GlobalQ8_1 {
     const uint8_t* xq;
     int64_t row_bytes;
@@ -40,19 +40,19 @@ struct GlobalQ8_1 {
 
 struct StagedQ8_1 {
     const int8_t* qs;      // [NTOK][cols]
-    const float2* pairs;  // [NTOK][cols / 32]
+    const __half2* pairs;  // [NTOK][cols / 32]
     int64_t cols;
     __device__ int4 quants16(int t, int64_t k, int half) const {
         return *reinterpret_cast<const int4*>(qs + t * cols + k * kQ8_1BlockElems + 16 * half);
     }
-    __device__ float2 ds(int t, int64_t k) const { return pairs[t * (cols / kQ8_1BlockElems) + k]; }
+    __device__ float2 ds(int t, int64_t k) const { return __half22float2(pairs[t * (cols / kQ8_1BlockElems) + k]); }
     __device__ int4 unit16(int t, int64_t u) const {  // the 16 values kept at unit u of row t
         return *reinterpret_cast<const int4*>(qs + t * cols + 16 * u);
     }
-    // The pairs of blocks k and k + 1 in one 16-byte load: k and cols / 32 even.
+    // The pairs of blocks k and k + 1 in one 8-byte load: k and cols / 32 even.
     __device__ void ds2(int t, int64_t k, float2& a, float2& b) const {
-        const float4 v = *reinterpret_cast<const float4*>(pairs + t * (cols / kQ8_1BlockElems) + k);
-        a = make_float2(v.x, v.y), b = make_float2(v.z, v.w);
+        const uint2 v = *reinterpret_cast<const uint2*>(pairs + t * (cols / kQ8_1BlockElems) + k);
+        a = __half22float2(*reinterpret_cast<const __half2*>(&v.x)), b = __half22float2(*reinterpret_cast<const __half2*>(&v.y));
     }
 };
 
@@ -62,9 +62,10 @@ struct StagedQ8_1 {
 // (rows of a multiple of 128 activations: whole lines).
 __host__ __device__ constexpr int64_t swizzled_q8_1_unit(int64_t u) { return u ^ ((u >> 1 & 4) ^ (u >> 4 & 7)); }
 
-// Shared memory that NTOK staged rows of `cols` activations take: int8 rows, then (d, s) float pairs.
+// Shared memory that NTOK staged rows of `cols` activations take: int8 rows, then (d, s) pairs (kept
+// as floats, twice the bytes, they decoded Q4_K_M 5% and Q4_0 4% slower: PERF run 20).
 inline int64_t staged_q8_1_bytes(int ntok, int64_t cols) {
-    return ntok * cols / kQ8_1BlockElems * (kQ8_1BlockElems + int64_t(sizeof(float2)));
+    return ntok * cols / kQ8_1BlockElems * (kQ8_1BlockElems + 4);
 }
 
 // The block's view of the NTOK rows at xq. Staged: every one of the block's THREADS must call it (it
@@ -75,11 +76,11 @@ __device__ __forceinline__ std::conditional_t<STAGED, StagedQ8_1, GlobalQ8_1> q8
     if constexpr (STAGED) {
         extern __shared__ int4 staged[];
         auto* qs = reinterpret_cast<int8_t*>(staged);
-        auto* pairs = reinterpret_cast<float2*>(qs + NTOK * cols);
+        auto* pairs = reinterpret_cast<__half2*>(qs + NTOK * cols);
         const int64_t n_q8 = NTOK * (cols / kQ8_1BlockElems);
         for (int64_t k = threadIdx.x; k < n_q8; k += THREADS) {
             const auto* src = reinterpret_cast<const int*>(xq + k * kQ8_1BlockBytes);
-            pairs[k] = __half22float2(*reinterpret_cast<const __half2*>(src));
+            pairs[k] = *reinterpret_cast<const __half2*>(src);
             // Units 2k, 2k + 1 of the staged rows; swizzled within their own row.
             int4* units = reinterpret_cast<int4*>(qs);
             const auto at = [&](int64_t u) {
