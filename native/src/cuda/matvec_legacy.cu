@@ -126,8 +126,8 @@ __device__ __forceinline__ void dot_unit(const Granules& held, int j, int base_l
     if (valid) T::template dot<NTOK>(q, half_bits(d_bits), j, k, x, acc);
 }
 
-// At one token, six blocks an SM (40 registers at most: none spilled for Q8_0, 8 bytes for Q4_0's staged
-// form). More tokens: ptxas's choice (0).
+// At one token, six blocks an SM (40 registers at most: nothing spilled but 16 bytes in Q4_0's staged
+// form with the input's norm factor). More tokens: ptxas's choice (0).
 template <class T, int NTOK, bool STAGED, int NORM>
 __global__ void __launch_bounds__(32 * (NORM == kNormFold ? kFoldWarps : kWarps), NTOK == 1 && NORM != kNormFold ? 6 : 0)
     matvec_legacy_kernel(MatvecParts parts, MatvecNorm norm, int64_t cols, const uint8_t* __restrict__ xq, bool accumulate) {
