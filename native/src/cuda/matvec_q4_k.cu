@@ -4,8 +4,9 @@
 // bytes of packed scales, granules 1..8 the 128 bytes of nibbles, as four 32-byte chunks: chunk j's
 // low nibbles are sub-block 2j, its high nibbles sub-block 2j + 1. A row of whole super-blocks keeps
 // every granule 16-byte aligned, so a lane takes one chunk of a super-block (two granule loads) and
-// its granule 0 (a load the four lanes of that super-block share): 64 weights under one pair of
-// scales and mins, so each decode of the packed scales and each min term serves all of them. Lane
+// its granule 0 (loaded by the lane of chunk 0, the others take it by shuffle): 64 weights under one
+// pair of scales and mins, so each decode of the packed scales and each min term serves all of them
+// (high nibbles in place, scale bytes by PRMT: 95 instructions a step, where shifts took 128). Lane
 // (j, sub) = (lane / 8, lane % 8) takes chunk j of super-block sub of a step: a warp reads eight
 // super-blocks, 1152 contiguous bytes, per step with 16-byte loads, each step's issued as soon as
 // the one before is computed (the first before the kernel waits for the one before it, launch.cuh).
@@ -33,16 +34,16 @@ constexpr int kBlocksPerStep = 8;  // super-blocks a warp reads per step, four l
 // One step (1152 bytes) in flight a warp: 40 registers at one token, six blocks an SM. Run 17: two
 // steps in flight (63 registers, four blocks an SM) decoded Q4_K_M 6% slower.
 
-// What a lane holds of its super-block: granule 0, and its chunk's two granules.
+// What a lane holds of its super-block: granule 0 (the chunk-0 lane only), and its chunk's two granules.
 struct Chunk {
     uint4 head, lo, hi;
 };
 
 // Where the lane's four 16-byte pieces of activations lie, as 16-byte units from its super-block's
-// first (16 units, two a Q8_1 block): blocks 2j, 2j + 1, two halves each. Staged rows keep unit u at
-// swizzled_q8_1_unit(u), which for a super-block starting on a multiple of eight (every step's
-// first) flips the low bits of the lane's units by 4 * (j / 2) ^ sub.
-// Piece p's is piece 0's ^ p (4j ^ p = 4j + p).
+// first (16 units, two a Q8_1 block): blocks 2j, 2j + 1, two halves each; piece p's unit is piece
+// 0's ^ p (4j ^ p = 4j + p). Staged rows keep unit u at swizzled_q8_1_unit(u), which for a
+// super-block starting on a multiple of eight (every step's first) flips the low bits of the lane's
+// units by 4 * (j / 2) ^ sub.
 template <bool STAGED>
 __device__ __forceinline__ int piece0_unit(int j, int sub) {
     return STAGED ? 4 * j ^ (4 * (j >> 1) ^ sub) : 4 * j;
