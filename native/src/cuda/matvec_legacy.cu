@@ -24,6 +24,9 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <cstdlib>
+#include <cstring>
+
 #include "cuda/device_bits.cuh"
 #include "cuda/launch.cuh"
 #include "cuda/matvec_legacy.h"
@@ -127,8 +130,11 @@ __device__ __forceinline__ void dot_unit(const Granules& held, int j, int base_l
 }
 
 // At one token, six blocks an SM (40 registers at most: nothing spilled but 16 bytes in Q4_0's staged
-// form with the input's norm factor). More tokens: ptxas's choice (0).
-template <class T, int NTOK, bool STAGED, int NORM>
+// form with the input's norm factor). More tokens: ptxas's choice (0). DEPTH chunks in flight a warp:
+// buffer b holds chunks b, b + DEPTH, ..., each reloaded with the chunk DEPTH further as soon as it
+// is consumed (2 for the folded norm's form: one block of 32 warps an SM, 64 registers, where the
+// warps wait on memory, run 20's profile).
+template <class T, int NTOK, bool STAGED, int NORM, int DEPTH = 1>
 __global__ void __launch_bounds__(32 * (NORM == kNormFold ? kFoldWarps : kWarps), NTOK == 1 && NORM != kNormFold ? 6 : 0)
     matvec_legacy_kernel(MatvecParts parts, MatvecNorm norm, int64_t cols, const uint8_t* __restrict__ xq, bool accumulate) {
     constexpr int W = T::kLanes, kGroups = 32 / W;  // lanes a group, groups a chunk
@@ -143,16 +149,20 @@ __global__ void __launch_bounds__(32 * (NORM == kNormFold ? kFoldWarps : kWarps)
     const int grp = lane / W, j = lane % W, base_lane = lane - j;
 
     // The lane's group of each chunk: p walks the row a chunk (kGroups groups) at a time.
+    constexpr int kChunkGranules = kGroups * kGroupGranules;
     const uint4* p = w_row + grp * kGroupGranules;
-    Granules held[kSteps] = {};
-    auto load = [&](const uint4* at, int group, int s) {
+    Granules held[DEPTH][kSteps] = {};
+    auto load = [&](int b, const uint4* at, int group, int s) {
         if (group >= n_groups) return;
-        held[s].own = __ldg(at + W * s + j);
-        if (j == 0) held[s].extra = __ldg(at + W * s + W);
+        held[b][s].own = __ldg(at + W * s + j);
+        if (j == 0) held[b][s].extra = __ldg(at + W * s + W);
     };
     if (r.valid) {  // the weights are no kernel's output: on their way before the wait
 #pragma unroll
-        for (int s = 0; s < kSteps; ++s) load(p, grp, s);
+        for (int b = 0; b < DEPTH; ++b) {
+#pragma unroll
+            for (int s = 0; s < kSteps; ++s) load(b, p + b * kChunkGranules, grp + b * kGroups, s);
+        }
     }
     pdl_wait();
     pdl_launch_dependents();
@@ -165,22 +175,37 @@ __global__ void __launch_bounds__(32 * (NORM == kNormFold ? kFoldWarps : kWarps)
 #pragma unroll
     for (int t = 0; t < NTOK; ++t) acc[t] = 0.0f;
     // Whole chunks with no bounds check (no branch around the products), then a partial one.
-    const auto chunk_dots = [&](int chunk, bool check) {
+    const auto chunk_dots = [&](int b, int chunk, bool check) {  // chunk from buffer b, which loads chunk + DEPTH
         const int group = chunk * kGroups + grp;
-        const uint4* next = p + kGroups * kGroupGranules;
+        const uint4* ahead = p + DEPTH * kChunkGranules;
 #pragma unroll
         for (int s = 0; s < kSteps; ++s) {
             const int64_t k = int64_t(group) * kGroupBlocks + 4 * s + j / (W / 4);
-            dot_unit<T, NTOK>(held[s], j, base_lane, s, !check || group < n_groups, k, x, acc);
-            if (chunk + 1 < n_chunks) load(next, group + kGroups, s);
+            dot_unit<T, NTOK>(held[b][s], j, base_lane, s, !check || group < n_groups, k, x, acc);
+            if (chunk + DEPTH < n_chunks) load(b, ahead, group + DEPTH * kGroups, s);
         }
-        p = next;
+        p += kChunkGranules;
     };
     int chunk = 0;
-    for (; chunk < full_chunks; ++chunk) chunk_dots(chunk, false);
-    if (chunk < n_chunks) chunk_dots(chunk, true);
+    for (; chunk + DEPTH <= full_chunks; chunk += DEPTH) {
+#pragma unroll
+        for (int b = 0; b < DEPTH; ++b) chunk_dots(b, chunk + b, false);
+    }
+#pragma unroll
+    for (int b = 0; b < DEPTH; ++b) {  // the rest: fewer than DEPTH chunks, the last maybe partial
+        if (chunk + b < n_chunks) chunk_dots(b, chunk + b, DEPTH == 1 || chunk + b >= full_chunks);
+    }
 
     store_row<NORM>(norm, r, lane, acc, accumulate);
+}
+
+// Chunks in flight in the folded norm's form: SLUICE_CUDA_LEGACY_FOLD_DEPTH=1 for one (A/B), else two.
+int fold_depth() {
+    static const int depth = [] {
+        const char* env = std::getenv("SLUICE_CUDA_LEGACY_FOLD_DEPTH");
+        return env && std::strcmp(env, "1") == 0 ? 1 : 2;
+    }();
+    return depth;
 }
 
 template <class T>
@@ -188,6 +213,9 @@ void launch_legacy(const char* name, std::span<const MatvecPart> parts, int64_t 
                    bool accumulate, cudaStream_t stream, const MatvecNorm& norm) {
     const auto forms = [](auto ntok, auto norm) -> RegisterMatvecForms {
         constexpr int N = decltype(ntok)::value, W = decltype(norm)::value;
+        if constexpr (W == kNormFold) {
+            if (fold_depth() == 2) return {matvec_legacy_kernel<T, N, true, W, 2>, matvec_legacy_kernel<T, N, false, W, 2>};
+        }
         return {matvec_legacy_kernel<T, N, true, W>, matvec_legacy_kernel<T, N, false, W>};
     };
     launch_register_matvec(name, forms, kWarps, parts, cols, xq, n_tok, accumulate, norm, stream);
