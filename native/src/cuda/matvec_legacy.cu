@@ -24,9 +24,6 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
-#include <cstdlib>
-#include <cstring>
-
 #include "cuda/device_bits.cuh"
 #include "cuda/launch.cuh"
 #include "cuda/matvec_legacy.h"
@@ -133,7 +130,7 @@ __device__ __forceinline__ void dot_unit(const Granules& held, int j, int base_l
 // form with the input's norm factor). More tokens: ptxas's choice (0). DEPTH chunks in flight a warp:
 // buffer b holds chunks b, b + DEPTH, ..., each reloaded with the chunk DEPTH further as soon as it
 // is consumed (2 for the folded norm's form: one block of 32 warps an SM, 64 registers, where the
-// warps wait on memory, run 20's profile).
+// warps wait on memory, run 20's profile; Q8_0 +0.9%, Q4_0 even).
 template <class T, int NTOK, bool STAGED, int NORM, int DEPTH = 1>
 __global__ void __launch_bounds__(32 * (NORM == kNormFold ? kFoldWarps : kWarps), NTOK == 1 && NORM != kNormFold ? 6 : 0)
     matvec_legacy_kernel(MatvecParts parts, MatvecNorm norm, int64_t cols, const uint8_t* __restrict__ xq, bool accumulate) {
@@ -199,24 +196,13 @@ __global__ void __launch_bounds__(32 * (NORM == kNormFold ? kFoldWarps : kWarps)
     store_row<NORM>(norm, r, lane, acc, accumulate);
 }
 
-// Chunks in flight in the folded norm's form: SLUICE_CUDA_LEGACY_FOLD_DEPTH=1 for one (A/B), else two.
-int fold_depth() {
-    static const int depth = [] {
-        const char* env = std::getenv("SLUICE_CUDA_LEGACY_FOLD_DEPTH");
-        return env && std::strcmp(env, "1") == 0 ? 1 : 2;
-    }();
-    return depth;
-}
-
 template <class T>
 void launch_legacy(const char* name, std::span<const MatvecPart> parts, int64_t cols, const void* xq, int n_tok,
                    bool accumulate, cudaStream_t stream, const MatvecNorm& norm) {
     const auto forms = [](auto ntok, auto norm) -> RegisterMatvecForms {
         constexpr int N = decltype(ntok)::value, W = decltype(norm)::value;
-        if constexpr (W == kNormFold) {
-            if (fold_depth() == 2) return {matvec_legacy_kernel<T, N, true, W, 2>, matvec_legacy_kernel<T, N, false, W, 2>};
-        }
-        return {matvec_legacy_kernel<T, N, true, W>, matvec_legacy_kernel<T, N, false, W>};
+        constexpr int kDepth = W == kNormFold ? 2 : 1;
+        return {matvec_legacy_kernel<T, N, true, W, kDepth>, matvec_legacy_kernel<T, N, false, W, kDepth>};
     };
     launch_register_matvec(name, forms, kWarps, parts, cols, xq, n_tok, accumulate, norm, stream);
 }
