@@ -15,9 +15,9 @@
 // is c = 4s + j / (W / 4), starts 8s + 2(j / (W / 4) + 1) bytes into that granule: the lane takes
 // the next granule's words from lane j + 1 (__shfl_sync; lane W - 1 from lane 0's extra one) and
 // shifts its 16 bytes out with one select and one funnel shift a word (a runtime shift of 2 to 8
-// bytes). A warp's two steps (1.1 KB) are in flight while it computes: as a step is done, its
-// registers load the next chunk's, the first before the kernel waits for the one before it
-// (launch.cuh). Rows whose groups do not fill the last chunk leave its other lanes idle. One warp
+// bytes). A warp's two steps (1.1 KB; two chunks of them in the folded norm's form) are in flight
+// while it computes: as a step is done, its registers load the next chunk's, the first before the
+// kernel waits for the one before it (launch.cuh). Rows whose groups do not fill the last chunk leave its other lanes idle. One warp
 // per row, eight rows a block. The dot products are int8 dp4a against the Q8_1 activations, staged
 // in shared memory when they fit (q8_1_activations.cuh); Q4_0's -8 from the Q8_1 block sums, as in
 // quant_dot.cuh's staged kernel.

@@ -6,7 +6,7 @@
 // every granule 16-byte aligned, so a lane takes one chunk of a super-block (two granule loads) and
 // its granule 0 (loaded by the lane of chunk 0, the others take it by shuffle): 64 weights under one
 // pair of scales and mins, so each decode of the packed scales and each min term serves all of them
-// (high nibbles in place, scale bytes by PRMT: 95 instructions a step, where shifts took 128). Lane
+// (high nibbles in place, scale bytes by PRMT: 104 instructions a step, where shifts took 128). Lane
 // (j, sub) = (lane / 8, lane % 8) takes chunk j of super-block sub of a step: a warp reads eight
 // super-blocks, 1152 contiguous bytes, per step with 16-byte loads, each step's issued as soon as
 // the one before is computed (the first before the kernel waits for the one before it, launch.cuh).
