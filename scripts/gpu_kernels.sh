@@ -4,9 +4,9 @@
 # the matvec benchmark (sluice_bench_cuda_matvec 1 50), the gemm/attention/top-k one
 # (sluice_bench_cuda_kernels 20) and 8B decode end to end
 # (sluice_bench_decode --cuda TYPE) for each of $TYPES, with plain launches and overlapped ones
-# (the default; SLUICE_CUDA_OVERLAP=0 for plain ones, the tests run both ways too), and the same benchmarks of a baseline build when .device/base/ holds one
-# (the earlier commit's sluice_bench_cuda_matvec and sluice_bench_decode, built here, carried with
-# .device): before and after in the same run. Prints a short table last; logs in $OUT (the device tool returns at most 8 files: tar them).
+# (the default; SLUICE_CUDA_OVERLAP=0 for plain ones, the tests run both ways too), and the same benchmarks of other
+# builds: each of $BUILDS (default "base") that .device/ holds (its sluice_bench_cuda_matvec and sluice_bench_decode:
+# the earlier commit, or a variant, built here and carried with .device): before and after in the same run. Prints a short table last; logs in $OUT (the device tool returns at most 8 files: tar them).
 # Usage: TYPES="q4_k_m q8_0" bash scripts/gpu_kernels.sh   (BUDGET: seconds after which steps are skipped;
 #   PARITY=0: the benchmarks only; PLAIN=0: overlapped launches only; LONG="q4_k_m" (the default): also decode
 #   after an 8192-token prompt for those types; PROFILE="q4_k_m": Nsight Compute times each kernel of one decode step
@@ -22,6 +22,7 @@ cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/sluice-out}
 BUDGET=${BUDGET:-260}
 TYPES=${TYPES:-q4_k_m}
+BUILDS=${BUILDS:-base}
 TESTS=${TESTS:-"test_cuda_matvec test_backend_ops test_llama_forward test_cuda_attention test_cuda_dequantize test_cuda_gemm test_cuda_top_k test_layer_streaming test_abi"}
 mkdir -p "$OUT"
 declare -a rows
@@ -56,6 +57,9 @@ run_tests_plain() { SLUICE_CUDA_OVERLAP=0 run_tests; }
 if [ "${PARITY:-1}" != 0 ]; then
   step parity tests.log run_tests
   [ "${PLAIN:-1}" != 0 ] && step parity-plain tests.log run_tests_plain
+  # Decode attention's two-pass form at the short contexts where the cluster form is the default.
+  [[ " $TESTS " == *" test_cuda_attention "* ]] && step parity-two-pass tests.log \
+    env SLUICE_CUDA_ATTN_CLUSTER=0 build-gpu/test_cuda_attention
 fi
 
 BENCH=build-gpu/native/bench
@@ -67,7 +71,9 @@ for r in barrier branch_resolving dispatch_stall drain imc_miss lg_throttle long
 done
 step matvec matvec.log "$BENCH/sluice_bench_cuda_matvec" 1 50
 for v in ${VARIANTS:-}; do step "matvec-${v##*_}" matvec.log env "$v" "$BENCH/sluice_bench_cuda_matvec" 1 50; done
-[ -x .device/base/sluice_bench_cuda_matvec ] && step matvec-base matvec_base.log .device/base/sluice_bench_cuda_matvec 1 50
+for b in $BUILDS; do
+  [ -x ".device/$b/sluice_bench_cuda_matvec" ] && step "matvec-$b" "matvec_$b.log" ".device/$b/sluice_bench_cuda_matvec" 1 50
+done
 step kernels kernels.log "$BENCH/sluice_bench_cuda_kernels" 20
 [ "${STREAM:-0}" != 0 ] && step stream kernels.log "$BENCH/sluice_bench_cuda_stream" 200
 for t in $TYPES; do
@@ -75,10 +81,11 @@ for t in $TYPES; do
   [[ " ${LONG-q4_k_m} " == *" $t "* ]] && step "e2e-$t-8k" e2e.log "$BENCH/sluice_bench_decode" --cuda "$t" 128 2 8192
   [ "${PLAIN:-1}" != 0 ] && step "e2e-$t-plain" e2e.log env SLUICE_CUDA_OVERLAP=0 "$BENCH/sluice_bench_decode" --cuda "$t"
   for v in ${VARIANTS:-}; do step "e2e-$t-${v##*_}" e2e.log env "$v" "$BENCH/sluice_bench_decode" --cuda "$t"; done
-  if [ -x .device/base/sluice_bench_decode ]; then
-    step "e2e-$t-base" e2e.log .device/base/sluice_bench_decode --cuda "$t"
-    [[ " ${LONG-q4_k_m} " == *" $t "* ]] && step "e2e-$t-8k-base" e2e.log .device/base/sluice_bench_decode --cuda "$t" 128 2 8192
-  fi
+  for b in $BUILDS; do
+    [ -x ".device/$b/sluice_bench_decode" ] || continue
+    step "e2e-$t-$b" e2e.log ".device/$b/sluice_bench_decode" --cuda "$t"
+    [[ " ${LONG-q4_k_m} " == *" $t "* ]] && step "e2e-$t-8k-$b" e2e.log ".device/$b/sluice_bench_decode" --cuda "$t" 128 2 8192
+  done
   if [[ " ${PROFILE:-} " == *" $t "* ]]; then
     step "ncu-$t" "ncu_$t.log" bash -c "timeout 300 \$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu | head -n 1) \
       --graph-profiling node --clock-control none --cache-control none --print-kernel-base function \
@@ -101,7 +108,7 @@ done
 
 echo
 grep -hE "checks, [0-9]+ failed|^[A-Z0-9_]{2,5} +[0-9]+ +[0-9.e+-]+ +[0-9.e+-]+ +[0-9]+$" "$OUT/tests.log" 2>/dev/null
-for f in matvec matvec_base; do
+for f in matvec $(for b in $BUILDS; do echo "matvec_$b"; done); do
   [ -f "$OUT/$f.log" ] && { echo "# $f"; grep -E "^### |copy|attn_k,v|attn_o|attn_qkv|ffn_gate|ffn_down|8B token" "$OUT/$f.log"; }
 done
 [ -f "$OUT/kernels.log" ] && { echo "# kernels"; grep -E "copy|ctx|pos0|q/o|gate/up|depth" "$OUT/kernels.log"; }

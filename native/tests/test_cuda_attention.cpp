@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 #include <random>
 #include <vector>
 
@@ -112,7 +113,7 @@ const DecodeCase kDecodeCases[] = {
     {{8, 8, 64, 0}, 1, 16},        {{8, 4, 128, 0}, 5, 300},      {{32, 8, 128, 0}, 255, 1000},
     {{32, 8, 128, 0}, 257, 8192},  {{16, 2, 64, 8}, 1000, 1024},  {{32, 8, 128, 0}, 8192, 8192},
     {{24, 8, 64, 0}, 1000, 2000},  {{32, 2, 128, 0}, 700, 1024},  {{64, 8, 128, 0}, 4000, 8192},
-    {{8, 1, 64, 0}, 129, 129},
+    {{8, 1, 64, 0}, 129, 129},     {{32, 8, 128, 0}, 641, 641},
 };
 
 // store_new: this token's K/V rows go in as floats, to be stored at row n_pos - 1 (NaN before) by
@@ -158,10 +159,10 @@ void test_decode(std::mt19937& rng, const DecodeCase& c, bool store_new) {
 }
 
 // One capture, many replays: only *pos changes, and stale chunks of a longer earlier context in the
-// workspace must not leak into a shorter one.
-void test_decode_graph(std::mt19937& rng) {
+// workspace must not leak into a shorter one. max_ctx 8192: the two passes; 1024: one launch in
+// clusters on Hopper (blocks with no positions at the shortest contexts).
+void test_decode_graph(std::mt19937& rng, int32_t max_ctx, std::initializer_list<int32_t> positions) {
     const Shape s{32, 8, 128, 0};
-    const int32_t max_ctx = 8192;
     const std::vector<uint16_t> k = make_cache(rng, s, max_ctx, max_ctx), v = make_cache(rng, s, max_ctx, max_ctx);
     const std::vector<float> q = random_floats(rng, static_cast<size_t>(s.n_head) * s.head_dim);
     DeviceBuffer<uint16_t> dk(k), dv(v);
@@ -180,7 +181,7 @@ void test_decode_graph(std::mt19937& rng) {
                                ws.get(), stream);
     cuda_or_die(cudaStreamEndCapture(stream, &graph), "cudaStreamEndCapture");
     cuda_or_die(cudaGraphInstantiate(&exec, graph, 0), "cudaGraphInstantiate");
-    for (const int32_t pos : {8191, 100, 0, 4095, 4096, 127, 128, 7000}) {
+    for (const int32_t pos : positions) {
         const std::vector<float> poison(q.size(), NAN);
         cuda_or_die(cudaMemcpy(dout.get(), poison.data(), poison.size() * 4, cudaMemcpyHostToDevice), "poison");
         cuda_or_die(cudaMemcpy(dpos.get(), &pos, 4, cudaMemcpyHostToDevice), "pos");
@@ -256,7 +257,8 @@ int main() {
     std::printf("(heads = query/KV; rel err = ||out - ref|| / ||ref|| vs float64; bad = unwritten or padding touched)\n");
     for (const DecodeCase& c : kDecodeCases)
         for (bool store_new : {false, true}) test_decode(rng, c, store_new);
-    test_decode_graph(rng);
+    test_decode_graph(rng, 8192, {8191, 100, 0, 4095, 4096, 127, 128, 7000});
+    test_decode_graph(rng, 1024, {1023, 5, 0, 640, 15, 16, 17, 1000});
     for (const PrefillCase& c : kPrefillCases) test_prefill(rng, c);
     test_unsupported_head_dim();
     return sltest::finish("test_cuda_attention");

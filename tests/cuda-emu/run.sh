@@ -3,7 +3,7 @@
 # (CI): decode attention (native/src/cuda/attention_decode.cu, with the RoPE angle table of rope.cu)
 # and the register matvec kernels (matvec_q4_k.cu, matvec_q6_k.cu, matvec_legacy.cu). A shim (inc/) makes each CUDA thread a
 # fiber, __syncthreads and the warp shuffles barriers over them, and cp.async an immediate copy;
-# blocks run one after another. It checks the kernels' logic (indexing, reductions, the new row's
+# blocks run one after another (a cluster's together). It checks the kernels' logic (indexing, reductions, the new row's
 # store, Q8_1 output, every group size and context length; the block layouts, both activation forms,
 # partial row blocks, multi-part launches), not their races or speed: the GPU parity tests
 # (test_cuda_attention, test_backend_ops) still decide. The kernel sources are used as is but for
@@ -49,8 +49,10 @@ g++ "${common[@]}" "$out/unpack.o" "$out/test_matvec.o" "$out/matvec_q4_k.o" "$o
 
 # Both tests run whatever the first gives; any failure fails the script.
 rc=0
-echo "== attention_decode (16-position chunks up to 1024 positions of max_ctx for head_dim 128, 32 up to 2048, 64 beyond)"
+echo "== attention_decode (one launch in clusters up to 1024 positions of max_ctx, then 32-position chunks up to 2048, 64 beyond)"
 "$out/test_attention_decode" "$@" || rc=1
+echo "== attention_decode, two passes at every max_ctx (SLUICE_CUDA_ATTN_CLUSTER=0: 16-position chunks up to 1024)"
+SLUICE_CUDA_ATTN_CLUSTER=0 "$out/test_attention_decode" --quick || rc=1
 echo "== attention_decode, 64-position chunks at every max_ctx (SLUICE_CUDA_ATTN_CHUNK=64)"
 SLUICE_CUDA_ATTN_CHUNK=64 "$out/test_attention_decode" --quick || rc=1
 echo "== attention_decode, 32-position chunks at every max_ctx (SLUICE_CUDA_ATTN_CHUNK=32)"

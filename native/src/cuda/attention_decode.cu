@@ -12,6 +12,12 @@
 // also writing the output as Q8_1; its slices of threads split the chunks between them.
 // Both grids depend on max_ctx only; blocks past *pos exit at once, so the launch replays in a CUDA
 // graph as *pos advances. Scores are kept in the log2 domain (q is prescaled by scale * log2(e)).
+// Short contexts (max_ctx <= kClusterBlocks * 64) on Hopper take one launch instead: a cluster of
+// kClusterBlocks blocks per (KV head, group of query heads) splits the positions evenly, each block
+// keeps its partials in shared memory, and after a cluster barrier every block combines a share of
+// them (one Q8_1 block of outputs a warp) read from its peers' shared memory: no pass 2, no round
+// trip through global memory between the passes.
+#include <cooperative_groups.h>
 #include <cuda_fp16.h>
 
 #include <algorithm>
@@ -43,12 +49,29 @@ constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
 constexpr int kMaxGroup = 8;              // query heads per block (register arrays are sized by it)
 constexpr float kLog2e = 1.4426950408889634f;
+// The one-launch form: blocks a cluster (16, beyond the portable 8: Hopper allows it), each up to 64
+// positions, and at most two query heads a block: run 21, 8B (group 4) at 641 positions, tg128 against
+// the two passes Q4_K_M +0.8% with four heads a block, +2.1% with two, +0.5% with one; Q8_0 +1.3%,
+// +3.8%, +1.4%. SLUICE_CUDA_ATTN_CLUSTER=0 keeps the two passes at every context, for A/B runs.
+constexpr int kClusterBlocks = 16, kClusterChunk = 64, kClusterMaxGroup = 2;
+bool cluster_form_enabled() {
+    static const bool enabled = [] {
+        const char* v = std::getenv("SLUICE_CUDA_ATTN_CLUSTER");
+        return !v || std::atoi(v) != 0;
+    }();
+    return enabled;
+}
 
-int chunk_positions(int32_t max_ctx, int head_dim) {
+// SLUICE_CUDA_ATTN_CHUNK's value (0 when not set), which also keeps the two passes at short contexts.
+int forced_chunk() {
     static const int forced = [] {
         const char* v = std::getenv("SLUICE_CUDA_ATTN_CHUNK");
         return v ? std::atoi(v) : 0;
     }();
+    return forced;
+}
+int chunk_positions(int32_t max_ctx, int head_dim) {
+    const int forced = forced_chunk();
     if (forced == 32 || forced == 64 || (forced == 16 && head_dim == 128)) return forced;  // 16: a piece a thread
     if (max_ctx <= kShorterContext && head_dim == 128) return 16;
     return max_ctx <= kShortContext ? 32 : 64;
@@ -70,7 +93,11 @@ struct Smem {
     static constexpr int kOffQ = kOffV + CHUNK * kVStride * 2;
     static constexpr int kOffP = kOffQ + G * D * 4;
     static constexpr int kOffRed = kOffP + G * CHUNK * 4;
-    static constexpr int kBytes = kOffRed + 2 * kWarps * G * 4;
+    static constexpr int kOffCs = kOffRed + 2 * kWarps * G * 4;  // the rotation of each pair (float2)
+    static constexpr int kBytes = kOffCs + D / 2 * 8;
+    // The cluster form's partials, over the K rows once scoring is done: [G][D] outputs, then [G] (max, sum).
+    static constexpr int kOffMl = G * D * 4;
+    static_assert(kOffMl + G * 8 <= kOffV);
 };
 
 __device__ __forceinline__ float warp_max(float v) {
@@ -107,12 +134,68 @@ __device__ __forceinline__ void store_new_row(float4 a, float4 b, __half* smem, 
     if (to_cache) *reinterpret_cast<uint4*>(cache) = bits;
 }
 
-// part_o: [chunk][head][D] unnormalised outputs; part_ml: [chunk][head][2] (max, sum), log2 domain.
+// The softmax's running (max, sum) of two parts combined (log2 domain).
+struct MaxSum {
+    float m, l;
+};
+__device__ __forceinline__ MaxSum merge(MaxSum a, MaxSum b) {
+    const float m = fmaxf(a.m, b.m);
+    if (m == -INFINITY) return {m, 0.0f};  // both empty: no -inf - -inf
+    return {m, fmaf(a.l, exp2f(a.m - m), b.l * exp2f(b.m - m))};
+}
+
+// The cluster form's last step: the partials that every block of the cluster left at S::kOffMl (its
+// heads' outputs over its positions, and their (max, sum)) combined for this block's share of the
+// outputs, a Q8_1 block of 32 dims a warp (unit u = rank + kClusterBlocks * warp of the G * D / 32),
+// read from the peers' shared memory; then a cluster barrier, so no block leaves while its peers
+// still read it.
 template <int D, int G, int CHUNK>
+__device__ __forceinline__ void combine_cluster(char* smem, int h0, int warp, int lane, float* __restrict__ out,
+                                                uint8_t* __restrict__ out_q8_1) {
+    using S = Smem<D, G, CHUNK>;
+    namespace cg = cooperative_groups;
+    cg::cluster_group cluster = cg::this_cluster();
+    cluster.sync();  // every block's partials are in its shared memory
+    constexpr int kUnits = G * D / 32;
+    static_assert(kUnits <= kClusterBlocks * kWarps, "a warp per Q8_1 block of outputs");
+    const int u = int(cluster.block_rank()) + kClusterBlocks * warp;
+    if (u < kUnits) {
+        const int g = u / (D / 32), dim = u % (D / 32) * 32 + lane;
+        float o_c[kClusterBlocks];
+        MaxSum ml_c[kClusterBlocks];
+#pragma unroll
+        for (int r = 0; r < kClusterBlocks; ++r) {  // every load out at once: one round trip
+            const auto* peer = cluster.map_shared_rank(reinterpret_cast<const float*>(smem), r);
+            o_c[r] = peer[g * D + dim];
+            ml_c[r] = {peer[S::kOffMl / 4 + 2 * g], peer[S::kOffMl / 4 + 2 * g + 1]};
+        }
+        float m = ml_c[0].m;  // finite: block 0 holds position 0
+#pragma unroll
+        for (int r = 1; r < kClusterBlocks; ++r) m = fmaxf(m, ml_c[r].m);
+        float l = 0.0f, o = 0.0f;
+#pragma unroll
+        for (int r = 0; r < kClusterBlocks; ++r) {
+            const float w = exp2f(ml_c[r].m - m);  // 0 for a block without positions (-inf)
+            l = fmaf(ml_c[r].l, w, l);
+            o = fmaf(o_c[r], w, o);
+        }
+        const int64_t at = int64_t{h0 + g} * D + dim;
+        out[at] = o / l;
+        if (out_q8_1) warp_store_q8_1(o / l, lane, out_q8_1 + at / kQ8_1BlockElems * kQ8_1BlockBytes);
+    }
+    cluster.sync();
+}
+
+// part_o: [chunk][head][D] unnormalised outputs; part_ml: [chunk][head][2] (max, sum), log2 domain.
+// CLUSTER: the one-launch form (grid.x = kClusterBlocks, one cluster; block b takes the b-th of
+// kClusterBlocks even spans of [0, *pos], at most CHUNK positions each, and may have none), which
+// writes out (and out_q8_1) instead of the partials.
+template <int D, int G, int CHUNK, bool CLUSTER>
 __global__ void __launch_bounds__(kThreads)
     decode_chunk_kernel(AttentionArgs a, const float* __restrict__ q, const int32_t* __restrict__ pos, int32_t max_ctx,
                         int group, const float* __restrict__ k_new, const float* __restrict__ v_new, int n_rot,
-                        const float2* __restrict__ rope_cs, float* __restrict__ part_o, float* __restrict__ part_ml) {
+                        const float2* __restrict__ rope_cs, float* __restrict__ part_o, float* __restrict__ part_ml,
+                        float* __restrict__ out, uint8_t* __restrict__ out_q8_1) {
     using S = Smem<D, G, CHUNK>;
     constexpr int kQuad = kThreads / CHUNK;  // threads a position while scoring
     static_assert(D / 8 % kQuad == 0, "each scoring thread takes whole 16-byte pieces of a K row");
@@ -121,9 +204,16 @@ __global__ void __launch_bounds__(kThreads)
     // stored by earlier steps), so their copies go out before the wait below: their DRAM latency
     // overlaps the tail of the Q/K/V matvec.
     const int n_pos = min(*pos + 1, max_ctx);
-    const int p0 = blockIdx.x * CHUNK;
-    if (p0 >= n_pos) return;
-    const int n = min(CHUNK, n_pos - p0);
+    int p0, n;
+    if constexpr (CLUSTER) {  // every block stays for the cluster barriers, with or without positions
+        const int span = (n_pos + kClusterBlocks - 1) / kClusterBlocks;  // <= CHUNK: max_ctx was checked
+        p0 = blockIdx.x * span;
+        n = max(0, min(span, n_pos - p0));
+    } else {
+        p0 = blockIdx.x * CHUNK;
+        if (p0 >= n_pos) return;
+        n = min(CHUNK, n_pos - p0);
+    }
     const int kvh = blockIdx.y;
     const int h0 = kvh * group + blockIdx.z * G;
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
@@ -141,9 +231,11 @@ __global__ void __launch_bounds__(kThreads)
     // token's row (when in this chunk) comes from the float projections below instead: its copy is a
     // zero fill, which the thread that issued it overwrites once its group has landed.
     constexpr int kRowChunks = D / 8;
-    __half* k_g = reinterpret_cast<__half*>(a.k_cache) + int64_t{p0} * a.kv_width + kvh * D;
-    __half* v_g = reinterpret_cast<__half*>(a.v_cache) + int64_t{p0} * a.kv_width + kvh * D;
-    const int new_row = k_new ? n_pos - 1 - p0 : -1;
+    // A block without positions copies only zero fills, from row 0 (a valid address).
+    const int64_t row0 = n > 0 ? p0 : 0;
+    __half* k_g = reinterpret_cast<__half*>(a.k_cache) + row0 * a.kv_width + kvh * D;
+    __half* v_g = reinterpret_cast<__half*>(a.v_cache) + row0 * a.kv_width + kvh * D;
+    const int new_row = k_new && n_pos - 1 - p0 < n ? n_pos - 1 - p0 : -1;
     // Each thread copies the same 16-byte piece c of rows copy_row + i * kRowsAStep: a trip count known
     // at compile time, and addresses that step by a stride fixed for the loop (no per-copy division,
     // 64-bit product or branch).
@@ -178,7 +270,7 @@ __global__ void __launch_bounds__(kThreads)
     pdl_wait();
     pdl_launch_dependents();
     if (!k_new) issue_copies();
-    __shared__ float2 cs_s[D / 2];
+    auto* cs_s = reinterpret_cast<float2*>(smem + S::kOffCs);  // dynamic: a cluster's blocks each have their own
     const int n_pairs = n_rot / 2;
     static_assert(D / 2 <= kThreads);
     if (tid < n_pairs) cs_s[tid] = rope_cs[tid];
@@ -190,7 +282,7 @@ __global__ void __launch_bounds__(kThreads)
         if (e < G * D / 2) qv[j] = *reinterpret_cast<const float2*>(q + int64_t{h0} * D + 2 * e);
     }
     // The new row's piece copy_c is written by the thread whose zero fill it replaces.
-    const bool has_new = new_row >= 0 && new_row < CHUNK && copy_row == new_row % kRowsAStep;
+    const bool has_new = new_row >= 0 && copy_row == new_row % kRowsAStep;
     float4 kn[2], vn[2];
     if (has_new) {
         const auto* k4 = reinterpret_cast<const float4*>(k_new + kvh * D + copy_c * 8);
@@ -251,7 +343,7 @@ __global__ void __launch_bounds__(kThreads)
         float m = red_m[g];
 #pragma unroll
         for (int w = 1; w < kWarps; ++w) m = fmaxf(m, red_m[w * G + g]);
-        const float p = valid ? exp2f(s[g] - m) : 0.0f;  // m is finite: position p0 is always valid
+        const float p = valid ? exp2f(s[g] - m) : 0.0f;  // m is finite where any row is valid
         if (part == 0) p_s[row * G + g] = p;
         const float l = warp_sum(part == 0 ? p : 0.0f);
         if (lane == 0) red_l[warp * G + g] = l;
@@ -299,10 +391,13 @@ __global__ void __launch_bounds__(kThreads)
             o[g].y += __shfl_xor_sync(0xffffffffu, o[g].y, off);
         }
     }
+    // The partials: to the workspace, or (cluster form) over the K rows, which nothing reads now.
     const int64_t part_row = int64_t{blockIdx.x} * a.n_head + h0;
+    float* o_dst = CLUSTER ? reinterpret_cast<float*>(smem) : part_o + part_row * D;
+    float* ml_dst = CLUSTER ? reinterpret_cast<float*>(smem + S::kOffMl) : part_ml + part_row * 2;
 #pragma unroll
     for (int g = 0; g < G; ++g) {
-        if (g % kPvGroups == pg) *reinterpret_cast<float2*>(part_o + (part_row + g) * D + 2 * d) = o[g];
+        if (g % kPvGroups == pg) *reinterpret_cast<float2*>(o_dst + g * D + 2 * d) = o[g];
     }
     if (tid < G) {
         float l = 0.0f;
@@ -311,19 +406,10 @@ __global__ void __launch_bounds__(kThreads)
         float mg = red_m[tid];
 #pragma unroll
         for (int w = 1; w < kWarps; ++w) mg = fmaxf(mg, red_m[w * G + tid]);
-        part_ml[(part_row + tid) * 2] = mg;
-        part_ml[(part_row + tid) * 2 + 1] = l;
+        ml_dst[tid * 2] = mg;
+        ml_dst[tid * 2 + 1] = l;
     }
-}
-
-// A softmax's running (max, sum) in the log2 domain; merge() combines two parts' pairs.
-struct MaxSum {
-    float m, l;
-};
-__device__ __forceinline__ MaxSum merge(MaxSum a, MaxSum b) {
-    const float m = fmaxf(a.m, b.m);
-    if (m == -INFINITY) return {m, 0.0f};  // both empty: no -inf - -inf
-    return {m, fmaf(a.l, exp2f(a.m - m), b.l * exp2f(b.m - m))};
+    if constexpr (CLUSTER) combine_cluster<D, G, CHUNK>(smem, h0, warp, lane, out, out_q8_1);
 }
 
 // The block's threads (whole warps, at most 32 of them) merge their pairs; every thread gets the result,
@@ -412,53 +498,105 @@ __global__ void decode_combine_kernel(const int32_t* __restrict__ pos, int32_t m
     if (out_q8_1) warp_store_q8_1(o / all.l, d % 32, out_q8_1 + at / kQ8_1BlockElems * kQ8_1BlockBytes);
 }
 
-template <int D, int G, int CHUNK>
-void launch_chunk_grid(const AttentionArgs& a, const float* q, const int32_t* pos, int32_t max_ctx, int group,
-                       const float* k_new, const float* v_new, int n_rot, const float2* rope_cs, float* part_o,
-                       float* part_ml, cudaStream_t stream) {
+// One decode call's arguments, as the launches below pass them on.
+struct DecodeCall {
+    AttentionArgs a;
+    const float* q;
+    const int32_t* pos;
+    int32_t max_ctx;
+    int group;
+    const float *k_new, *v_new;
+    int n_rot;
+    const float2* rope_cs;
+    float *part_o, *part_ml, *out;
+    uint8_t* out_q8_1;
+    cudaStream_t stream;
+};
+
+template <int D, int G, int CHUNK, bool CLUSTER>
+void launch_chunk_grid(const DecodeCall& c) {
+    constexpr auto kernel = decode_chunk_kernel<D, G, CHUNK, CLUSTER>;
     constexpr int kBytes = Smem<D, G, CHUNK>::kBytes;
     static const bool configured = [] {
-        SL_CUDA(cudaFuncSetAttribute(decode_chunk_kernel<D, G, CHUNK>, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes));
+        SL_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes));
+        if (CLUSTER) SL_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeNonPortableClusterSizeAllowed, 1));
         return true;
     }();
     (void)configured;
-    const dim3 grid(static_cast<unsigned>(n_chunks(max_ctx, D)), static_cast<unsigned>(a.n_head_kv),
-                    static_cast<unsigned>(group / G));
-    launch_overlapped("attention_decode_chunk", decode_chunk_kernel<D, G, CHUNK>, grid, kThreads, kBytes, stream, a, q,
-                      pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml);
+    const dim3 grid(static_cast<unsigned>(CLUSTER ? kClusterBlocks : n_chunks(c.max_ctx, D)),
+                    static_cast<unsigned>(c.a.n_head_kv), static_cast<unsigned>(c.group / G));
+    launch_overlapped_in_clusters(CLUSTER ? "attention_decode_cluster" : "attention_decode_chunk", CLUSTER ? kClusterBlocks : 1,
+                                  kernel, grid, kThreads, kBytes, c.stream, c.a, c.q, c.pos, c.max_ctx, c.group, c.k_new,
+                                  c.v_new, c.n_rot, c.rope_cs, c.part_o, c.part_ml, c.out, c.out_q8_1);
 }
 
+// Whether the device runs the cluster form's clusters (the occupancy query says whether 16 blocks of
+// its size fit one GPC).
 template <int D, int G>
-void launch_chunks(const AttentionArgs& a, const float* q, const int32_t* pos, int32_t max_ctx, int group,
-                   const float* k_new, const float* v_new, int n_rot, const float2* rope_cs, float* part_o,
-                   float* part_ml, cudaStream_t stream) {
-    const int chunk = chunk_positions(max_ctx, D);
-    if constexpr (D == 128) {
-        if (chunk == 16)
-            return launch_chunk_grid<D, G, 16>(a, q, pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml, stream);
+bool cluster_form_runs() {
+    static const bool runs = [] {
+        constexpr auto kernel = decode_chunk_kernel<D, G, kClusterChunk, true>;
+        constexpr int kBytes = Smem<D, G, kClusterChunk>::kBytes;
+        SL_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes));
+        SL_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeNonPortableClusterSizeAllowed, 1));
+        cudaLaunchAttribute cluster{};
+        cluster.id = cudaLaunchAttributeClusterDimension;
+        cluster.val.clusterDim.x = kClusterBlocks, cluster.val.clusterDim.y = 1, cluster.val.clusterDim.z = 1;
+        cudaLaunchConfig_t config{};
+        config.gridDim = dim3(kClusterBlocks), config.blockDim = dim3(kThreads), config.dynamicSmemBytes = kBytes;
+        config.attrs = &cluster, config.numAttrs = 1;
+        int clusters = 0;
+        return cudaOccupancyMaxActiveClusters(&clusters, kernel, &config) == cudaSuccess && clusters > 0;
+    }();
+    return runs;
+}
+
+// Whether a call of this max_ctx takes the cluster form: Hopper or later, a short enough grid, and
+// neither switch against it.
+bool wants_cluster_form(int32_t max_ctx) {
+    static const bool hopper = [] {
+        int device = 0, major = 0;
+        SL_CUDA(cudaGetDevice(&device));
+        SL_CUDA(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+        return major >= 9;
+    }();
+    return hopper && cluster_form_enabled() && !forced_chunk() && max_ctx <= kClusterBlocks * kClusterChunk;
+}
+
+// Returns whether the call went out in the cluster form (then no pass 2 follows).
+template <int D, int G>
+bool launch_chunks(const DecodeCall& c, bool cluster) {
+    if constexpr (G <= kClusterMaxGroup) {
+        if (cluster && cluster_form_runs<D, G>()) {
+            launch_chunk_grid<D, G, kClusterChunk, true>(c);
+            return true;
+        }
     }
-    if (chunk == 32)
-        launch_chunk_grid<D, G, 32>(a, q, pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml, stream);
-    else
-        launch_chunk_grid<D, G, 64>(a, q, pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml, stream);
+    const int chunk = chunk_positions(c.max_ctx, D);
+    if constexpr (D == 128) {
+        if (chunk == 16) return launch_chunk_grid<D, G, 16, false>(c), false;
+    }
+    if (chunk == 32) launch_chunk_grid<D, G, 32, false>(c);
+    else launch_chunk_grid<D, G, 64, false>(c);
+    return false;
 }
 
 template <int D>
-void launch_chunks_for_group(const AttentionArgs& a, const float* q, const int32_t* pos, int32_t max_ctx, int group,
-                             const float* k_new, const float* v_new, int n_rot, const float2* rope_cs,
-                             float* part_o, float* part_ml, cudaStream_t stream) {
-    // Heads per block: the largest divisor of the group that fits the register arrays.
-    int g = kMaxGroup;
-    while (group % g != 0) --g;
+bool launch_chunks_for_group(const DecodeCall& c) {
+    // Heads per block: the largest divisor of the group that fits the register arrays (the cluster form's
+    // limit, where it runs).
+    const bool cluster = wants_cluster_form(c.max_ctx);
+    int g = cluster ? kClusterMaxGroup : kMaxGroup;
+    while (c.group % g != 0) --g;
     switch (g) {
-        case 1: return launch_chunks<D, 1>(a, q, pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml, stream);
-        case 2: return launch_chunks<D, 2>(a, q, pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml, stream);
-        case 3: return launch_chunks<D, 3>(a, q, pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml, stream);
-        case 4: return launch_chunks<D, 4>(a, q, pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml, stream);
-        case 5: return launch_chunks<D, 5>(a, q, pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml, stream);
-        case 6: return launch_chunks<D, 6>(a, q, pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml, stream);
-        case 7: return launch_chunks<D, 7>(a, q, pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml, stream);
-        default: return launch_chunks<D, 8>(a, q, pos, max_ctx, group, k_new, v_new, n_rot, rope_cs, part_o, part_ml, stream);
+        case 1: return launch_chunks<D, 1>(c, cluster);
+        case 2: return launch_chunks<D, 2>(c, cluster);
+        case 3: return launch_chunks<D, 3>(c, cluster);
+        case 4: return launch_chunks<D, 4>(c, cluster);
+        case 5: return launch_chunks<D, 5>(c, cluster);
+        case 6: return launch_chunks<D, 6>(c, cluster);
+        case 7: return launch_chunks<D, 7>(c, cluster);
+        default: return launch_chunks<D, 8>(c, cluster);
     }
 }
 
@@ -489,15 +627,14 @@ void attention_decode(const AttentionArgs& a, const RopeArgs& rope, const float*
     const int group = a.n_head / a.n_head_kv;
     float* part_o = static_cast<float*>(workspace);
     float* part_ml = part_o + static_cast<size_t>(n_chunks(max_ctx, a.head_dim)) * a.n_head * a.head_dim;
-    const auto* cs = reinterpret_cast<const float2*>(rope_cs);
-    if (a.head_dim == 64)
-        launch_chunks_for_group<64>(a, q, pos, max_ctx, group, k_new, v_new, rope.n_rot, cs, part_o, part_ml, stream);
-    else
-        launch_chunks_for_group<128>(a, q, pos, max_ctx, group, k_new, v_new, rope.n_rot, cs, part_o, part_ml, stream);
+    auto* q8_1 = static_cast<uint8_t*>(out_q8_1);
+    const DecodeCall c{a, q, pos, max_ctx, group, k_new, v_new, rope.n_rot, reinterpret_cast<const float2*>(rope_cs),
+                       part_o, part_ml, out, q8_1, stream};
+    const bool done = a.head_dim == 64 ? launch_chunks_for_group<64>(c) : launch_chunks_for_group<128>(c);
+    if (done) return;
     launch_overlapped("attention_decode_combine", decode_combine_kernel, a.n_head,
                       dim3(a.head_dim, combine_slices(max_ctx, a.head_dim)), 0, stream, pos, max_ctx,
-                      chunk_positions(max_ctx, a.head_dim), a.n_head, a.head_dim, part_o, part_ml, out,
-                      static_cast<uint8_t*>(out_q8_1));
+                      chunk_positions(max_ctx, a.head_dim), a.n_head, a.head_dim, part_o, part_ml, out, q8_1);
 }
 
 }  // namespace sl::cuda

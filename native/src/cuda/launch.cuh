@@ -47,21 +47,35 @@ inline bool overlap_launches() {
     return enabled && major >= 9;
 }
 
+// cluster_x > 1: blocks in clusters of that many along x (grid.x a multiple of it).
 template <class... Params, class... Args>
-void launch_overlapped(const char* name, void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem_bytes,
-                       cudaStream_t stream, Args&&... args) {
-    cudaLaunchAttribute overlap{};
-    overlap.id = cudaLaunchAttributeProgrammaticStreamSerialization;
-    overlap.val.programmaticStreamSerializationAllowed = 1;
+void launch_overlapped_in_clusters(const char* name, unsigned cluster_x, void (*kernel)(Params...), dim3 grid, dim3 block,
+                                   size_t smem_bytes, cudaStream_t stream, Args&&... args) {
+    cudaLaunchAttribute attrs[2]{};
+    unsigned n = 0;
+    if (overlap_launches()) {
+        attrs[n].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+        attrs[n++].val.programmaticStreamSerializationAllowed = 1;
+    }
+    if (cluster_x > 1) {
+        attrs[n].id = cudaLaunchAttributeClusterDimension;
+        attrs[n].val.clusterDim.x = cluster_x, attrs[n].val.clusterDim.y = 1, attrs[n++].val.clusterDim.z = 1;
+    }
     cudaLaunchConfig_t config{};
     config.gridDim = grid;
     config.blockDim = block;
     config.dynamicSmemBytes = smem_bytes;
     config.stream = stream;
-    config.attrs = &overlap;
-    config.numAttrs = overlap_launches() ? 1 : 0;
+    config.attrs = attrs;
+    config.numAttrs = n;
     const cudaError_t err = cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
     if (err != cudaSuccess) check(err, name);
+}
+
+template <class... Params, class... Args>
+void launch_overlapped(const char* name, void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem_bytes,
+                       cudaStream_t stream, Args&&... args) {
+    launch_overlapped_in_clusters(name, 1, kernel, grid, block, smem_bytes, stream, std::forward<Args>(args)...);
 }
 
 }  // namespace sl::cuda

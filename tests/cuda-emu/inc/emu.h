@@ -1,6 +1,8 @@
 // Host emulation shim for CUDA kernels: each CUDA thread is a fiber (hand-rolled x86-64 context switch),
-// blocks run one after another on the calling OS thread; __shared__ = static thread_local (per OS thread,
-// hence per block as blocks of one launch run sequentially on one OS thread).
+// blocks run one after another on the calling OS thread, but for the blocks of a cluster, which run
+// together; __shared__ = static thread_local (per OS thread, hence per block as blocks of one launch
+// run sequentially on one OS thread: a kernel launched in clusters must keep its shared memory in
+// the dynamic buffer, each block's own, which map_shared_rank reaches).
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -88,7 +90,11 @@ uint64_t* shfl_slots();        // the current warp's 32 exchange slots
 int lane_id();
 void check_full_warp(unsigned mask);
 void* dyn_smem();
-void run_grid(const char* what, dim3 grid, dim3 block, size_t smem, void* kernel, const std::function<void()>& body);
+void run_grid(const char* what, dim3 grid, dim3 block, size_t smem, unsigned cluster_x, void* kernel,
+              const std::function<void()>& body);
+void cluster_barrier();
+unsigned cluster_block_rank();
+void* cluster_map(const void* p, unsigned rank);
 extern thread_local long long n_shuffles;
 }  // namespace emu
 
@@ -133,10 +139,13 @@ T __shfl_down_sync(unsigned mask, T v, int d, int width = 32) {
 typedef int cudaError_t;
 enum : int { cudaSuccess = 0, cudaErrorInvalidValue = 1, cudaErrorInvalidConfiguration = 9 };
 typedef struct CUstream_st* cudaStream_t;
-enum cudaLaunchAttributeID { cudaLaunchAttributeProgrammaticStreamSerialization = 4 };
+enum cudaLaunchAttributeID { cudaLaunchAttributeClusterDimension = 4, cudaLaunchAttributeProgrammaticStreamSerialization = 5 };
 union cudaLaunchAttributeValue {
     char pad[64];
     int programmaticStreamSerializationAllowed;
+    struct {
+        unsigned x, y, z;
+    } clusterDim;
 };
 struct cudaLaunchAttribute {
     cudaLaunchAttributeID id;
@@ -150,7 +159,7 @@ struct cudaLaunchConfig_t {
     unsigned numAttrs;
 };
 enum cudaDeviceAttr { cudaDevAttrComputeCapabilityMajor = 75 };
-enum cudaFuncAttribute { cudaFuncAttributeMaxDynamicSharedMemorySize = 8 };
+enum cudaFuncAttribute { cudaFuncAttributeMaxDynamicSharedMemorySize = 8, cudaFuncAttributeNonPortableClusterSizeAllowed = 11 };
 inline cudaError_t cudaGetDevice(int* d) { *d = 0; return cudaSuccess; }
 inline cudaError_t cudaDeviceGetAttribute(int* v, cudaDeviceAttr, int) { *v = 9; return cudaSuccess; }
 inline const char* cudaGetErrorString(cudaError_t) { return "emulated cuda error"; }
@@ -165,12 +174,29 @@ cudaError_t cudaFuncSetAttribute(F* kernel, cudaFuncAttribute attr, int v) {
 namespace emu {
 bool launch_ok(void* kernel, dim3 block, size_t smem);
 }
+inline unsigned emu_cluster_x(const cudaLaunchConfig_t* c) {
+    for (unsigned i = 0; i < c->numAttrs; ++i) {
+        if (c->attrs[i].id == cudaLaunchAttributeClusterDimension) {
+            const auto& d = c->attrs[i].val.clusterDim;
+            if (d.y != 1 || d.z != 1) return 0;  // clusters along x only (run_grid refuses 0)
+            return d.x;
+        }
+    }
+    return 1;
+}
 template <class... Exp, class... Act>
 cudaError_t cudaLaunchKernelEx(const cudaLaunchConfig_t* c, void (*k)(Exp...), Act&&... args) {
     static_assert(sizeof...(Exp) == sizeof...(Act));
     if (!emu::launch_ok(reinterpret_cast<void*>(k), c->blockDim, c->dynamicSmemBytes)) return cudaErrorInvalidConfiguration;
     const std::tuple<std::decay_t<Exp>...> t(std::forward<Act>(args)...);
-    emu::run_grid("kernel", c->gridDim, c->blockDim, c->dynamicSmemBytes, reinterpret_cast<void*>(k),
+    emu::run_grid("kernel", c->gridDim, c->blockDim, c->dynamicSmemBytes, emu_cluster_x(c), reinterpret_cast<void*>(k),
                   [&] { std::apply(k, t); });
+    return cudaSuccess;
+}
+// Any cluster of up to 16 blocks runs (they run one cluster at a time).
+template <class F>
+cudaError_t cudaOccupancyMaxActiveClusters(int* n, F*, const cudaLaunchConfig_t* c) {
+    const unsigned x = emu_cluster_x(c);
+    *n = x >= 1 && x <= 16 ? 1 : 0;
     return cudaSuccess;
 }
