@@ -35,8 +35,9 @@
 namespace sl::cuda {
 namespace {
 
-// Positions per block, by max_ctx (the grid's size): 64 beyond 2048 positions; 32 up to that, and 16
-// up to 1024 where head_dim is 128 (a thread's one 16-byte piece of each K row). At short contexts 64
+// Positions per block of the two passes, by max_ctx (the grid's size): 64 beyond 2048 positions; 32 up
+// to that, and 16 up to 1024 where head_dim is 128 (a thread's one 16-byte piece of each K row; on
+// Hopper the one launch below takes those contexts instead). At short contexts 64
 // leave most SMs idle (run 18: 72 blocks for 132 SMs, each working alone through its chain of
 // shared-memory reads at a third of the issue slots): 8B Q4_K_M at 641 positions 472.7 tok/s with 64,
 // 477.6 with 32, 480.5 with 16; after 8192 tokens 375.1 with 64, 342.4 with 32. Run 7: 128-position
