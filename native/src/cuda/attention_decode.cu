@@ -514,16 +514,23 @@ struct DecodeCall {
     cudaStream_t stream;
 };
 
+// The kernel's one-time attributes: its shared memory, and (cluster form) clusters beyond the portable 8.
 template <int D, int G, int CHUNK, bool CLUSTER>
-void launch_chunk_grid(const DecodeCall& c) {
-    constexpr auto kernel = decode_chunk_kernel<D, G, CHUNK, CLUSTER>;
-    constexpr int kBytes = Smem<D, G, CHUNK>::kBytes;
+void configure_chunk_kernel() {
     static const bool configured = [] {
-        SL_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes));
+        constexpr auto kernel = decode_chunk_kernel<D, G, CHUNK, CLUSTER>;
+        SL_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, Smem<D, G, CHUNK>::kBytes));
         if (CLUSTER) SL_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeNonPortableClusterSizeAllowed, 1));
         return true;
     }();
     (void)configured;
+}
+
+template <int D, int G, int CHUNK, bool CLUSTER>
+void launch_chunk_grid(const DecodeCall& c) {
+    constexpr auto kernel = decode_chunk_kernel<D, G, CHUNK, CLUSTER>;
+    constexpr int kBytes = Smem<D, G, CHUNK>::kBytes;
+    configure_chunk_kernel<D, G, CHUNK, CLUSTER>();
     const dim3 grid(static_cast<unsigned>(CLUSTER ? kClusterBlocks : n_chunks(c.max_ctx, D)),
                     static_cast<unsigned>(c.a.n_head_kv), static_cast<unsigned>(c.group / G));
     launch_overlapped_in_clusters(CLUSTER ? "attention_decode_cluster" : "attention_decode_chunk", CLUSTER ? kClusterBlocks : 1,
@@ -538,11 +545,8 @@ bool cluster_form_runs() {
     static const bool runs = [] {
         constexpr auto kernel = decode_chunk_kernel<D, G, kClusterChunk, true>;
         constexpr int kBytes = Smem<D, G, kClusterChunk>::kBytes;
-        SL_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes));
-        SL_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeNonPortableClusterSizeAllowed, 1));
-        cudaLaunchAttribute cluster{};
-        cluster.id = cudaLaunchAttributeClusterDimension;
-        cluster.val.clusterDim.x = kClusterBlocks, cluster.val.clusterDim.y = 1, cluster.val.clusterDim.z = 1;
+        configure_chunk_kernel<D, G, kClusterChunk, true>();
+        cudaLaunchAttribute cluster = cluster_attribute(kClusterBlocks);
         cudaLaunchConfig_t config{};
         config.gridDim = dim3(kClusterBlocks), config.blockDim = dim3(kThreads), config.dynamicSmemBytes = kBytes;
         config.attrs = &cluster, config.numAttrs = 1;
@@ -555,13 +559,7 @@ bool cluster_form_runs() {
 // Whether a call of this max_ctx takes the cluster form: Hopper or later, a short enough grid, and
 // neither switch against it.
 bool wants_cluster_form(int32_t max_ctx) {
-    static const bool hopper = [] {
-        int device = 0, major = 0;
-        SL_CUDA(cudaGetDevice(&device));
-        SL_CUDA(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
-        return major >= 9;
-    }();
-    return hopper && cluster_form_enabled() && !forced_chunk() && max_ctx <= kClusterBlocks * kClusterChunk;
+    return cluster_form_enabled() && !forced_chunk() && max_ctx <= kClusterBlocks * kClusterChunk && hopper_or_later();
 }
 
 // Returns whether the call went out in the cluster form (then no pass 2 follows).

@@ -35,16 +35,29 @@ __device__ __forceinline__ void pdl_launch_dependents() {
 #endif
 }
 
+// Whether the current device is Hopper or later (programmatic dependent launch, thread-block clusters).
+inline bool hopper_or_later() {
+    int device = 0, major = 0;
+    SL_CUDA(cudaGetDevice(&device));
+    SL_CUDA(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+    return major >= 9;
+}
+
 // Whether launches on the current device overlap.
 inline bool overlap_launches() {
     static const bool enabled = [] {
         const char* env = std::getenv("SLUICE_CUDA_OVERLAP");
         return !env || std::strcmp(env, "0") != 0;
     }();
-    int device = 0, major = 0;
-    SL_CUDA(cudaGetDevice(&device));
-    SL_CUDA(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
-    return enabled && major >= 9;
+    return enabled && hopper_or_later();
+}
+
+// The launch attribute that groups blocks in clusters of x along the grid's x.
+inline cudaLaunchAttribute cluster_attribute(unsigned x) {
+    cudaLaunchAttribute a{};
+    a.id = cudaLaunchAttributeClusterDimension;
+    a.val.clusterDim.x = x, a.val.clusterDim.y = 1, a.val.clusterDim.z = 1;
+    return a;
 }
 
 // cluster_x > 1: blocks in clusters of that many along x (grid.x a multiple of it).
@@ -57,10 +70,7 @@ void launch_overlapped_in_clusters(const char* name, unsigned cluster_x, void (*
         attrs[n].id = cudaLaunchAttributeProgrammaticStreamSerialization;
         attrs[n++].val.programmaticStreamSerializationAllowed = 1;
     }
-    if (cluster_x > 1) {
-        attrs[n].id = cudaLaunchAttributeClusterDimension;
-        attrs[n].val.clusterDim.x = cluster_x, attrs[n].val.clusterDim.y = 1, attrs[n++].val.clusterDim.z = 1;
-    }
+    if (cluster_x > 1) attrs[n++] = cluster_attribute(cluster_x);
     cudaLaunchConfig_t config{};
     config.gridDim = grid;
     config.blockDim = block;
